@@ -223,6 +223,13 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c *Client) error
 	// GetClient returns the client with that ID, or ErrNotFound.
 	GetClient(ctx context.Context, id string) (*Client, error)
+	// GetClientSession returns a client and one of its sessions in one
+	// read: the session with ID sessionID, or the client's active session
+	// when sessionID is "". ErrNotFound when the client does not exist, or
+	// the session does not exist or belongs to another client. It is the
+	// one read of a session-token refresh, so it must be one indexed
+	// lookup.
+	GetClientSession(ctx context.Context, clientID, sessionID string) (*Client, *Session, error)
 	// UpdateClient replaces every field when the versions match, as
 	// UpdateUser does. ErrStale, ErrNotFound.
 	UpdateClient(ctx context.Context, c *Client) error

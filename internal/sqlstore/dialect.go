@@ -1,0 +1,128 @@
+package sqlstore
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Dialect is what differs between the SQL databases sqlstore supports. An
+// adapter declares one value of it; everything else is shared.
+type Dialect struct {
+	// Name appears in error messages ("sqlite", "postgres").
+	Name string
+
+	// NumberedPlaceholders rewrites the "?" placeholders sqlstore writes into
+	// "$1", "$2", … (PostgreSQL). The statements contain no "?" other than
+	// placeholders.
+	NumberedPlaceholders bool
+
+	// Types are the column types the shared schema is rendered with.
+	Types ColumnTypes
+
+	// Times says how times are stored. Either way a zero time is NULL.
+	Times TimeEncoding
+
+	// IsUniqueViolation reports whether err is a unique or primary-key
+	// violation; sqlstore maps it to storage.ErrConflict.
+	IsUniqueViolation func(err error) bool
+
+	// IsForeignKeyViolation reports whether err is a foreign-key violation;
+	// sqlstore maps it to storage.ErrNotFound, since the only foreign keys
+	// are the ones the contract answers with ErrNotFound ("the user does not
+	// exist").
+	IsForeignKeyViolation func(err error) bool
+
+	// BeginStatement, when set, starts write transactions on a dedicated
+	// connection with this statement (and ends them with COMMIT or
+	// ROLLBACK) instead of database/sql's BeginTx. SQLite needs
+	// "BEGIN IMMEDIATE": a deferred transaction that later writes fails
+	// with SQLITE_BUSY at once, without waiting, when another connection
+	// wrote in between, whereas an immediate one waits for the write lock
+	// up front under busy_timeout.
+	BeginStatement string
+
+	// Lower is the SQL function the free-text searches (ListUsers' Query,
+	// ListOrganizations) lower-case columns with; it must agree with Go's
+	// strings.ToLower, which lower-cases the query. "" means LOWER, which
+	// PostgreSQL applies to all of Unicode but SQLite only to ASCII.
+	Lower string
+
+	// StatementSavepoints wraps each write inside a transaction in a
+	// savepoint, for databases where a failed statement aborts the whole
+	// transaction (PostgreSQL): an InTx callback that gets ErrConflict may
+	// then carry on, as it can with SQLite and memstore.
+	StatementSavepoints bool
+
+	// PrepareStatements keeps statements run outside transactions prepared
+	// on every pool connection, for drivers that do not cache them
+	// themselves (SQLite).
+	PrepareStatements bool
+
+	// MigrationLock, when set, is executed first in every migration
+	// transaction to serialise concurrent Migrate calls (PostgreSQL:
+	// pg_advisory_xact_lock). SQLite needs none: BeginStatement already
+	// takes the database's single write lock.
+	MigrationLock string
+
+	bound sync.Map // statement with "?" → statement with "$n"
+}
+
+// ColumnTypes names the SQL type of each kind of column in the schema.
+type ColumnTypes struct {
+	// Key is for IDs and other keys that are compared for equality and
+	// ordered; lists are in its byte order (PostgreSQL: TEXT COLLATE "C").
+	Key string
+	// Text is for free text that is only displayed or searched.
+	Text string
+	// Int is a 64-bit integer.
+	Int string
+	// Bool is a boolean.
+	Bool string
+	// Time is a point in time (see TimeEncoding).
+	Time string
+	// JSON holds JSON documents and string lists.
+	JSON string
+	// Bytes holds binary strings.
+	Bytes string
+}
+
+// TimeEncoding says how a dialect stores times.
+type TimeEncoding int
+
+const (
+	// TimeNative passes time.Time to the driver (PostgreSQL timestamptz,
+	// microsecond precision).
+	TimeNative TimeEncoding = iota
+	// TimeUnixMicro stores microseconds since the Unix epoch in an integer
+	// column (SQLite), which sorts and compares correctly and keeps the
+	// precision the contract requires.
+	TimeUnixMicro
+)
+
+// bind rewrites the placeholders of query for the dialect. Statements are
+// static strings (or built from a bounded set of filter combinations), so
+// the rewritten form is cached.
+func (d *Dialect) bind(query string) string {
+	if !d.NumberedPlaceholders {
+		return query
+	}
+	if v, ok := d.bound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	s := b.String()
+	d.bound.Store(query, s)
+	return s
+}

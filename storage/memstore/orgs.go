@@ -1,0 +1,497 @@
+package memstore
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// Organizations.
+
+func (s *state) CreateOrganization(_ context.Context, o *storage.Organization) error {
+	if err := validJSON(o.PublicMetadata, o.PrivateMetadata); err != nil {
+		return err
+	}
+	if _, ok := s.orgs[o.ID]; ok {
+		return conflict("organization %q: ID taken", o.ID)
+	}
+	if err := s.checkSlug(o); err != nil {
+		return err
+	}
+	n := cloneOrg(o)
+	n.Version = 1
+	s.putOrg(n)
+	o.Version = 1
+	return nil
+}
+
+func (s *state) checkSlug(o *storage.Organization) error {
+	if id, ok := s.slugs[storage.CanonicalName(o.Slug)]; ok && id != o.ID {
+		return conflict("organization slug %q taken", o.Slug)
+	}
+	return nil
+}
+
+func (s *state) putOrg(o *storage.Organization) {
+	if old := s.orgs[o.ID]; old != nil {
+		drop(s, s.slugs, storage.CanonicalName(old.Slug))
+	}
+	put(s, s.slugs, storage.CanonicalName(o.Slug), o.ID)
+	put(s, s.orgs, o.ID, o)
+}
+
+func (s *state) GetOrganization(_ context.Context, id string) (*storage.Organization, error) {
+	if o, ok := s.orgs[id]; ok {
+		return cloneOrg(o), nil
+	}
+	return nil, notFound("organization", id)
+}
+
+func (s *state) GetOrganizationBySlug(ctx context.Context, slug string) (*storage.Organization, error) {
+	if id, ok := s.slugs[storage.CanonicalName(slug)]; ok {
+		return s.GetOrganization(ctx, id)
+	}
+	return nil, notFound("organization with slug", slug)
+}
+
+func (s *state) UpdateOrganization(_ context.Context, o *storage.Organization) error {
+	if err := validJSON(o.PublicMetadata, o.PrivateMetadata); err != nil {
+		return err
+	}
+	old, ok := s.orgs[o.ID]
+	switch {
+	case !ok:
+		return notFound("organization", o.ID)
+	case old.Version != o.Version:
+		return stale("organization", o.ID)
+	}
+	if err := s.checkSlug(o); err != nil {
+		return err
+	}
+	n := cloneOrg(o)
+	n.Version++
+	s.putOrg(n)
+	o.Version = n.Version
+	return nil
+}
+
+func (s *state) DeleteOrganization(_ context.Context, id string) error {
+	o, ok := s.orgs[id]
+	if !ok {
+		return notFound("organization", id)
+	}
+	for mid := range maps.Clone(s.memByOrg[id]) {
+		s.dropMem(s.mems[mid])
+	}
+	for iid := range maps.Clone(s.invByOrg[id]) {
+		unlink(s, s.invByOrg, id, iid)
+		drop(s, s.invs, iid)
+	}
+	for did := range maps.Clone(s.domByOrg[id]) {
+		s.dropDomain(s.domains[did])
+	}
+	drop(s, s.slugs, storage.CanonicalName(o.Slug))
+	drop(s, s.orgs, id)
+	return nil
+}
+
+func (s *state) ListOrganizations(_ context.Context, query string, p storage.Page) ([]*storage.Organization, string, error) {
+	q := strings.ToLower(query)
+	keep := func(o *storage.Organization) bool {
+		return strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(strings.ToLower(o.Slug), q) ||
+			strings.Contains(strings.ToLower(o.ID), q)
+	}
+	out, next := page(s.orgs, maps.Keys(s.orgs), keep, cloneOrg, p)
+	return out, next, nil
+}
+
+// Memberships.
+
+func (s *state) CreateMembership(_ context.Context, m *storage.Membership) error {
+	if err := validJSON(m.PublicMetadata, m.PrivateMetadata); err != nil {
+		return err
+	}
+	if _, ok := s.orgs[m.OrganizationID]; !ok {
+		return notFound("organization", m.OrganizationID)
+	}
+	if _, ok := s.users[m.UserID]; !ok {
+		return notFound("user", m.UserID)
+	}
+	if _, ok := s.mems[m.ID]; ok {
+		return conflict("membership %q: ID taken", m.ID)
+	}
+	if _, ok := s.memByPair[[2]string{m.OrganizationID, m.UserID}]; ok {
+		return conflict("user %q is already a member of %q", m.UserID, m.OrganizationID)
+	}
+	n := cloneMem(m)
+	put(s, s.mems, n.ID, n)
+	put(s, s.memByPair, [2]string{n.OrganizationID, n.UserID}, n.ID)
+	link(s, s.memByOrg, n.OrganizationID, n.ID)
+	link(s, s.memByUser, n.UserID, n.ID)
+	return nil
+}
+
+func (s *state) dropMem(m *storage.Membership) {
+	drop(s, s.memByPair, [2]string{m.OrganizationID, m.UserID})
+	unlink(s, s.memByOrg, m.OrganizationID, m.ID)
+	unlink(s, s.memByUser, m.UserID, m.ID)
+	drop(s, s.mems, m.ID)
+}
+
+func (s *state) membership(orgID, userID string) (*storage.Membership, error) {
+	if id, ok := s.memByPair[[2]string{orgID, userID}]; ok {
+		return s.mems[id], nil
+	}
+	return nil, notFound("membership in "+orgID+" of user", userID)
+}
+
+func (s *state) GetMembership(_ context.Context, orgID, userID string) (*storage.Membership, error) {
+	m, err := s.membership(orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return cloneMem(m), nil
+}
+
+func (s *state) UpdateMembership(_ context.Context, m *storage.Membership) error {
+	if err := validJSON(m.PublicMetadata, m.PrivateMetadata); err != nil {
+		return err
+	}
+	old, err := s.membership(m.OrganizationID, m.UserID)
+	if err != nil {
+		return err
+	}
+	n := cloneMem(old)
+	n.Role, n.PublicMetadata, n.PrivateMetadata = m.Role, js(m.PublicMetadata), js(m.PrivateMetadata)
+	n.UpdatedAt = m.UpdatedAt.UTC()
+	put(s, s.mems, n.ID, n)
+	return nil
+}
+
+func (s *state) DeleteMembership(_ context.Context, orgID, userID string) error {
+	m, err := s.membership(orgID, userID)
+	if err != nil {
+		return err
+	}
+	s.dropMem(m)
+	return nil
+}
+
+func (s *state) memberships(f storage.MembershipFilter) (func(func(string) bool), func(*storage.Membership) bool) {
+	ids := maps.Keys(s.mems)
+	switch {
+	case f.OrganizationID != "":
+		ids = maps.Keys(s.memByOrg[f.OrganizationID])
+	case f.UserID != "":
+		ids = maps.Keys(s.memByUser[f.UserID])
+	}
+	return ids, func(m *storage.Membership) bool {
+		return (f.OrganizationID == "" || m.OrganizationID == f.OrganizationID) &&
+			(f.UserID == "" || m.UserID == f.UserID) && (f.Role == "" || m.Role == f.Role)
+	}
+}
+
+func (s *state) ListMemberships(_ context.Context, f storage.MembershipFilter, p storage.Page) ([]*storage.Membership, string, error) {
+	ids, keep := s.memberships(f)
+	out, next := page(s.mems, ids, keep, cloneMem, p)
+	return out, next, nil
+}
+
+func (s *state) CountMemberships(_ context.Context, f storage.MembershipFilter) (int, error) {
+	n := 0
+	ids, keep := s.memberships(f)
+	for id := range ids {
+		if keep(s.mems[id]) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Invitations.
+
+func (s *state) CreateInvitation(_ context.Context, i *storage.Invitation) error {
+	if err := validJSON(i.PublicMetadata); err != nil {
+		return err
+	}
+	if _, ok := s.invs[i.ID]; ok {
+		return conflict("invitation %q: ID taken", i.ID)
+	}
+	if _, ok := s.orgs[i.OrganizationID]; !ok && i.OrganizationID != "" {
+		return notFound("organization", i.OrganizationID)
+	}
+	n := cloneInv(i)
+	put(s, s.invs, n.ID, n)
+	link(s, s.invByOrg, n.OrganizationID, n.ID)
+	return nil
+}
+
+func (s *state) GetInvitation(_ context.Context, id string) (*storage.Invitation, error) {
+	if i, ok := s.invs[id]; ok {
+		return cloneInv(i), nil
+	}
+	return nil, notFound("invitation", id)
+}
+
+func (s *state) ListInvitations(_ context.Context, orgID, status string, p storage.Page) ([]*storage.Invitation, string, error) {
+	keep := func(i *storage.Invitation) bool { return status == "" || i.Status == status }
+	out, next := page(s.invs, maps.Keys(s.invByOrg[orgID]), keep, cloneInv, p)
+	return out, next, nil
+}
+
+func (s *state) TransitionInvitation(_ context.Context, id, from, to string, at time.Time) error {
+	old, ok := s.invs[id]
+	switch {
+	case !ok:
+		return notFound("invitation", id)
+	case old.Status != from:
+		return consumed("invitation (status "+old.Status+")", id)
+	}
+	n := cloneInv(old)
+	n.Status, n.UpdatedAt = to, at.UTC()
+	put(s, s.invs, id, n)
+	return nil
+}
+
+// Domains.
+
+func (s *state) CreateDomain(_ context.Context, d *storage.Domain) error {
+	if _, ok := s.domains[d.ID]; ok {
+		return conflict("domain %q: ID taken", d.ID)
+	}
+	if _, ok := s.orgs[d.OrganizationID]; !ok {
+		return notFound("organization", d.OrganizationID)
+	}
+	n := cloneDomain(d)
+	if err := s.checkDomain(n); err != nil {
+		return err
+	}
+	s.putDomain(n)
+	return nil
+}
+
+func (s *state) checkDomain(d *storage.Domain) error {
+	if id, ok := s.domVerified[storage.CanonicalName(d.Name)]; ok && id != d.ID && !d.VerifiedAt.IsZero() {
+		return conflict("domain %q is verified by another organization", d.Name)
+	}
+	return nil
+}
+
+func (s *state) putDomain(d *storage.Domain) {
+	if old := s.domains[d.ID]; old != nil {
+		s.dropDomain(old)
+	}
+	put(s, s.domains, d.ID, d)
+	link(s, s.domByOrg, d.OrganizationID, d.ID)
+	if !d.VerifiedAt.IsZero() {
+		put(s, s.domVerified, storage.CanonicalName(d.Name), d.ID)
+	}
+}
+
+func (s *state) dropDomain(d *storage.Domain) {
+	if k := storage.CanonicalName(d.Name); s.domVerified[k] == d.ID {
+		drop(s, s.domVerified, k)
+	}
+	unlink(s, s.domByOrg, d.OrganizationID, d.ID)
+	drop(s, s.domains, d.ID)
+}
+
+func (s *state) GetDomain(_ context.Context, id string) (*storage.Domain, error) {
+	if d, ok := s.domains[id]; ok {
+		return cloneDomain(d), nil
+	}
+	return nil, notFound("domain", id)
+}
+
+func (s *state) FindDomain(ctx context.Context, name string) (*storage.Domain, error) {
+	if id, ok := s.domVerified[storage.CanonicalName(name)]; ok {
+		return s.GetDomain(ctx, id)
+	}
+	return nil, notFound("verified domain", name)
+}
+
+func (s *state) ListDomains(_ context.Context, orgID string) ([]*storage.Domain, error) {
+	return list(s.domains, s.domByOrg[orgID], cloneDomain), nil
+}
+
+func (s *state) UpdateDomain(_ context.Context, d *storage.Domain) error {
+	old, ok := s.domains[d.ID]
+	if !ok {
+		return notFound("domain", d.ID)
+	}
+	n := cloneDomain(old)
+	n.EnrollmentMode, n.VerifiedAt, n.UpdatedAt = d.EnrollmentMode, d.VerifiedAt.UTC(), d.UpdatedAt.UTC()
+	if err := s.checkDomain(n); err != nil {
+		return err
+	}
+	s.putDomain(n)
+	return nil
+}
+
+func (s *state) DeleteDomain(_ context.Context, id string) error {
+	d, ok := s.domains[id]
+	if !ok {
+		return notFound("domain", id)
+	}
+	s.dropDomain(d)
+	return nil
+}
+
+// Roles.
+
+func (s *state) CreateRole(_ context.Context, r *storage.Role) error {
+	if _, ok := s.roleIDs[r.ID]; ok {
+		return conflict("role %q: ID taken", r.ID)
+	}
+	if _, ok := s.roles[r.Key]; ok {
+		return conflict("role key %q taken", r.Key)
+	}
+	put(s, s.roles, r.Key, cloneRole(r))
+	put(s, s.roleIDs, r.ID, r.Key)
+	return nil
+}
+
+func (s *state) GetRole(_ context.Context, key string) (*storage.Role, error) {
+	if r, ok := s.roles[key]; ok {
+		return cloneRole(r), nil
+	}
+	return nil, notFound("role", key)
+}
+
+func (s *state) ListRoles(_ context.Context) ([]*storage.Role, error) {
+	out := make([]*storage.Role, 0, len(s.roles))
+	for _, id := range slices.Sorted(maps.Keys(s.roleIDs)) {
+		out = append(out, cloneRole(s.roles[s.roleIDs[id]]))
+	}
+	return out, nil
+}
+
+func (s *state) UpdateRole(_ context.Context, r *storage.Role) error {
+	old, ok := s.roles[r.Key]
+	if !ok {
+		return notFound("role", r.Key)
+	}
+	n := cloneRole(old)
+	n.Name, n.Description, n.Permissions, n.UpdatedAt = r.Name, r.Description, ss(r.Permissions), r.UpdatedAt.UTC()
+	put(s, s.roles, r.Key, n)
+	return nil
+}
+
+func (s *state) DeleteRole(_ context.Context, key string) error {
+	r, ok := s.roles[key]
+	if !ok {
+		return notFound("role", key)
+	}
+	drop(s, s.roleIDs, r.ID)
+	drop(s, s.roles, key)
+	return nil
+}
+
+// Billing.
+
+func (s *state) PutPlan(_ context.Context, p *storage.Plan) error {
+	if err := validJSON(p.PublicMetadata); err != nil {
+		return err
+	}
+	if id, ok := s.planKeys[p.Key]; ok && id != p.ID {
+		return conflict("plan key %q taken", p.Key)
+	}
+	if old := s.plans[p.ID]; old != nil {
+		drop(s, s.planKeys, old.Key)
+	}
+	put(s, s.plans, p.ID, clonePlan(p))
+	put(s, s.planKeys, p.Key, p.ID)
+	return nil
+}
+
+func (s *state) GetPlan(_ context.Context, key string) (*storage.Plan, error) {
+	if id, ok := s.planKeys[key]; ok {
+		return clonePlan(s.plans[id]), nil
+	}
+	return nil, notFound("plan", key)
+}
+
+func (s *state) ListPlans(_ context.Context) ([]*storage.Plan, error) {
+	out := make([]*storage.Plan, 0, len(s.plans))
+	for _, id := range slices.Sorted(maps.Keys(s.plans)) {
+		out = append(out, clonePlan(s.plans[id]))
+	}
+	return out, nil
+}
+
+func (s *state) PutSubscription(_ context.Context, x *storage.Subscription) error {
+	if old := s.subs[x.ID]; old != nil {
+		unlink(s, s.subsByPayer, old.PayerID, old.ID)
+	}
+	put(s, s.subs, x.ID, cloneSub(x))
+	link(s, s.subsByPayer, x.PayerID, x.ID)
+	return nil
+}
+
+func (s *state) ListSubscriptions(_ context.Context, payerID string) ([]*storage.Subscription, error) {
+	return list(s.subs, s.subsByPayer[payerID], cloneSub), nil
+}
+
+// Events and the audit log.
+
+func (s *state) AppendEvent(_ context.Context, e *storage.Event) error {
+	if err := validJSON(e.Data); err != nil {
+		return err
+	}
+	if _, ok := s.events[e.ID]; ok {
+		return conflict("event %q: ID taken", e.ID)
+	}
+	put(s, s.events, e.ID, cloneEvent(e))
+	if e.DispatchedAt.IsZero() {
+		put(s, s.undispatched, e.ID, struct{}{})
+	}
+	return nil
+}
+
+func (s *state) ListEvents(_ context.Context, afterID string, undispatchedOnly bool, limit int) ([]*storage.Event, error) {
+	ids := maps.Keys(s.events)
+	if undispatchedOnly {
+		ids = maps.Keys(s.undispatched)
+	}
+	out, _ := page(s.events, ids, nil, cloneEvent, storage.Page{After: afterID, Limit: limit})
+	return out, nil
+}
+
+func (s *state) MarkEventDispatched(_ context.Context, id string, at time.Time) error {
+	old, ok := s.events[id]
+	switch {
+	case !ok:
+		return notFound("event", id)
+	case !old.DispatchedAt.IsZero():
+		return consumed("event dispatch", id)
+	}
+	n := cloneEvent(old)
+	n.DispatchedAt = at.UTC()
+	put(s, s.events, id, n)
+	drop(s, s.undispatched, id)
+	return nil
+}
+
+func (s *state) AppendAuditEvent(_ context.Context, e *storage.AuditEvent) error {
+	if err := validJSON(e.Data); err != nil {
+		return err
+	}
+	if _, ok := s.audit[e.ID]; ok {
+		return conflict("audit event %q: ID taken", e.ID)
+	}
+	put(s, s.audit, e.ID, cloneAudit(e))
+	return nil
+}
+
+func (s *state) ListAuditEvents(_ context.Context, f storage.AuditFilter, p storage.Page) ([]*storage.AuditEvent, string, error) {
+	keep := func(e *storage.AuditEvent) bool {
+		return (f.UserID == "" || e.UserID == f.UserID) &&
+			(f.OrganizationID == "" || e.OrganizationID == f.OrganizationID) && (f.Type == "" || e.Type == f.Type)
+	}
+	out, next := page(s.audit, maps.Keys(s.audit), keep, cloneAudit, p)
+	return out, next, nil
+}

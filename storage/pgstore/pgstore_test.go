@@ -1,0 +1,143 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// testDSN returns the DSN of the test server, or skips.
+func testDSN(t testing.TB) string {
+	dsn := os.Getenv("LATCH_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("pgstore: LATCH_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run these tests")
+	}
+	return dsn
+}
+
+// freshSchema creates a uniquely named, empty schema, drops it when the test
+// ends, and returns a DSN whose search_path points at it.
+func freshSchema(t testing.TB) string {
+	dsn := testDSN(t)
+	ctx := context.Background()
+	admin, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "latch_test_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return withParam(t, dsn, "search_path", schema)
+}
+
+// withParam sets a runtime parameter in a URL or key=value DSN.
+func withParam(t testing.TB, dsn, key, value string) string {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set(key, value)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " " + key + "=" + value
+}
+
+// newTestStore opens a migrated Store in a fresh schema, closed when the
+// test ends (before the schema is dropped).
+func newTestStore(t testing.TB) *Store {
+	dsn := freshSchema(t)
+	s, err := Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM latch_schema_migrations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("latch_schema_migrations has %d rows, want 1", n)
+	}
+}
+
+func TestMigrateConcurrently(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshSchema(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			s := New(pool) // one Store per "process", sharing nothing but the database
+			defer s.Close()
+			errs[i] = s.Migrate(ctx)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate %d: %v", i, err)
+		}
+	}
+}
+
+// A unique violation aborts a PostgreSQL transaction; the Store must undo
+// only the failed statement, so that fn can go on after ErrConflict as it
+// can with the other adapters.
+func TestInTxContinuesAfterConflict(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t)
+	err := s.InTx(ctx, func(q storage.Querier) error {
+		if err := q.CreateUser(ctx, &storage.User{ID: "user_1", Username: "a"}); err != nil {
+			return err
+		}
+		if err := q.CreateUser(ctx, &storage.User{ID: "user_2", Username: "A"}); !errors.Is(err, storage.ErrConflict) {
+			t.Errorf("duplicate username: got %v, want ErrConflict", err)
+		}
+		return q.CreateUser(ctx, &storage.User{ID: "user_3", Username: "b"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"user_1", "user_3"} {
+		if _, err := s.GetUser(ctx, id); err != nil {
+			t.Errorf("GetUser(%s): %v", id, err)
+		}
+	}
+}
