@@ -1,0 +1,378 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Errors returned by [Verifier.Verify]. Every error it returns wraps exactly one of them, so
+// callers classify with errors.Is. They are ordered by precedence: a token with several
+// faults reports the first that applies, and whatever concerns the key or the signature
+// (ErrTooLarge, ErrMalformed, ErrAlgorithm, ErrUnknownKey, ErrSignature) is decided before
+// any claim is looked at. In particular ErrExpired and ErrNotYetValid are only ever
+// returned for a token whose signature verified, so routing ErrExpired to a refresh can
+// never be triggered by a forged token (CVE-2024-51744).
+var (
+	ErrTooLarge        = errors.New("token: too large")
+	ErrMalformed       = errors.New("token: malformed")
+	ErrAlgorithm       = errors.New("token: algorithm not allowed")
+	ErrUnknownKey      = errors.New("token: unknown or disallowed signing key")
+	ErrSignature       = errors.New("token: signature invalid")
+	ErrIssuer          = errors.New("token: wrong issuer")
+	ErrAuthorizedParty = errors.New("token: authorized party not allowed")
+	ErrAudience        = errors.New("token: wrong audience")
+	ErrNotYetValid     = errors.New("token: not yet valid")
+	ErrExpired         = errors.New("token: expired")
+)
+
+// Defaults and bounds of [Config].
+const (
+	DefaultLeeway       = 5 * time.Second
+	MaxLeeway           = 60 * time.Second
+	DefaultMaxTokenSize = 8 << 10
+)
+
+// Config configures a [Verifier]. The zero value of every field but Issuer is a safe default.
+type Config struct {
+	// Issuer is the exact "iss" every token must carry: the signer's base URL, compared
+	// byte for byte (no normalisation of case, trailing slash or port). Required.
+	Issuer string
+
+	// AuthorizedParties, when non-empty, lists the origins (or native client IDs) that
+	// tokens may be minted for: "azp" must be present and equal one of them exactly. When
+	// empty, "azp" is not checked. Browsers send the token from any page, so a service
+	// that accepts tokens from known front ends should list them.
+	AuthorizedParties []string
+
+	// Audience lists the names this verifier answers to. A token that has an "aud" claim
+	// must name at least one of them (RFC 7519 §4.1.3: a principal that does not identify
+	// with a value in a present "aud" must reject), so a verifier with an empty Audience
+	// accepts only tokens without "aud". When Audience is non-empty, "aud" is required.
+	Audience []string
+
+	// Leeway is the clock skew tolerated on "exp", "nbf" and "iat". Zero means
+	// [DefaultLeeway] (5 s); more than [MaxLeeway] (60 s) or less than zero is an error.
+	Leeway time.Duration
+
+	// MaxTokenSize bounds the length of a token in bytes. Longer input is rejected before it
+	// is split or decoded (CVE-2025-30204). Zero means [DefaultMaxTokenSize] (8 KiB).
+	MaxTokenSize int
+
+	// Clock returns the current time. Nil means time.Now.
+	Clock func() time.Time
+
+	// Algorithms is the allow-list of "alg" values. Nil means {EdDSA, ES256}; only those
+	// two may be listed. A token's alg must also be the algorithm of the key its kid names.
+	Algorithms []Algorithm
+
+	// Remote configures the JWKS fetching of [NewRemoteVerifier]; other constructors ignore it.
+	Remote RemoteConfig
+}
+
+// Verifier checks session tokens. It is immutable after construction and safe for
+// concurrent use. See the package documentation for the rules it applies.
+type Verifier struct {
+	keys    KeySource
+	parser  *jwt.Parser
+	keyFunc jwt.Keyfunc // bound once, so that Verify does not allocate a closure
+	algs    []Algorithm
+	issuer  string
+	azp     []string
+	aud     []string
+	leeway  time.Duration
+	maxSize int
+	clock   func() time.Time
+}
+
+// NewVerifier returns a Verifier that takes keys only from keys (a [*KeySet] or a
+// [*RemoteKeySet]) and checks claims against cfg.
+func NewVerifier(keys KeySource, cfg Config) (*Verifier, error) {
+	switch k := keys.(type) {
+	case nil:
+		return nil, errors.New("token: NewVerifier needs a key source")
+	case *KeySet:
+		if k == nil {
+			return nil, errors.New("token: NewVerifier needs a key source")
+		}
+	case *RemoteKeySet:
+		if k == nil {
+			return nil, errors.New("token: NewVerifier needs a key source")
+		}
+	}
+	if cfg.Issuer == "" {
+		return nil, errors.New("token: Config.Issuer is required")
+	}
+	v := &Verifier{
+		keys:    keys,
+		issuer:  cfg.Issuer,
+		azp:     append([]string(nil), cfg.AuthorizedParties...),
+		aud:     append([]string(nil), cfg.Audience...),
+		leeway:  cfg.Leeway,
+		maxSize: cfg.MaxTokenSize,
+		clock:   cfg.Clock,
+	}
+	for _, s := range append(append([]string(nil), v.azp...), v.aud...) {
+		if s == "" {
+			return nil, errors.New("token: empty authorized party or audience")
+		}
+	}
+	switch {
+	case v.leeway == 0:
+		v.leeway = DefaultLeeway
+	case v.leeway < 0 || v.leeway > MaxLeeway:
+		return nil, fmt.Errorf("token: Config.Leeway must be between 0 and %v", MaxLeeway)
+	}
+	switch {
+	case v.maxSize == 0:
+		v.maxSize = DefaultMaxTokenSize
+	case v.maxSize < 0:
+		return nil, errors.New("token: Config.MaxTokenSize is negative")
+	}
+	if v.clock == nil {
+		v.clock = time.Now
+	}
+	algs := cfg.Algorithms
+	if algs == nil {
+		algs = []Algorithm{EdDSA, ES256}
+	}
+	if len(algs) == 0 {
+		return nil, errors.New("token: Config.Algorithms is empty")
+	}
+	names := make([]string, 0, len(algs))
+	for _, a := range algs {
+		if a.method() == nil {
+			return nil, fmt.Errorf("token: algorithm %q is not allowed (only EdDSA and ES256)", a)
+		}
+		names = append(names, string(a))
+	}
+	v.algs = append([]Algorithm(nil), algs...)
+	v.parser = jwt.NewParser(
+		jwt.WithValidMethods(names),   // rejects none, HS*, RS*, PS* before the key is looked up
+		jwt.WithStrictDecoding(),      // one base64url encoding per token: no padding, no stray bits
+		jwt.WithoutClaimsValidation(), // checkClaims does it: typed fields, our errors, leeway cap, azp
+	)
+	v.keyFunc = v.lookupKey
+	return v, nil
+}
+
+// Verify checks token and returns its claims. The error wraps one of the sentinel errors
+// of this package. For a [*RemoteKeySet] an unknown kid may cause a JWKS fetch, bounded by
+// the source's rate limit and timeout; use [Verifier.VerifyContext] to bound the wait.
+func (v *Verifier) Verify(token string) (*Claims, error) {
+	c, err := v.verify(context.Background(), token)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// VerifyContext is [Verifier.Verify] with a context that bounds any wait for a JWKS fetch.
+func (v *Verifier) VerifyContext(ctx context.Context, token string) (*Claims, error) {
+	c, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// VerifyAllowExpired is [Verifier.Verify] for the refresh path. When the token is valid in
+// every respect except that it has expired, it returns its claims together with an error
+// wrapping [ErrExpired]; the middleware uses them to know which session to refresh. The
+// claims of an expired token are not proof of anything current: use them only to pick the
+// session that the refresh (which checks live session state) will re-examine.
+//
+// For any other fault it returns nil claims, exactly like Verify.
+func (v *Verifier) VerifyAllowExpired(token string) (*Claims, error) {
+	return v.verify(context.Background(), token)
+}
+
+// verify returns claims with a nil error, claims with ErrExpired (signature and every other
+// check passed), or nil claims with another error.
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
+	// Before anything else, and without allocating: a long input is never split or decoded.
+	if len(token) > v.maxSize {
+		return nil, ErrTooLarge
+	}
+	target := new(parseTarget)
+	t, err := v.parser.ParseWithClaims(token, target, v.keyFunc)
+	if err != nil && errors.Is(err, errKIDNotFound) && v.keys.refreshUnknown(ctx) {
+		// A remote JWKS may have gained the key since it was fetched; look once more.
+		target = new(parseTarget)
+		t, err = v.parser.ParseWithClaims(token, target, v.keyFunc)
+	}
+	if err != nil {
+		return nil, v.classify(t, err)
+	}
+	// From here on the payload is signed by one of our keys.
+	extra, err := payloadExtra(token)
+	if err != nil {
+		return nil, fmt.Errorf("%w: custom claims: %v", ErrMalformed, err)
+	}
+	claims := &target.claims // same allocation as the target: one fewer per token
+	if err := claims.fromWire(&target.wireClaims, extra); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if err := v.checkClaims(claims); err != nil {
+		if err == ErrExpired {
+			return claims, err
+		}
+		return nil, err
+	}
+	return claims, nil
+}
+
+// payloadExtra returns the custom claims of a token that golang-jwt has just parsed and
+// verified: it has three segments and the second is valid strict base64url. The segment
+// is copied to, and decoded into, buffers on the stack when it fits, so that a token
+// without custom claims costs no allocation here.
+func payloadExtra(token string) (map[string]any, error) {
+	_, rest, _ := strings.Cut(token, ".")
+	seg, _, _ := strings.Cut(rest, ".")
+	var src, dst [1024]byte
+	if len(seg) > len(src) {
+		p, err := b64.DecodeString(seg)
+		if err != nil {
+			return nil, err
+		}
+		return decodeExtra(p)
+	}
+	n, err := b64.Decode(dst[:], append(src[:0], seg...))
+	if err != nil {
+		return nil, err
+	}
+	return decodeExtra(dst[:n])
+}
+
+// forbiddenHeaders may name or carry a key, or demand extensions this verifier does not
+// implement. Keys come only from the KeySource by kid (CVE-2018-0114); nothing in a token
+// is ever fetched.
+var forbiddenHeaders = [...]string{"jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "crit"}
+
+// lookupKey is the jwt.Keyfunc. By the time golang-jwt calls it, "alg" is in the
+// allow-list (WithValidMethods). It returns the boxed public key so as not to allocate.
+func (v *Verifier) lookupKey(t *jwt.Token) (any, error) {
+	for _, h := range forbiddenHeaders {
+		if _, ok := t.Header[h]; ok {
+			if h == "crit" {
+				return nil, errCrit
+			}
+			return nil, &keyError{kind: ErrUnknownKey, msg: h + " header not allowed: keys come only from the key set"}
+		}
+	}
+	// RFC 7515 §4.1.9: typ is case-insensitive. Requiring it keeps other JWTs signed with
+	// these keys (which must use another typ) from passing as session tokens.
+	if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, "JWT") {
+		return nil, errTyp
+	}
+	kid, _ := t.Header["kid"].(string)
+	if kid == "" || len(kid) > MaxKIDLength {
+		return nil, errBadKID
+	}
+	k := v.keys.lookupKey(kid)
+	if k == nil {
+		return nil, errKIDNotFound
+	}
+	if t.Method.Alg() != string(k.alg) {
+		return nil, errAlgMismatch
+	}
+	return k.verifyKey, nil
+}
+
+// keyError is what lookupKey returns; classify digs it out of golang-jwt's wrapping so that
+// callers see our sentinel and a fixed message (never header content, which is attacker
+// controlled and would otherwise reach logs).
+type keyError struct {
+	kind error
+	msg  string
+}
+
+// Error returns the sentinel's text and the fixed detail.
+func (e *keyError) Error() string { return e.kind.Error() + ": " + e.msg }
+
+// Unwrap returns the sentinel, for errors.Is.
+func (e *keyError) Unwrap() error { return e.kind }
+
+var (
+	errCrit        = &keyError{kind: ErrMalformed, msg: "crit header: no extensions are supported"}
+	errTyp         = &keyError{kind: ErrMalformed, msg: "typ header must be JWT"}
+	errBadKID      = &keyError{kind: ErrUnknownKey, msg: "kid header missing, not a string, or too long"}
+	errKIDNotFound = &keyError{kind: ErrUnknownKey, msg: "no key with this kid"}
+	errAlgMismatch = &keyError{kind: ErrAlgorithm, msg: "alg is not the algorithm of the key named by kid"}
+)
+
+// classify maps a golang-jwt error to this package's sentinels. golang-jwt v5 checks, in
+// order: shape and JSON (ErrTokenMalformed), alg known and allowed, the key function, the
+// signature; claims validation is off. So a signature error here is never masked by a
+// claim error, and claims are checked only after this returned nil.
+func (v *Verifier) classify(t *jwt.Token, err error) error {
+	var ke *keyError
+	if errors.As(err, &ke) {
+		return ke
+	}
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return ErrMalformed
+	case t != nil && t.Method != nil && !v.allowed(t.Method.Alg()):
+		return ErrAlgorithm // WithValidMethods rejected it
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		// alg missing or not a registered method ("none" is registered; "XYZ" is not)
+		return ErrAlgorithm
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return ErrSignature
+	}
+	return ErrMalformed
+}
+
+func (v *Verifier) allowed(alg string) bool {
+	for _, a := range v.algs {
+		if string(a) == alg {
+			return true
+		}
+	}
+	return false
+}
+
+// checkClaims runs after the signature verified. Identity checks come before time checks
+// so that ErrExpired means "this would be a good token but for its age" — the only case
+// VerifyAllowExpired hands claims back for.
+func (v *Verifier) checkClaims(c *Claims) error {
+	if c.Issuer != v.issuer {
+		return ErrIssuer
+	}
+	if len(v.azp) > 0 && !contains(v.azp, c.AuthorizedParty) {
+		return ErrAuthorizedParty
+	}
+	if c.Audience != nil || len(v.aud) > 0 {
+		ok := false
+		for _, a := range c.Audience {
+			if contains(v.aud, a) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return ErrAudience
+		}
+	}
+	now := v.clock()
+	// Boundaries: a token exactly Leeway past exp, or exactly Leeway before nbf/iat, is
+	// still accepted; one nanosecond more is not.
+	if !c.NotBefore.IsZero() && now.Add(v.leeway).Before(c.NotBefore) {
+		return ErrNotYetValid
+	}
+	if !c.IssuedAt.IsZero() && now.Add(v.leeway).Before(c.IssuedAt) {
+		return ErrNotYetValid
+	}
+	if c.ExpiresAt.IsZero() {
+		return fmt.Errorf("%w: no exp claim", ErrMalformed)
+	}
+	if now.Add(-v.leeway).After(c.ExpiresAt) {
+		return ErrExpired
+	}
+	return nil
+}
