@@ -10,7 +10,7 @@
 // user-written adapter should run that suite from a test of its own:
 //
 //	func TestConformance(t *testing.T) {
-//		storagetest.Run(t, func(t *testing.T) storage.Store { return mystore.New(...) })
+//		storagetest.Run(t, func(t testing.TB) storage.Store { return mystore.New(...) })
 //	}
 //
 // # Who decides what

@@ -1,0 +1,143 @@
+package latch
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/token"
+)
+
+// Auth is Latch inside an application: the services (users, sessions,
+// sign-in), the HTTP handler and the middleware. Make one with New and share
+// it; it is safe for concurrent use.
+type Auth struct {
+	cfg       Config
+	store     storage.Store
+	ids       *idGenerator
+	events    *eventBus
+	secrets   *keyring
+	keys      signingKeys
+	verifier  *token.Verifier
+	cookies   *cookieJar
+	cache     *tokenCache
+	revoked   *revokedSet
+	devices   deviceParser
+	templates map[string]JWTTemplate
+	stop      context.CancelFunc
+	listening chan struct{}
+}
+
+// New validates cfg, fills in defaults and returns a ready Auth. It does no
+// I/O: the signing keys are loaded (and created, the first time) on first
+// use. Only in strict mode (Session.Broadcaster set) does it start a
+// goroutine, which Close stops.
+func New(cfg Config) (*Auth, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	a := &Auth{
+		cfg:       cfg,
+		store:     cfg.Store,
+		ids:       newIDGenerator(cfg.Rand),
+		secrets:   &keyring{secrets: cfg.Secrets},
+		cache:     newTokenCache(cfg.Session.Leeway),
+		templates: map[string]JWTTemplate{},
+	}
+	a.events = newEventBus(a)
+	a.revoked = newRevokedSet(cfg.Session.TokenLifetime+cfg.Session.Leeway, cfg.Clock)
+	a.keys.set, err = token.NewKeySet(token.Keys{})
+	if err != nil {
+		return nil, err
+	}
+	a.verifier, err = token.NewVerifier(a.keys.set, token.Config{
+		Issuer: cfg.BaseURL, AuthorizedParties: cfg.Session.AuthorizedParties,
+		Leeway: cfg.Session.Leeway, Clock: cfg.Clock,
+	})
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(cfg.BaseURL)
+	a.cookies = newCookieJar(cfg.Secrets, u.Scheme == "https", cfg.Session.SameSiteStrict, cfg.Session.MaxLifetime)
+	for _, t := range cfg.Session.Templates {
+		a.templates[t.Name] = t
+	}
+	if cfg.Session.Broadcaster != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		a.stop, a.listening = cancel, make(chan struct{})
+		go a.listen(ctx, a.listening)
+	}
+	return a, nil
+}
+
+// Close stops the strict-mode listener, if any. The Auth must not be used
+// afterwards. The store is the application's to close.
+func (a *Auth) Close() error {
+	if a.stop != nil {
+		a.stop()
+	}
+	return nil
+}
+
+// Ready returns a channel closed once the strict-mode listener is
+// listening (immediately without strict mode), for health checks and tests.
+func (a *Auth) Ready() <-chan struct{} {
+	if a.listening == nil {
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return a.listening
+}
+
+// Verifier returns the verifier of this instance's session tokens, for code
+// in the same process that checks tokens outside a request (a WebSocket
+// upgrade, a job). Other services use token.NewRemoteVerifier on the JWKS.
+func (a *Auth) Verifier() *token.Verifier { return a.verifier }
+
+// Store returns the store Latch uses, for applications that read Latch's
+// records directly (reports, migrations). Writes through it bypass events
+// and validation.
+func (a *Auth) Store() storage.Store { return a.store }
+
+// now is the current time at the precision every adapter stores.
+func (a *Auth) now() time.Time { return a.cfg.Clock().UTC().Truncate(time.Microsecond) }
+
+// newID returns a fresh ID with the given prefix.
+func (a *Auth) newID(prefix string) (string, error) {
+	id, err := a.ids.new(prefix, a.now())
+	if err != nil {
+		return "", ErrUnavailable.wrap(err)
+	}
+	return id, nil
+}
+
+// tx is one write transaction of the kernel: the storage operations plus the
+// events the change emits, which go into the outbox in the same transaction.
+type tx struct {
+	storage.Querier
+	a      *Auth
+	events []*storage.Event
+}
+
+// inTx runs fn in a storage transaction and, once it has committed,
+// dispatches the events fn emitted. Errors that are not *Error become
+// ErrUnavailable, so storage internals never reach a caller.
+func (a *Auth) inTx(ctx context.Context, fn func(t *tx) error) error {
+	var events []*storage.Event
+	err := a.store.InTx(ctx, func(q storage.Querier) error {
+		t := &tx{Querier: q, a: a}
+		if err := fn(t); err != nil {
+			return err
+		}
+		events = t.events
+		return nil
+	})
+	if err != nil {
+		return asError(err)
+	}
+	a.events.dispatch(ctx, events)
+	return nil
+}

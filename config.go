@@ -1,0 +1,249 @@
+package latch
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/token"
+)
+
+// Config configures an [Auth]. Every field but Store has a zero value that
+// works in development; New validates the whole struct once and reports
+// every problem it finds.
+type Config struct {
+	// Store holds every record. Required: the application owns its
+	// database, so Latch never picks one silently (an in-memory default
+	// would lose every account at the first restart). Use
+	// sqlitestore.Open for a single machine, pgstore.New for several, and
+	// memstore.New in tests.
+	Store storage.Store
+
+	// BaseURL is the public origin of the application, e.g.
+	// "https://app.example.com". Every link Latch sends (magic links,
+	// verification and reset links) is built from it and never from the
+	// request's Host or X-Forwarded-* headers, which an attacker controls.
+	// Default "http://localhost:8080".
+	BaseURL string
+
+	// AppName is shown in emails and pages. Default "Latch".
+	AppName string
+
+	// Clock returns the current time. Default time.Now. Tests pass a fake
+	// clock (latchtest does) so that expiry is exact.
+	Clock func() time.Time
+
+	// Rand is the source of every secret, code and ID. Default
+	// crypto/rand.Reader. Only tests should set it.
+	Rand io.Reader
+
+	// Logger receives operational logs (never secrets). Default
+	// slog.Default().
+	Logger *slog.Logger
+
+	// Secrets seal the client cookie and encrypt the token-signing keys at
+	// rest. Each is at least 32 random bytes. The first one seals; all of
+	// them open, so a new secret is rotated in by putting it first and an
+	// old one retired by removing it once no cookie sealed with it can be
+	// alive (Session.MaxLifetime). Load them from your secret manager, never
+	// from the database Latch writes to.
+	//
+	// Default: when BaseURL is http://localhost (development), one random
+	// secret per process, with a warning — every restart signs everybody
+	// out. Required otherwise.
+	Secrets [][]byte
+
+	// Session configures sessions and their tokens.
+	Session SessionConfig
+}
+
+// SessionConfig configures sessions, session tokens and their cookies. The
+// zero value is the recommended setting.
+type SessionConfig struct {
+	// TokenLifetime is how long a session token (JWT) is valid: the longest
+	// a revoked session, banned user or removed role can still act on an
+	// instance that has not heard of it (strict mode shortens that to about
+	// a second). Default 60 s; 10 s to 10 min.
+	TokenLifetime time.Duration
+
+	// MaxLifetime ends every session this long after sign-in, whatever its
+	// activity. Default 7 days; 5 minutes to 10 years.
+	MaxLifetime time.Duration
+
+	// InactivityTimeout ends a session when no token was refreshed for this
+	// long. Default 0: no inactivity timeout. At least 5 minutes when set.
+	InactivityTimeout time.Duration
+
+	// Leeway is the clock skew tolerated when checking token times.
+	// Default 5 s; at most 60 s.
+	Leeway time.Duration
+
+	// AuthorizedParties lists the origins whose pages may use session
+	// tokens (the azp claim) and post to Latch's routes from another
+	// origin. Default: the origin of BaseURL only.
+	AuthorizedParties []string
+
+	// Algorithm signs session tokens: token.EdDSA (default) or token.ES256.
+	Algorithm token.Algorithm
+
+	// MultiSession lets several accounts be signed in on one browser at
+	// once, switching between them. Default false: signing in ends the
+	// browser's other sessions.
+	MultiSession bool
+
+	// SameSiteStrict sends the cookies only on same-site navigation.
+	// Default false (SameSite=Lax), so that links from email and other
+	// sites arrive signed in.
+	SameSiteStrict bool
+
+	// SignInURL is where Protect sends signed-out visitors of pages.
+	// Default "/sign-in".
+	SignInURL string
+
+	// Claims adds custom claims to every session token. It runs at each
+	// refresh (about once per TokenLifetime per active user), so it should
+	// be fast. Keys that name a registered claim are rejected.
+	Claims func(ctx context.Context, s *storage.Session) (map[string]any, error)
+
+	// Broadcaster, when set, turns on strict mode: revocations are sent to
+	// every instance and take effect there within about a second instead of
+	// at the next refresh. pgstore's Store and redisbroadcast implement it.
+	// New then starts one goroutine that listens until Close.
+	Broadcaster Broadcaster
+
+	// Templates are the JWT templates served for other services; see
+	// JWTTemplate.
+	Templates []JWTTemplate
+}
+
+func (c *Config) secretDefaults() []error {
+	if len(c.Secrets) == 0 {
+		u, _ := url.Parse(c.BaseURL)
+		if u == nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
+			return []error{errors.New("Config.Secrets is required unless BaseURL is http://localhost")}
+		}
+		s := make([]byte, minSecretLength)
+		if _, err := io.ReadFull(c.Rand, s); err != nil {
+			return []error{fmt.Errorf("generating a development secret: %w", err)}
+		}
+		c.Logger.Warn("latch: no Config.Secrets set; using a random development secret, so restarting signs everybody out")
+		c.Secrets = [][]byte{s}
+	}
+	for i, s := range c.Secrets {
+		if len(s) < minSecretLength {
+			return []error{fmt.Errorf("Config.Secrets[%d] is %d bytes; at least %d are required", i, len(s), minSecretLength)}
+		}
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Bounds of SessionConfig.
+const (
+	defaultTokenLifetime = 60 * time.Second
+	minTokenLifetime     = 10 * time.Second
+	maxTokenLifetime     = 10 * time.Minute
+	defaultMaxLifetime   = 7 * 24 * time.Hour
+	minMaxLifetime       = 5 * time.Minute
+	maxMaxLifetime       = 10 * 365 * 24 * time.Hour
+	minInactivity        = 5 * time.Minute
+	defaultLeeway        = 5 * time.Second
+	maxLeeway            = 60 * time.Second
+)
+
+func (s *SessionConfig) withDefaults(baseURL string) []error {
+	var errs []error
+	between := func(name string, v *time.Duration, def, lo, hi time.Duration) {
+		switch {
+		case *v == 0:
+			*v = def
+		case *v < lo || *v > hi:
+			errs = append(errs, fmt.Errorf("Config.Session.%s is %v; it must be between %v and %v", name, *v, lo, hi))
+		}
+	}
+	between("TokenLifetime", &s.TokenLifetime, defaultTokenLifetime, minTokenLifetime, maxTokenLifetime)
+	between("MaxLifetime", &s.MaxLifetime, defaultMaxLifetime, minMaxLifetime, maxMaxLifetime)
+	between("Leeway", &s.Leeway, defaultLeeway, time.Nanosecond, maxLeeway)
+	if s.InactivityTimeout != 0 && s.InactivityTimeout < minInactivity {
+		errs = append(errs, fmt.Errorf("Config.Session.InactivityTimeout must be 0 or at least %v", minInactivity))
+	}
+	if s.Algorithm == "" {
+		s.Algorithm = token.EdDSA
+	} else if s.Algorithm != token.EdDSA && s.Algorithm != token.ES256 {
+		errs = append(errs, fmt.Errorf("Config.Session.Algorithm %q: only EdDSA and ES256 are allowed", s.Algorithm))
+	}
+	if len(s.AuthorizedParties) == 0 {
+		if u, err := url.Parse(baseURL); err == nil {
+			s.AuthorizedParties = []string{u.Scheme + "://" + u.Host}
+		}
+	}
+	for _, o := range s.AuthorizedParties {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("Config.Session.AuthorizedParties: %q is not an origin like https://app.example.com", o))
+		}
+	}
+	if s.SignInURL == "" {
+		s.SignInURL = "/sign-in"
+	}
+	seen := map[string]bool{}
+	for _, t := range s.Templates {
+		if seen[t.Name] {
+			errs = append(errs, fmt.Errorf("Config.Session.Templates: %q defined twice", t.Name))
+		}
+		seen[t.Name] = true
+		if err := t.validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// withDefaults returns a copy of c with defaults filled in, or every
+// problem found.
+func (c Config) withDefaults() (Config, error) {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("Config.Store is required: use sqlitestore.Open, pgstore.New or memstore.New"))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://localhost:8080"
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		errs = append(errs, fmt.Errorf("Config.BaseURL %q must be an absolute http(s) URL without credentials, query or fragment", c.BaseURL))
+	} else {
+		c.BaseURL = strings.TrimSuffix(u.String(), "/")
+	}
+	if c.AppName == "" {
+		c.AppName = "Latch"
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	errs = append(errs, c.secretDefaults()...)
+	errs = append(errs, c.Session.withDefaults(c.BaseURL)...)
+	if len(errs) > 0 {
+		return c, fmt.Errorf("latch: invalid Config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}

@@ -1,0 +1,153 @@
+package latch
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+)
+
+// Cookie names. Over HTTPS they carry the __Host- prefix, which makes the
+// browser refuse them unless they are Secure, Path=/ and without Domain, so a
+// sibling subdomain cannot plant or overwrite them.
+const (
+	clientCookieName  = "latch_client"
+	sessionCookieName = "latch_session"
+	hostPrefix        = "__Host-"
+)
+
+// maxCookieLength bounds what is decoded of a cookie (and what a browser
+// keeps: 4096 bytes per cookie).
+const maxCookieLength = 4096
+
+// clientCookie is what the client cookie holds, sealed (encrypted and
+// authenticated) by securecookie: which client this browser is, and the
+// secret proving it. Only the secret's hash is stored.
+type clientCookie struct {
+	ClientID string `json:"c"`
+	Secret   string `json:"s"`
+}
+
+// cookieJar writes and reads Latch's cookies.
+type cookieJar struct {
+	secure      bool
+	sameSite    http.SameSite
+	maxAge      time.Duration
+	clientName  string
+	sessionName string
+	codecs      []securecookie.Codec
+}
+
+func newCookieJar(secrets [][]byte, secure, strict bool, maxAge time.Duration) *cookieJar {
+	j := &cookieJar{secure: secure, sameSite: http.SameSiteLaxMode, maxAge: maxAge,
+		clientName: clientCookieName, sessionName: sessionCookieName}
+	if strict {
+		j.sameSite = http.SameSiteStrictMode
+	}
+	if secure {
+		j.clientName, j.sessionName = hostPrefix+clientCookieName, hostPrefix+sessionCookieName
+	}
+	for _, s := range secrets {
+		c := securecookie.New(derive(s, "cookie-hash"), derive(s, "cookie-block"))
+		c.SetSerializer(securecookie.JSONEncoder{})
+		c.MaxAge(int(maxAge / time.Second))
+		c.MaxLength(maxCookieLength)
+		j.codecs = append(j.codecs, c)
+	}
+	return j
+}
+
+func (j *cookieJar) cookie(name, value string, maxAge time.Duration) *http.Cookie {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", Secure: j.secure, HttpOnly: true, SameSite: j.sameSite}
+	if maxAge > 0 {
+		c.MaxAge = int(maxAge / time.Second)
+	} else {
+		c.MaxAge = -1
+	}
+	return c
+}
+
+// setClient seals and sets the client cookie.
+func (j *cookieJar) setClient(w http.ResponseWriter, v clientCookie) error {
+	enc, err := securecookie.EncodeMulti(j.clientName, v, j.codecs[0])
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, j.cookie(j.clientName, enc, j.maxAge))
+	return nil
+}
+
+// readClient opens the client cookie; ok is false when it is absent,
+// tampered with, sealed by a removed secret, or too old.
+func (j *cookieJar) readClient(r *http.Request) (v clientCookie, ok bool) {
+	c, err := r.Cookie(j.clientName)
+	if err != nil || len(c.Value) > maxCookieLength {
+		return v, false
+	}
+	if err := securecookie.DecodeMulti(j.clientName, c.Value, &v, j.codecs...); err != nil {
+		return v, false
+	}
+	return v, v.ClientID != "" && v.Secret != ""
+}
+
+// hasClient reports whether the request carries a client cookie at all,
+// without decoding it: the signed-out fast path must cost nothing.
+func (j *cookieJar) hasClient(r *http.Request) bool {
+	_, err := r.Cookie(j.clientName)
+	return err == nil
+}
+
+// setSession sets the session-token cookie. The cookie outlives the token
+// inside it so that the middleware learns which session to refresh.
+func (j *cookieJar) setSession(w http.ResponseWriter, jwt string) {
+	http.SetCookie(w, j.cookie(j.sessionName, jwt, j.maxAge))
+}
+
+// clear removes both cookies.
+func (j *cookieJar) clear(w http.ResponseWriter) {
+	http.SetCookie(w, j.cookie(j.clientName, "", 0))
+	http.SetCookie(w, j.cookie(j.sessionName, "", 0))
+}
+
+// sessionToken returns the session token of the request: the Authorization
+// bearer token when there is one (native apps, other services), else the
+// session cookie. fromCookie says which.
+func (j *cookieJar) sessionToken(r *http.Request) (tok string, fromCookie bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+			return strings.TrimSpace(h[7:]), false
+		}
+		return "", false
+	}
+	c, err := r.Cookie(j.sessionName)
+	if err != nil {
+		return "", false
+	}
+	return c.Value, true
+}
+
+// newSecret returns a fresh client secret (256 bits) and its hash.
+func (a *Auth) newSecret() (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(a.cfg.Rand, b); err != nil {
+		return "", nil, err
+	}
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return s, hashSecret(s), nil
+}
+
+func hashSecret(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// secretMatches compares a presented secret with a stored hash in constant
+// time.
+func secretMatches(presented string, stored []byte) bool {
+	return len(stored) == sha256.Size && subtle.ConstantTimeCompare(hashSecret(presented), stored) == 1
+}

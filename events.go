@@ -1,0 +1,173 @@
+package latch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// Event types. Data holds the resource after the change (for deletions, its
+// ID), as the JSON API would return it.
+const (
+	EventUserCreated = "user.created"
+	EventUserUpdated = "user.updated"
+	EventUserDeleted = "user.deleted"
+)
+
+// Event is a change of state, delivered to subscribers after the change has
+// committed. Delivery is at least once: a subscriber may see an event again
+// after a crash, and should use ID to ignore repeats.
+type Event struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// EventHandler receives events. It runs on the goroutine that made the
+// change, after the commit, so it should be quick; a panic in it is
+// recovered and logged.
+type EventHandler func(ctx context.Context, e Event)
+
+// eventBus dispatches outbox rows to in-process subscribers.
+type eventBus struct {
+	a    *Auth
+	mu   sync.RWMutex
+	subs []subscriber // in subscription order
+	next int
+}
+
+type subscriber struct {
+	id int
+	h  EventHandler
+}
+
+func newEventBus(a *Auth) *eventBus { return &eventBus{a: a} }
+
+// Subscribe adds h to the handlers of every event and returns a function
+// that removes it.
+func (a *Auth) Subscribe(h EventHandler) (unsubscribe func()) {
+	b := a.events
+	b.mu.Lock()
+	id := b.next
+	b.next++
+	b.subs = append(b.subs, subscriber{id, h})
+	b.mu.Unlock()
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for i, s := range b.subs {
+			if s.id == id {
+				b.subs = append(b.subs[:i:i], b.subs[i+1:]...)
+				return
+			}
+		}
+	}
+}
+
+// DispatchPending delivers events that were committed but never dispatched,
+// as after a crash between a commit and its dispatch, and returns how many it
+// delivered. Call it at start-up and, on several instances, now and then;
+// each event is claimed by exactly one caller.
+func (a *Auth) DispatchPending(ctx context.Context) (int, error) {
+	n, after := 0, ""
+	for {
+		evs, err := a.store.ListEvents(ctx, after, true, storage.DefaultLimit)
+		if err != nil {
+			return n, asError(err)
+		}
+		if len(evs) == 0 {
+			return n, nil
+		}
+		n += a.events.dispatch(ctx, evs)
+		after = evs[len(evs)-1].ID
+	}
+}
+
+// dispatch claims each event (so that one instance delivers it) and hands it
+// to the subscribers. A failed claim leaves the event for DispatchPending.
+func (b *eventBus) dispatch(ctx context.Context, evs []*storage.Event) int {
+	n := 0
+	for _, e := range evs {
+		err := b.a.store.MarkEventDispatched(ctx, e.ID, b.a.now())
+		if errors.Is(err, storage.ErrConsumed) {
+			continue
+		}
+		if err != nil {
+			b.a.cfg.Logger.ErrorContext(ctx, "latch: claiming event for dispatch", "event_id", e.ID, "err", err)
+			continue
+		}
+		n++
+		ev := Event{ID: e.ID, Type: e.Type, Data: e.Data, CreatedAt: e.CreatedAt}
+		for _, h := range b.handlers() {
+			b.call(ctx, h, ev)
+		}
+	}
+	return n
+}
+
+// handlers copies the subscribers, so that a handler may itself subscribe or
+// unsubscribe without deadlocking.
+func (b *eventBus) handlers() []EventHandler {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	hs := make([]EventHandler, 0, len(b.subs))
+	for _, s := range b.subs {
+		hs = append(hs, s.h)
+	}
+	return hs
+}
+
+func (b *eventBus) call(ctx context.Context, h EventHandler, e Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.a.cfg.Logger.ErrorContext(ctx, "latch: event handler panicked", "event_id", e.ID, "type", e.Type, "panic", r)
+		}
+	}()
+	h(ctx, e)
+}
+
+// auditInfo says who did what to whom, for the audit record written beside
+// each event.
+type auditInfo struct {
+	ActorID        string
+	UserID         string
+	OrganizationID string
+	SessionID      string
+}
+
+// emit appends an event and its audit record in the transaction, so that
+// neither exists without the change and the change never commits without
+// them.
+func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	now := t.a.now()
+	evID, err := t.a.newID(PrefixEvent)
+	if err != nil {
+		return err
+	}
+	audID, err := t.a.newID(PrefixAudit)
+	if err != nil {
+		return err
+	}
+	ev := &storage.Event{ID: evID, Type: typ, Data: raw, CreatedAt: now}
+	if err := t.AppendEvent(ctx, ev); err != nil {
+		return err
+	}
+	if err := t.AppendAuditEvent(ctx, &storage.AuditEvent{
+		ID: audID, Type: typ, Outcome: "success",
+		ActorID: who.ActorID, UserID: who.UserID, OrganizationID: who.OrganizationID, SessionID: who.SessionID,
+		Data: json.RawMessage(`{"event_id":"` + evID + `"}`), CreatedAt: now,
+	}); err != nil {
+		return err
+	}
+	t.events = append(t.events, ev)
+	return nil
+}

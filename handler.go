@@ -1,0 +1,216 @@
+package latch
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// Handler serves Latch's routes; mount it at the root of the application's
+// mux. Every state-changing route refuses cross-origin browser requests
+// (http.CrossOriginProtection, trusting Session.AuthorizedParties), and no
+// GET changes state.
+//
+//	GET  /.well-known/jwks.json                      keys that verify session tokens
+//	GET  /v1/client                                  this browser's signed-in sessions
+//	POST /v1/client/sessions/{id}/tokens             a fresh session token (SPA)
+//	POST /v1/client/sessions/{id}/tokens/{template}  a JWT-template token
+//	POST /v1/client/sessions/{id}/touch              make a session the active one
+//	POST /v1/client/sessions/{id}/end                sign out of one session
+//	POST /v1/client/sessions/end                     sign out of every session here
+//	GET  /v1/me/sessions                             the user's sessions on all devices
+//	POST /v1/me/sessions/{id}/revoke                 end one of them
+//	POST /v1/tokens/refresh                          native apps: rotate a refresh token
+//	POST /sign-out                                   form post; redirects to "/"
+func (a *Auth) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/jwks.json", a.serveJWKS)
+	mux.HandleFunc("GET /v1/client", a.serveClient)
+	mux.HandleFunc("POST /v1/client/sessions/{id}/tokens", a.serveSessionToken)
+	mux.HandleFunc("POST /v1/client/sessions/{id}/tokens/{template}", a.serveSessionToken)
+	mux.HandleFunc("POST /v1/client/sessions/{id}/touch", a.serveTouch)
+	mux.HandleFunc("POST /v1/client/sessions/{id}/end", a.serveEnd)
+	mux.HandleFunc("POST /v1/client/sessions/end", a.serveEnd)
+	mux.Handle("GET /v1/me/sessions", a.RequireSignedIn(http.HandlerFunc(a.serveMySessions)))
+	mux.Handle("POST /v1/me/sessions/{id}/revoke", a.RequireSignedIn(http.HandlerFunc(a.serveRevokeMine)))
+	mux.HandleFunc("POST /v1/tokens/refresh", a.serveRefreshToken)
+	mux.HandleFunc("POST /sign-out", a.serveSignOutForm)
+
+	cop := http.NewCrossOriginProtection()
+	for _, o := range a.cfg.Session.AuthorizedParties {
+		_ = cop.AddTrustedOrigin(o) // validated in New
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
+	}))
+	return cop.Handler(securityHeaders(a.withSession(mux)))
+}
+
+// withSession runs the middleware unless the application already has.
+func (a *Auth) withSession(next http.Handler) http.Handler {
+	mw := a.Middleware(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if SessionFromContext(r.Context()) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		mw.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every Latch response carries: nothing of
+// it may be framed, sniffed, or leak its URL (which may carry a token).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *Auth) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	b, err := a.JWKS(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	_, _ = w.Write(b)
+}
+
+func (a *Auth) serveClient(w http.ResponseWriter, r *http.Request) {
+	ss, err := a.ClientSessions(r.Context(), r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	active := ""
+	if s := SessionFromContext(r.Context()); s != nil {
+		active = s.ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": ss, "last_active_session_id": active})
+}
+
+func (a *Auth) serveSessionToken(w http.ResponseWriter, r *http.Request) {
+	s, err := a.clientSession(r, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	var jwt string
+	if name := r.PathValue("template"); name != "" {
+		jwt, err = a.TemplateToken(r.Context(), name, s.ID)
+	} else {
+		var sess *Session
+		if sess, err = a.mint(r.Context(), s); err == nil {
+			jwt = sess.Token
+		}
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"jwt": jwt})
+}
+
+// clientSession returns a live session of the browser of r, proving the
+// browser holds it with the client cookie.
+func (a *Auth) clientSession(r *http.Request, sid string) (*storage.Session, error) {
+	cc, ok := a.cookies.readClient(r)
+	if !ok {
+		return nil, ErrSignedOut
+	}
+	c, s, err := a.store.GetClientSession(r.Context(), cc.ClientID, sid)
+	if err != nil {
+		return nil, ErrSignedOut.wrap(err)
+	}
+	if !secretMatches(cc.Secret, c.SecretHash) || !a.live(s) || a.revoked.has(s.ID) {
+		return nil, ErrSignedOut
+	}
+	return s, nil
+}
+
+func (a *Auth) serveTouch(w http.ResponseWriter, r *http.Request) {
+	s, err := a.SetActiveSession(r.Context(), w, r, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": s.ID, "jwt": s.Token})
+}
+
+func (a *Auth) serveEnd(w http.ResponseWriter, r *http.Request) {
+	if err := a.SignOut(r.Context(), w, r, r.PathValue("id")); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"signed_out": true})
+}
+
+func (a *Auth) serveSignOutForm(w http.ResponseWriter, r *http.Request) {
+	if err := a.SignOut(r.Context(), w, r, r.PostFormValue("session_id")); err != nil {
+		writeError(w, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (a *Auth) serveMySessions(w http.ResponseWriter, r *http.Request) {
+	s := SessionFromContext(r.Context())
+	ss, err := a.ListUserSessions(r.Context(), s.UserID, s.ID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": ss})
+}
+
+func (a *Auth) serveRevokeMine(w http.ResponseWriter, r *http.Request) {
+	me := SessionFromContext(r.Context())
+	target, err := a.store.GetSession(r.Context(), r.PathValue("id"))
+	if err != nil || target.UserID != me.UserID {
+		// Another user's session is as good as nonexistent to this caller.
+		writeError(w, ErrNotFound)
+		return
+	}
+	if err := a.RevokeSession(r.Context(), target.ID); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"revoked": true})
+}
+
+func (a *Auth) serveRefreshToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil {
+		writeError(w, ErrInvalid)
+		return
+	}
+	jwt, rt, err := a.RefreshWithToken(r.Context(), in.RefreshToken)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"jwt": jwt, "refresh_token": rt})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError answers with err as JSON: {"errors":[{"code","message","field"}]}.
+// Anything that is not an *Error is answered as ErrUnavailable, so internals
+// never reach the client.
+func writeError(w http.ResponseWriter, err error) {
+	le := asError(err)
+	writeJSON(w, le.Status, map[string]any{"errors": []*Error{le}})
+}

@@ -1,0 +1,391 @@
+package latch
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/token"
+)
+
+type contextKey struct{}
+
+// SessionFromContext returns the signed-in session of the request whose
+// context is ctx, or nil when signed out. Middleware must have run.
+func SessionFromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(contextKey{}).(*Session)
+	return s
+}
+
+// WithSession returns ctx carrying s, for tests and for code that verifies
+// tokens itself.
+func WithSession(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, contextKey{}, s)
+}
+
+// Middleware puts the session of each request (or nil) into its context.
+//
+// A valid session token (cookie, or Authorization: Bearer) is verified
+// locally — signature and claims, no storage call — and remembered, so the
+// same token again costs a map lookup. When the browser's token has expired
+// (or is missing but the browser has a client cookie), the middleware
+// refreshes it from the client cookie with one read and one write (the
+// session must still be active, within its lifetime and inactivity timeout;
+// banning or revoking ends it) and sets the new cookie. A bearer token is
+// never refreshed here: native and SPA clients ask the JSON API for a new
+// one. Requests with neither cookie nor token pass through untouched.
+func (a *Auth) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s := a.authenticate(w, r); s != nil {
+			r = r.WithContext(WithSession(r.Context(), s))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate returns the request's session, refreshing it when needed.
+func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
+	tok, fromCookie := a.cookies.sessionToken(r)
+	if tok == "" && !a.cookies.hasClient(r) {
+		return nil
+	}
+	if tok != "" {
+		now := a.cfg.Clock()
+		s := a.cache.get(tok, now)
+		if s == nil {
+			// Load the keys on first use and once a minute after, so that
+			// keys another instance created or rotated in verify here.
+			if err := a.ensureKeys(r.Context()); err != nil {
+				a.cfg.Logger.ErrorContext(r.Context(), "latch: loading signing keys", "err", err)
+				return nil
+			}
+			claims, err := a.verifier.VerifyAllowExpired(tok)
+			switch {
+			case err == nil:
+				s = sessionOf(claims, tok)
+				a.cache.put(tok, s, now)
+			case !fromCookie:
+				return nil // bearer tokens are refreshed through the JSON API
+			case errors.Is(err, token.ErrExpired):
+				return a.refresh(w, r, claims.SessionID)
+			default:
+				// A forged or unreadable cookie proves nothing: fall back
+				// to the client cookie, which is what a refresh checks.
+				return a.refresh(w, r, "")
+			}
+		}
+		if a.revoked.has(s.ID) {
+			return nil
+		}
+		if fromCookie && !now.Before(s.Claims.ExpiresAt) {
+			// Past its expiry but within the leeway: a browser we can
+			// refresh gets a fresh token rather than the grace period.
+			return a.refresh(w, r, s.ID)
+		}
+		return s
+	}
+	return a.refresh(w, r, "")
+}
+
+// refresh mints a new token for the session sid ("" for the client's active
+// session) of the browser of r: one read (client and session together) and
+// one write (last-active time).
+func (a *Auth) refresh(w http.ResponseWriter, r *http.Request, sid string) *Session {
+	ctx := r.Context()
+	cc, ok := a.cookies.readClient(r)
+	if !ok {
+		a.cookies.clear(w)
+		return nil
+	}
+	c, s, err := a.store.GetClientSession(ctx, cc.ClientID, sid)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		a.cookies.clear(w)
+		return nil
+	case err != nil:
+		// Fail closed but keep the cookies: the database may be back in a
+		// moment, and an outage must not sign everybody out.
+		a.cfg.Logger.ErrorContext(ctx, "latch: refreshing session", "err", err)
+		return nil
+	case !secretMatches(cc.Secret, c.SecretHash) || !a.live(s) || a.revoked.has(s.ID):
+		a.cookies.clear(w)
+		return nil
+	}
+	if err := a.store.TouchSession(ctx, s.ID, a.now()); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			a.cookies.clear(w) // ended between the read and the write
+		} else {
+			a.cfg.Logger.ErrorContext(ctx, "latch: refreshing session", "err", err)
+		}
+		return nil
+	}
+	sess, err := a.mint(ctx, s)
+	if err != nil {
+		a.cfg.Logger.ErrorContext(ctx, "latch: minting session token", "err", err)
+		return nil
+	}
+	a.cookies.setSession(w, sess.Token)
+	return sess
+}
+
+// mint signs a session token for s with the current claims.
+func (a *Auth) mint(ctx context.Context, s *storage.Session) (*Session, error) {
+	if err := a.ensureKeys(ctx); err != nil {
+		return nil, asError(err)
+	}
+	c, err := a.claimsFor(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := a.keys.set.Sign(c)
+	if err != nil {
+		return nil, ErrUnavailable.wrap(err)
+	}
+	sess := sessionOf(c, tok)
+	a.cache.put(tok, sess, a.cfg.Clock())
+	return sess, nil
+}
+
+// claimsFor builds the claims of a new token for s.
+func (a *Auth) claimsFor(ctx context.Context, s *storage.Session) (*token.Claims, error) {
+	now := a.cfg.Clock().UTC().Truncate(time.Second)
+	exp := now.Add(a.cfg.Session.TokenLifetime)
+	if s.ExpiresAt.Before(exp) {
+		exp = s.ExpiresAt
+	}
+	fva := [2]int{minutesSince(now, s.FirstFactorAt), minutesSince(now, s.SecondFactorAt)}
+	c := &token.Claims{
+		Subject: s.UserID, SessionID: s.ID, Issuer: a.cfg.BaseURL, AuthorizedParty: a.cfg.Session.AuthorizedParties[0],
+		IssuedAt: now, NotBefore: now, ExpiresAt: exp, FactorVerificationAge: &fva, AMR: s.AMR,
+		Version: token.ClaimsVersion,
+	}
+	if s.ActorID != "" {
+		c.Actor = &token.Actor{Subject: s.ActorID}
+	}
+	if f := a.cfg.Session.Claims; f != nil {
+		extra, err := f(ctx, s)
+		if err != nil {
+			return nil, ErrUnavailable.wrap(err)
+		}
+		c.Extra = extra
+	}
+	return c, nil
+}
+
+func minutesSince(now, t time.Time) int {
+	if t.IsZero() {
+		return -1
+	}
+	if d := now.Sub(t); d > 0 {
+		return int(d / time.Minute)
+	}
+	return 0
+}
+
+func sessionOf(c *token.Claims, tok string) *Session {
+	s := &Session{ID: c.SessionID, UserID: c.Subject, Claims: c, Token: tok}
+	if c.Actor != nil {
+		s.ActorID = c.Actor.Subject
+	}
+	return s
+}
+
+// tokenCache remembers verified tokens for as long as the verifier would
+// accept them, so that the signature of a token is checked once, not on
+// every request. It is bounded: when full it drops expired entries, and
+// everything if none had expired.
+type tokenCache struct {
+	mu     sync.RWMutex
+	m      map[string]cachedToken
+	max    int
+	leeway time.Duration
+}
+
+type cachedToken struct {
+	s           *Session
+	from, until time.Time // the verifier's acceptance window: nbf/iat - leeway, exp + leeway
+}
+
+const tokenCacheSize = 1 << 14
+
+func newTokenCache(leeway time.Duration) *tokenCache {
+	return &tokenCache{m: make(map[string]cachedToken), max: tokenCacheSize, leeway: leeway}
+}
+
+func (c *tokenCache) get(tok string, now time.Time) *Session {
+	c.mu.RLock()
+	e, ok := c.m[tok]
+	c.mu.RUnlock()
+	if !ok || now.Before(e.from) || !now.Before(e.until) {
+		return nil
+	}
+	return e.s
+}
+
+func (c *tokenCache) put(tok string, s *Session, now time.Time) {
+	from := s.Claims.IssuedAt
+	if s.Claims.NotBefore.After(from) {
+		from = s.Claims.NotBefore
+	}
+	e := cachedToken{s: s, from: from.Add(-c.leeway), until: s.Claims.ExpiresAt.Add(c.leeway)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		for k, v := range c.m {
+			if !now.Before(v.until) {
+				delete(c.m, k)
+			}
+		}
+		if len(c.m) >= c.max {
+			clear(c.m)
+		}
+	}
+	c.m[tok] = e
+}
+
+// Check is one condition of Has and Protect. Make one with Role,
+// Permission, Plan, Feature or Reverified; a Check is a small value, so
+// building one per request costs nothing.
+type Check struct {
+	kind   checkKind
+	key    string
+	maxAge time.Duration
+}
+
+type checkKind uint8
+
+const (
+	checkRole checkKind = iota + 1
+	checkPermission
+	checkPlan
+	checkFeature
+	checkReverified
+)
+
+// Role requires the session's role in its active organization (org_role).
+func Role(key string) Check { return Check{kind: checkRole, key: key} }
+
+// Permission requires a permission in the active organization
+// (org_permissions).
+func Permission(key string) Check { return Check{kind: checkPermission, key: key} }
+
+// Plan requires the billing plan (pla).
+func Plan(key string) Check { return Check{kind: checkPlan, key: key} }
+
+// Feature requires a billing feature (fea).
+func Feature(key string) Check { return Check{kind: checkFeature, key: key} }
+
+// Reverified requires that a factor was verified within maxAge (the fva
+// claim, which counts whole minutes).
+func Reverified(maxAge time.Duration) Check { return Check{kind: checkReverified, maxAge: maxAge} }
+
+func (k Check) holds(c *token.Claims) bool {
+	switch k.kind {
+	case checkRole:
+		return c.OrgRole != "" && c.OrgRole == k.key
+	case checkPermission:
+		return contains(c.OrgPermissions, k.key)
+	case checkPlan:
+		return c.Plan != "" && c.Plan == k.key
+	case checkFeature:
+		return contains(c.Features, k.key)
+	case checkReverified:
+		f := c.FactorVerificationAge
+		if f == nil {
+			return false
+		}
+		limit := int(k.maxAge / time.Minute)
+		return (f[0] >= 0 && f[0] <= limit) || (f[1] >= 0 && f[1] <= limit)
+	}
+	return false
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Has reports whether the request is signed in and every check holds. It
+// reads only the session token's claims: no I/O.
+func Has(ctx context.Context, checks ...Check) bool {
+	s := SessionFromContext(ctx)
+	if s == nil {
+		return false
+	}
+	for _, k := range checks {
+		if !k.holds(s.Claims) {
+			return false
+		}
+	}
+	return true
+}
+
+// ProtectOptions adjusts Protect.
+type ProtectOptions struct {
+	// Fallback, when set, answers every request that is refused (signed
+	// out or lacking a check) instead of the default answer; it can tell
+	// the two apart with SessionFromContext.
+	Fallback http.Handler
+}
+
+// Protect returns middleware that lets a request through only when it is
+// signed in and every check holds (Has). Otherwise API requests (a bearer
+// token, or JSON preferred over HTML) get a JSON 401 or 403, and page
+// requests are sent to the sign-in page with a redirect back (signed out) or
+// get a 403 page. Use it inside Middleware.
+func (a *Auth) Protect(checks ...Check) func(http.Handler) http.Handler {
+	return a.ProtectWith(ProtectOptions{}, checks...)
+}
+
+// ProtectWith is Protect with options.
+func (a *Auth) ProtectWith(o ProtectOptions, checks ...Check) func(http.Handler) http.Handler {
+	checks = append([]Check(nil), checks...)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if Has(r.Context(), checks...) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if o.Fallback != nil {
+				o.Fallback.ServeHTTP(w, r)
+				return
+			}
+			s := SessionFromContext(r.Context())
+			err := ErrSignedOut
+			if s != nil {
+				err = ErrForbidden
+				for _, k := range checks {
+					if k.kind == checkReverified && !k.holds(s.Claims) {
+						err = ErrReverificationRequired
+					}
+				}
+			}
+			if s == nil && !wantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				http.Redirect(w, r, a.cfg.Session.SignInURL+"?redirect_url="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			writeError(w, err)
+		})
+	}
+}
+
+// RequireSignedIn is Protect with no checks.
+func (a *Auth) RequireSignedIn(next http.Handler) http.Handler { return a.Protect()(next) }
+
+// wantsJSON tells API requests from page loads.
+func wantsJSON(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	accept := r.Header.Get("Accept")
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}
