@@ -2,9 +2,11 @@ package latch
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
+	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
 )
@@ -25,6 +27,8 @@ type Auth struct {
 	revoked   *revokedSet
 	devices   deviceParser
 	templates map[string]JWTTemplate
+	passwords *password.Hasher
+	outbox    outbox
 	stop      context.CancelFunc
 	listening chan struct{}
 }
@@ -47,6 +51,9 @@ func New(cfg Config) (*Auth, error) {
 		templates: map[string]JWTTemplate{},
 	}
 	a.events = newEventBus(a)
+	if a.passwords, err = password.NewHasher(cfg.Password.Hasher); err != nil {
+		return nil, fmt.Errorf("latch: invalid Config.Password.Hasher: %w", err)
+	}
 	a.revoked = newRevokedSet(cfg.Session.TokenLifetime+cfg.Session.Leeway, cfg.Clock)
 	a.keys.set, err = token.NewKeySet(token.Keys{})
 	if err != nil {
@@ -72,12 +79,14 @@ func New(cfg Config) (*Auth, error) {
 	return a, nil
 }
 
-// Close stops the strict-mode listener, if any. The Auth must not be used
-// afterwards. The store is the application's to close.
+// Close stops the strict-mode listener, if any, and waits for messages
+// being sent. The Auth must not be used afterwards. The store is the
+// application's to close.
 func (a *Auth) Close() error {
 	if a.stop != nil {
 		a.stop()
 	}
+	a.Flush()
 	return nil
 }
 

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchauth/latch/mail"
+	"github.com/latchauth/latch/password"
+	"github.com/latchauth/latch/sms"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
 )
@@ -63,6 +66,72 @@ type Config struct {
 
 	// Session configures sessions and their tokens.
 	Session SessionConfig
+
+	// SignUp says what sign-up asks for.
+	SignUp SignUpConfig
+
+	// SignIn says which first factors sign-in offers.
+	SignIn SignInConfig
+
+	// Password configures password hashing and the password policy.
+	Password PasswordConfig
+
+	// Mailer sends email: codes, links, security notifications. Default:
+	// mail.Console, which prints messages to standard error (development).
+	Mailer mail.Sender
+
+	// SMS sends text messages. Default: sms.Console (development).
+	SMS sms.Sender
+
+	// Messages overrides the subject and bodies of emails and texts, by
+	// message kind (see MessageKind) and language.
+	Messages map[MessageKind]MessageTemplate
+}
+
+// Requirement says whether sign-up asks for a field. The zero value means
+// the field's documented default.
+type Requirement uint8
+
+// Requirements.
+const (
+	RequirementDefault Requirement = iota
+	Off
+	Optional
+	Required
+)
+
+// SignUpConfig says what sign-up asks for.
+type SignUpConfig struct {
+	EmailAddress Requirement // default Required
+	PhoneNumber  Requirement // default Off
+	Username     Requirement // default Off
+	Password     Requirement // default Required
+	Names        Requirement // first and last name; default Off
+	// LegalConsent requires accepting the terms (legal_accepted) to sign up.
+	LegalConsent bool
+	// EmailVerification is how a new address is verified: "code" (the
+	// default, a 6-digit code) or "link".
+	EmailVerification string
+}
+
+// SignInConfig says how people sign in.
+type SignInConfig struct {
+	// FirstFactors lists the first-factor strategies offered. Default:
+	// password, email_code, email_link, the two reset_password_email_*
+	// strategies, and phone_code when sign-up collects phone numbers.
+	FirstFactors []string
+}
+
+// PasswordConfig configures passwords.
+type PasswordConfig struct {
+	// Hasher configures hashing; the zero value is argon2id with OWASP's
+	// parameters.
+	Hasher password.Config
+	// Policy is what a new password must satisfy; the zero value is
+	// NIST 800-63B (8 to 256 characters, no composition rules, common
+	// passwords refused). Set Policy.MinLength to 15 where a password is
+	// the only factor (NIST 800-63B rev 4).
+	Policy password.Policy
 }
 
 // SessionConfig configures sessions, session tokens and their cookies. The
@@ -213,6 +282,43 @@ func (s *SessionConfig) withDefaults(baseURL string) []error {
 	return errs
 }
 
+func (s *SignUpConfig) withDefaults() []error {
+	def := func(r *Requirement, d Requirement) {
+		if *r == RequirementDefault {
+			*r = d
+		}
+	}
+	def(&s.EmailAddress, Required)
+	def(&s.PhoneNumber, Off)
+	def(&s.Username, Off)
+	def(&s.Password, Required)
+	def(&s.Names, Off)
+	if s.EmailVerification == "" {
+		s.EmailVerification = "code"
+	}
+	var errs []error
+	if s.EmailVerification != "code" && s.EmailVerification != "link" {
+		errs = append(errs, fmt.Errorf("Config.SignUp.EmailVerification %q: use \"code\" or \"link\"", s.EmailVerification))
+	}
+	if s.EmailAddress == Off && s.PhoneNumber == Off && s.Username == Off {
+		errs = append(errs, errors.New("Config.SignUp: at least one identifier (email, phone or username) must be collected"))
+	}
+	if s.Username == Required && s.EmailAddress == Off && s.PhoneNumber == Off && s.Password == Off {
+		errs = append(errs, errors.New("Config.SignUp: a username-only sign-up needs a password"))
+	}
+	return errs
+}
+
+func (s *SignInConfig) withDefaults(up SignUpConfig) {
+	if s.FirstFactors != nil {
+		return
+	}
+	s.FirstFactors = []string{StrategyPassword, StrategyEmailCode, StrategyEmailLink, StrategyResetPasswordEmailCode, StrategyResetPasswordEmailLink}
+	if up.PhoneNumber != Off {
+		s.FirstFactors = append(s.FirstFactors, StrategyPhoneCode)
+	}
+}
+
 // withDefaults returns a copy of c with defaults filled in, or every
 // problem found.
 func (c Config) withDefaults() (Config, error) {
@@ -241,6 +347,14 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.Default()
 	}
 	errs = append(errs, c.secretDefaults()...)
+	errs = append(errs, c.SignUp.withDefaults()...)
+	c.SignIn.withDefaults(c.SignUp)
+	if c.Mailer == nil {
+		c.Mailer = &mail.Console{}
+	}
+	if c.SMS == nil {
+		c.SMS = &sms.Console{}
+	}
 	errs = append(errs, c.Session.withDefaults(c.BaseURL)...)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("latch: invalid Config: %w", errors.Join(errs...))

@@ -72,40 +72,64 @@ func (j *cookieJar) cookie(name, value string, maxAge time.Duration) *http.Cooki
 	return c
 }
 
-// setClient seals and sets the client cookie.
-func (j *cookieJar) setClient(w http.ResponseWriter, v clientCookie) error {
+// ClientHeader carries the sealed client value for native apps, which have
+// no cookie jar: they send it on every request and receive the new value in
+// the same header of responses that replace it. Browsers never get it in a
+// header, which JavaScript could read; for them it stays an HttpOnly cookie.
+const ClientHeader = "Latch-Client"
+
+// NativeHeader marks a request from a native app ("1"): its responses carry
+// the client value in ClientHeader and, at sign-in, a refresh token.
+const NativeHeader = "Latch-Native"
+
+func isNative(r *http.Request) bool {
+	return r.Header.Get(NativeHeader) != "" || r.Header.Get(ClientHeader) != ""
+}
+
+// setClient seals and sets the client cookie (or, for a native app, the
+// client header).
+func (j *cookieJar) setClient(w http.ResponseWriter, r *http.Request, v clientCookie) error {
 	enc, err := securecookie.EncodeMulti(j.clientName, v, j.codecs[0])
 	if err != nil {
 		return err
+	}
+	if isNative(r) {
+		w.Header().Set(ClientHeader, enc)
+		return nil
 	}
 	http.SetCookie(w, j.cookie(j.clientName, enc, j.maxAge))
 	return nil
 }
 
-// readClient opens the client cookie; ok is false when it is absent,
-// tampered with, sealed by a removed secret, or too old.
+// readClient opens the client cookie (or header); ok is false when it is
+// absent, tampered with, sealed by a removed secret, or too old.
 func (j *cookieJar) readClient(r *http.Request) (v clientCookie, ok bool) {
-	c, err := r.Cookie(j.clientName)
-	if err != nil || len(c.Value) > maxCookieLength {
+	raw := r.Header.Get(ClientHeader)
+	if raw == "" {
+		c, err := r.Cookie(j.clientName)
+		if err != nil {
+			return v, false
+		}
+		raw = c.Value
+	}
+	if len(raw) > maxCookieLength {
 		return v, false
 	}
-	if err := securecookie.DecodeMulti(j.clientName, c.Value, &v, j.codecs...); err != nil {
+	if err := securecookie.DecodeMulti(j.clientName, raw, &v, j.codecs...); err != nil {
 		return v, false
 	}
 	return v, v.ClientID != "" && v.Secret != ""
-}
-
-// hasClient reports whether the request carries a client cookie at all,
-// without decoding it: the signed-out fast path must cost nothing.
-func (j *cookieJar) hasClient(r *http.Request) bool {
-	_, err := r.Cookie(j.clientName)
-	return err == nil
 }
 
 // setSession sets the session-token cookie. The cookie outlives the token
 // inside it so that the middleware learns which session to refresh.
 func (j *cookieJar) setSession(w http.ResponseWriter, jwt string) {
 	http.SetCookie(w, j.cookie(j.sessionName, jwt, j.maxAge))
+}
+
+// clearSession removes the session cookie.
+func (j *cookieJar) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, j.cookie(j.sessionName, "", 0))
 }
 
 // clear removes both cookies.

@@ -51,3 +51,18 @@ func (p *deviceParser) parse(ua string) device {
 	}
 	return d
 }
+
+// describe names a browser and system for people, e.g. "Chrome 131 on
+// Linux".
+func (p *deviceParser) describe(ua string) string {
+	d := p.parse(ua)
+	switch {
+	case d.Browser != "" && d.OS != "":
+		return d.Browser + " on " + d.OS
+	case d.Browser != "":
+		return d.Browser
+	case d.OS != "":
+		return d.OS
+	}
+	return "an unknown device"
+}

@@ -84,6 +84,32 @@ var (
 	// ErrTokenInvalid: a refresh token or ticket is unknown, used or expired.
 	ErrTokenInvalid = &Error{Code: "token_invalid", Message: "This link or token is no longer valid.", Status: http.StatusUnauthorized}
 
+	// ErrFlowExpired: the sign-in or sign-up took too long; start again.
+	ErrFlowExpired = &Error{Code: "flow_expired", Message: "This took too long. Please start again.", Status: http.StatusGone}
+	// ErrFlowStep: the request does not fit the step the flow is at.
+	ErrFlowStep = &Error{Code: "flow_step_invalid", Message: "That step is not available now.", Status: http.StatusConflict}
+	// ErrStrategyNotAllowed: the strategy is not enabled, or not available
+	// at this step.
+	ErrStrategyNotAllowed = &Error{Code: "strategy_not_allowed", Message: "That way of signing in is not available.", Status: http.StatusUnprocessableEntity, Field: "strategy"}
+	// ErrCodeIncorrect: the verification code is wrong.
+	ErrCodeIncorrect = &Error{Code: "form_code_incorrect", Message: "That code is incorrect.", Status: http.StatusUnprocessableEntity, Field: "code"}
+	// ErrCodeExpired: the code expired, was used, or has no attempts left.
+	ErrCodeExpired = &Error{Code: "verification_expired", Message: "This code has expired or was used too many times. Ask for a new one.", Status: http.StatusUnprocessableEntity, Field: "code"}
+	// ErrPasswordIncorrect: the identifier and password do not match. It
+	// is also the answer for an unknown identifier, so that it reveals
+	// nothing about which accounts exist.
+	ErrPasswordIncorrect = &Error{Code: "form_password_incorrect", Message: "That password is incorrect, or there is no such account.", Status: http.StatusUnprocessableEntity, Field: "password"}
+	// ErrPasswordRejected: the new password breaks the password policy;
+	// the message says why.
+	ErrPasswordRejected = &Error{Code: "form_password_rejected", Message: "Choose another password.", Status: http.StatusUnprocessableEntity, Field: "password"}
+	// ErrFieldRequired: a required field is missing.
+	ErrFieldRequired = &Error{Code: "form_param_missing", Message: "This field is required.", Status: http.StatusUnprocessableEntity}
+	// ErrIdentifierInvalid: the identifier is none of an email address,
+	// phone number or username that sign-in accepts.
+	ErrIdentifierInvalid = &Error{Code: "form_identifier_invalid", Message: "Enter your email address, phone number or username.", Status: http.StatusUnprocessableEntity, Field: "identifier"}
+	// ErrRedirectNotAllowed: a redirect_url outside the allowed origins.
+	ErrRedirectNotAllowed = &Error{Code: "redirect_url_not_allowed", Message: "That redirect is not allowed.", Status: http.StatusBadRequest, Field: "redirect_url"}
+
 	// ErrEmailInvalid: not an email address Latch accepts.
 	ErrEmailInvalid = &Error{Code: "form_email_address_invalid", Message: "Enter a valid email address.", Status: http.StatusUnprocessableEntity, Field: "email_address"}
 	// ErrPhoneInvalid: not a phone number in international (E.164) form.

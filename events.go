@@ -110,6 +110,12 @@ func (b *eventBus) dispatch(ctx context.Context, evs []*storage.Event) int {
 	return n
 }
 
+func (b *eventBus) hasSubscribers() bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.subs) > 0
+}
+
 // handlers copies the subscribers, so that a handler may itself subscribe or
 // unsubscribe without deadlocking.
 func (b *eventBus) handlers() []EventHandler {
@@ -158,6 +164,11 @@ func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) erro
 		return err
 	}
 	ev := &storage.Event{ID: evID, Type: typ, Data: raw, CreatedAt: now}
+	if !t.a.events.hasSubscribers() {
+		// Nobody in this process listens: the event is recorded as
+		// delivered as it is written, sparing a write after commit.
+		ev.DispatchedAt = now
+	}
 	if err := t.AppendEvent(ctx, ev); err != nil {
 		return err
 	}
@@ -168,6 +179,8 @@ func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) erro
 	}); err != nil {
 		return err
 	}
-	t.events = append(t.events, ev)
+	if ev.DispatchedAt.IsZero() {
+		t.events = append(t.events, ev)
+	}
 	return nil
 }

@@ -7,35 +7,20 @@ import (
 	"github.com/latchauth/latch/storage"
 )
 
-// Handler serves Latch's routes; mount it at the root of the application's
-// mux. Every state-changing route refuses cross-origin browser requests
-// (http.CrossOriginProtection, trusting Session.AuthorizedParties), and no
-// GET changes state.
-//
-//	GET  /.well-known/jwks.json                      keys that verify session tokens
-//	GET  /v1/client                                  this browser's signed-in sessions
-//	POST /v1/client/sessions/{id}/tokens             a fresh session token (SPA)
-//	POST /v1/client/sessions/{id}/tokens/{template}  a JWT-template token
-//	POST /v1/client/sessions/{id}/touch              make a session the active one
-//	POST /v1/client/sessions/{id}/end                sign out of one session
-//	POST /v1/client/sessions/end                     sign out of every session here
-//	GET  /v1/me/sessions                             the user's sessions on all devices
-//	POST /v1/me/sessions/{id}/revoke                 end one of them
-//	POST /v1/tokens/refresh                          native apps: rotate a refresh token
-//	POST /sign-out                                   form post; redirects to "/"
+// Handler serves Latch's routes (the table in routes, documented in the
+// OpenAPI document at /v1/openapi.json); mount it at the root of the
+// application's mux. Every state-changing route refuses cross-origin
+// browser requests (http.CrossOriginProtection, trusting
+// Session.AuthorizedParties), and no GET changes state.
 func (a *Auth) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/jwks.json", a.serveJWKS)
-	mux.HandleFunc("GET /v1/client", a.serveClient)
-	mux.HandleFunc("POST /v1/client/sessions/{id}/tokens", a.serveSessionToken)
-	mux.HandleFunc("POST /v1/client/sessions/{id}/tokens/{template}", a.serveSessionToken)
-	mux.HandleFunc("POST /v1/client/sessions/{id}/touch", a.serveTouch)
-	mux.HandleFunc("POST /v1/client/sessions/{id}/end", a.serveEnd)
-	mux.HandleFunc("POST /v1/client/sessions/end", a.serveEnd)
-	mux.Handle("GET /v1/me/sessions", a.RequireSignedIn(http.HandlerFunc(a.serveMySessions)))
-	mux.Handle("POST /v1/me/sessions/{id}/revoke", a.RequireSignedIn(http.HandlerFunc(a.serveRevokeMine)))
-	mux.HandleFunc("POST /v1/tokens/refresh", a.serveRefreshToken)
-	mux.HandleFunc("POST /sign-out", a.serveSignOutForm)
+	for _, rt := range a.routes() {
+		var h http.Handler = rt.handler
+		if rt.signedIn {
+			h = a.RequireSignedIn(h)
+		}
+		mux.Handle(rt.method+" "+rt.pattern, h)
+	}
 
 	cop := http.NewCrossOriginProtection()
 	for _, o := range a.cfg.Session.AuthorizedParties {

@@ -51,10 +51,13 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 // authenticate returns the request's session, refreshing it when needed.
 func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 	tok, fromCookie := a.cookies.sessionToken(r)
-	if tok == "" && !a.cookies.hasClient(r) {
+	if tok == "" {
+		// Signed out. A client cookie alone (a sign-in in progress, or a
+		// browser that signed out) needs no look-up: every signed-in
+		// browser has a session cookie, expired or not.
 		return nil
 	}
-	if tok != "" {
+	{
 		now := a.cfg.Clock()
 		s := a.cache.get(tok, now)
 		if s == nil {
@@ -89,12 +92,13 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 		}
 		return s
 	}
-	return a.refresh(w, r, "")
 }
 
 // refresh mints a new token for the session sid ("" for the client's active
 // session) of the browser of r: one read (client and session together) and
-// one write (last-active time).
+// one write (last-active time). When the session is over it removes the
+// session cookie, so that the next requests are signed out without a
+// look-up; when the client cookie proves nothing it removes that too.
 func (a *Auth) refresh(w http.ResponseWriter, r *http.Request, sid string) *Session {
 	ctx := r.Context()
 	cc, ok := a.cookies.readClient(r)
@@ -105,20 +109,23 @@ func (a *Auth) refresh(w http.ResponseWriter, r *http.Request, sid string) *Sess
 	c, s, err := a.store.GetClientSession(ctx, cc.ClientID, sid)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		a.cookies.clear(w)
+		a.cookies.clearSession(w)
 		return nil
 	case err != nil:
 		// Fail closed but keep the cookies: the database may be back in a
 		// moment, and an outage must not sign everybody out.
 		a.cfg.Logger.ErrorContext(ctx, "latch: refreshing session", "err", err)
 		return nil
-	case !secretMatches(cc.Secret, c.SecretHash) || !a.live(s) || a.revoked.has(s.ID):
+	case !secretMatches(cc.Secret, c.SecretHash):
 		a.cookies.clear(w)
+		return nil
+	case !a.live(s) || a.revoked.has(s.ID):
+		a.cookies.clearSession(w)
 		return nil
 	}
 	if err := a.store.TouchSession(ctx, s.ID, a.now()); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			a.cookies.clear(w) // ended between the read and the write
+			a.cookies.clearSession(w) // ended between the read and the write
 		} else {
 			a.cfg.Logger.ErrorContext(ctx, "latch: refreshing session", "err", err)
 		}

@@ -3,6 +3,7 @@ package latch
 import (
 	"context"
 	"crypto/ed25519"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -216,3 +217,5 @@ func BenchmarkEd25519Verify(b *testing.B) {
 		}
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

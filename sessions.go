@@ -69,6 +69,12 @@ type SessionParams struct {
 // It does not check credentials: it is the last step of every sign-in flow,
 // and is for code that has authenticated the user itself.
 func (a *Auth) CreateSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, p SessionParams) (*Session, error) {
+	return a.createSession(ctx, w, r, userID, p, nil)
+}
+
+// createSession is CreateSession with more writes (also, when not nil) in
+// the session's transaction.
+func (a *Auth) createSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, p SessionParams, also func(t *tx, s *storage.Session) error) (*Session, error) {
 	if err := a.ensureKeys(ctx); err != nil {
 		return nil, asError(err)
 	}
@@ -101,6 +107,9 @@ func (a *Auth) CreateSession(ctx context.Context, w http.ResponseWriter, r *http
 		if u.Banned {
 			return ErrUserBanned
 		}
+		if err := a.touchSignIn(ctx, t, u, now); err != nil {
+			return err
+		}
 		c, err := a.clientForSignIn(ctx, t, old, hadClient, hash, now)
 		if err != nil {
 			return err
@@ -118,6 +127,11 @@ func (a *Auth) CreateSession(ctx context.Context, w http.ResponseWriter, r *http
 		if err := t.UpdateClient(ctx, c); err != nil {
 			return err
 		}
+		if also != nil {
+			if err := also(t, s); err != nil {
+				return err
+			}
+		}
 		return t.emit(ctx, EventSessionCreated, a.sessionInfo(s, ""), auditInfo{UserID: userID, SessionID: s.ID, ActorID: p.ActorID})
 	})
 	if err != nil {
@@ -128,11 +142,27 @@ func (a *Auth) CreateSession(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return nil, err
 	}
-	if err := a.cookies.setClient(w, clientCookie{ClientID: s.ClientID, Secret: secret}); err != nil {
+	if err := a.cookies.setClient(w, r, clientCookie{ClientID: s.ClientID, Secret: secret}); err != nil {
 		return nil, ErrUnavailable.wrap(err)
 	}
 	a.cookies.setSession(w, sess.Token)
 	return sess, nil
+}
+
+// touchSignIn records the time of a sign-in on the user, in the session's
+// transaction, rereading the user if a concurrent write changed it.
+func (a *Auth) touchSignIn(ctx context.Context, t *tx, u *storage.User, now time.Time) error {
+	for range maxUpdateRetries {
+		u.LastSignInAt, u.UpdatedAt = now, now
+		err := t.UpdateUser(ctx, u)
+		if !errors.Is(err, storage.ErrStale) {
+			return err
+		}
+		if u, err = t.GetUser(ctx, u.ID); err != nil {
+			return err
+		}
+	}
+	return ErrConflict
 }
 
 // clientForSignIn returns the browser's client with its secret replaced by
@@ -223,7 +253,7 @@ func (a *Auth) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	if err := a.cookies.setClient(w, clientCookie{ClientID: cc.ClientID, Secret: secret}); err != nil {
+	if err := a.cookies.setClient(w, r, clientCookie{ClientID: cc.ClientID, Secret: secret}); err != nil {
 		return ErrUnavailable.wrap(err)
 	}
 	a.cookies.setSession(w, sess.Token)

@@ -120,6 +120,9 @@ func TestSessionFixation(t *testing.T) {
 	// session, even once the session token needs refreshing.
 	stale := a.browser()
 	stale.SetCookie("__Host-latch_client", planted)
+	// A session cookie that proves nothing makes the middleware refresh
+	// the client's active session, which is now the victim's.
+	stale.SetCookie("__Host-latch_session", "garbage")
 	a.Clock.Advance(2 * time.Minute)
 	if got := whoami(t, stale); got != "signed-out" {
 		t.Fatalf("planted pre-auth cookie reaches a session after the victim signed in: %q", got)

@@ -107,6 +107,12 @@ type ListUsersParams struct {
 // CreateUser creates a user and its identifiers in one transaction: on any
 // error nothing is stored. It emits user.created.
 func (a *Auth) CreateUser(ctx context.Context, p CreateUserParams) (*User, error) {
+	return a.createUser(ctx, p, "admin", "")
+}
+
+// createUser is CreateUser for a given verifier of the identifiers ("admin",
+// or the strategy that verified them at sign-up) and password hash.
+func (a *Auth) createUser(ctx context.Context, p CreateUserParams, verifiedBy, passwordHash string) (*User, error) {
 	if e := firstError(
 		validUsernameOpt(p.Username), validName("first_name", p.FirstName), validName("last_name", p.LastName),
 		validImageURL(p.ImageURL), validExternalID(p.ExternalID),
@@ -139,13 +145,13 @@ func (a *Auth) CreateUser(ctx context.Context, p CreateUserParams) (*User, error
 	u := &storage.User{
 		ID: uid, ExternalID: p.ExternalID, Username: p.Username, FirstName: p.FirstName, LastName: p.LastName,
 		ImageURL: p.ImageURL, PublicMetadata: p.PublicMetadata, PrivateMetadata: p.PrivateMetadata,
-		UnsafeMetadata: p.UnsafeMetadata, CreatedAt: now, UpdatedAt: now,
+		UnsafeMetadata: p.UnsafeMetadata, PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now,
 	}
 	for _, i := range idents {
 		if i.ID, err = a.newID(PrefixIdentifier); err != nil {
 			return nil, err
 		}
-		i.UserID, i.VerifiedAt, i.VerifiedBy, i.CreatedAt, i.UpdatedAt = uid, now, "admin", now, now
+		i.UserID, i.VerifiedAt, i.VerifiedBy, i.CreatedAt, i.UpdatedAt = uid, now, verifiedBy, now, now
 		switch {
 		case i.Kind == storage.KindEmailAddress && u.PrimaryEmailID == "":
 			u.PrimaryEmailID = i.ID

@@ -1,7 +1,9 @@
 package latchtest
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -56,6 +58,18 @@ func (b *Browser) Get(path string) *http.Response {
 func (b *Browser) Post(path string, form url.Values) *http.Response {
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.Do(r)
+}
+
+// PostJSON posts v as JSON to path, as a single-page app would.
+func (b *Browser) PostJSON(path string, v any) *http.Response {
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic("latchtest: " + err.Error())
+	}
+	r := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept", "application/json")
 	return b.Do(r)
 }
 

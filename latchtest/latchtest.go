@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
 
@@ -64,7 +65,7 @@ type Options struct {
 type Harness struct {
 	*latch.Auth
 	Clock *Clock
-	Store *memstore.Store
+	Store storage.Store // the store in use: Options.Config.Store, or a fresh memstore
 }
 
 // New returns a ready *latch.Auth on a fresh in-memory store with a fake
@@ -77,11 +78,12 @@ func NewHarness(t testing.TB, o Options) *Harness {
 	if t != nil {
 		t.Helper()
 	}
-	h := &Harness{Clock: NewClock(Start), Store: memstore.New()}
+	h := &Harness{Clock: NewClock(Start)}
 	cfg := o.Config
 	if cfg.Store == nil {
-		cfg.Store = h.Store
+		cfg.Store = memstore.New()
 	}
+	h.Store = cfg.Store
 	if cfg.Clock == nil {
 		cfg.Clock = h.Clock.Now
 	}

@@ -1,0 +1,350 @@
+package latch
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// route is one route of Handler. The table is the single list that the mux,
+// the OpenAPI document's test and the README are checked against.
+type route struct {
+	method, pattern string
+	handler         http.HandlerFunc
+	signedIn        bool // needs a session; answered 401 otherwise
+}
+
+func (a *Auth) routes() []route {
+	return []route{
+		{"GET", "/.well-known/jwks.json", a.serveJWKS, false},
+		{"GET", "/v1/openapi.json", serveOpenAPI, false},
+
+		{"GET", "/v1/client", a.serveClient, false},
+		{"POST", "/v1/client/sessions/{id}/tokens", a.serveSessionToken, false},
+		{"POST", "/v1/client/sessions/{id}/tokens/{template}", a.serveSessionToken, false},
+		{"POST", "/v1/client/sessions/{id}/touch", a.serveTouch, false},
+		{"POST", "/v1/client/sessions/{id}/end", a.serveEnd, false},
+		{"POST", "/v1/client/sessions/end", a.serveEnd, false},
+		{"POST", "/v1/tokens/refresh", a.serveRefreshToken, false},
+		{"POST", "/sign-out", a.serveSignOutForm, false},
+
+		{"POST", "/v1/client/sign_ins", a.serveSignInCreate, false},
+		{"GET", "/v1/client/sign_ins/{id}", a.serveSignInGet, false},
+		{"POST", "/v1/client/sign_ins/{id}/prepare_first_factor", a.serveSignInPrepare, false},
+		{"POST", "/v1/client/sign_ins/{id}/attempt_first_factor", a.serveSignInAttempt, false},
+		{"POST", "/v1/client/sign_ins/{id}/reset_password", a.serveSignInReset, false},
+
+		{"POST", "/v1/client/sign_ups", a.serveSignUpCreate, false},
+		{"GET", "/v1/client/sign_ups/{id}", a.serveSignUpGet, false},
+		{"POST", "/v1/client/sign_ups/{id}", a.serveSignUpUpdate, false},
+		{"POST", "/v1/client/sign_ups/{id}/prepare_verification", a.serveSignUpPrepare, false},
+		{"POST", "/v1/client/sign_ups/{id}/attempt_verification", a.serveSignUpAttempt, false},
+
+		{"GET", "/v1/verify", a.serveVerifyPage, false},
+		{"POST", "/v1/verify", a.serveVerify, false},
+
+		{"GET", "/v1/me", a.serveMe, true},
+		{"POST", "/v1/me", a.serveMeUpdate, true},
+		{"POST", "/v1/me/password", a.serveMePassword, true},
+		{"POST", "/v1/me/email_addresses", a.serveMeAddIdentifier(storage.KindEmailAddress), true},
+		{"POST", "/v1/me/phone_numbers", a.serveMeAddIdentifier(storage.KindPhoneNumber), true},
+		{"POST", "/v1/me/identifiers/{id}/prepare_verification", a.serveMeIdentifierPrepare, true},
+		{"POST", "/v1/me/identifiers/{id}/attempt_verification", a.serveMeIdentifierAttempt, true},
+		{"POST", "/v1/me/identifiers/{id}/primary", a.serveMeIdentifierPrimary, true},
+		{"DELETE", "/v1/me/identifiers/{id}", a.serveMeIdentifierDelete, true},
+		{"GET", "/v1/me/sessions", a.serveMySessions, true},
+		{"POST", "/v1/me/sessions/{id}/revoke", a.serveRevokeMine, true},
+	}
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPI)
+}
+
+// decode reads a JSON body (or, for forms, nothing: the form handlers of the
+// UI read their own fields) into v, bounded in size.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/json" {
+		return ErrInvalid.WithMessage("Send a JSON body with Content-Type: application/json.")
+	}
+	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFlowBodyBytes))
+	if err := d.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return ErrInvalid.WithMessage("The request body is not valid JSON.").wrap(err)
+	}
+	return nil
+}
+
+// respond answers with v, or with err.
+func respond[T any](w http.ResponseWriter, v T, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// nativeTokens gives a native app (NativeHeader) the session token and a
+// refresh token of a completed flow, since it keeps no cookies.
+type nativeTokens struct {
+	SessionToken string `json:"session_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+}
+
+func (a *Auth) tokensFor(r *http.Request, sessionID string) (nativeTokens, error) {
+	if sessionID == "" || !isNative(r) {
+		return nativeTokens{}, nil
+	}
+	s, err := a.store.GetSession(r.Context(), sessionID)
+	if err != nil {
+		return nativeTokens{}, storageError(err)
+	}
+	sess, err := a.mint(r.Context(), s)
+	if err != nil {
+		return nativeTokens{}, err
+	}
+	rt, err := a.NewRefreshToken(r.Context(), sessionID)
+	return nativeTokens{SessionToken: sess.Token, RefreshToken: rt}, err
+}
+
+type signInResponse struct {
+	*SignIn
+	nativeTokens
+}
+
+func (a *Auth) respondSignIn(w http.ResponseWriter, r *http.Request, s *SignIn, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := a.tokensFor(r, s.CreatedSessionID)
+	respond(w, signInResponse{s, t}, err)
+}
+
+type signUpResponse struct {
+	*SignUp
+	nativeTokens
+}
+
+func (a *Auth) respondSignUp(w http.ResponseWriter, r *http.Request, s *SignUp, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	t, err := a.tokensFor(r, s.CreatedSessionID)
+	respond(w, signUpResponse{s, t}, err)
+}
+
+func (a *Auth) serveSignInCreate(w http.ResponseWriter, r *http.Request) {
+	var p SignInParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	s, err := a.startSignIn(r.Context(), w, r, p)
+	a.respondSignIn(w, r, s, err)
+}
+
+func (a *Auth) signInFlow(w http.ResponseWriter, r *http.Request) *flow[signInState] {
+	f, err := loadFlow[signInState](r.Context(), a, r, flowKindSignIn, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return nil
+	}
+	return f
+}
+
+func (a *Auth) serveSignInGet(w http.ResponseWriter, r *http.Request) {
+	if f := a.signInFlow(w, r); f != nil {
+		respond(w, a.signInView(f), nil)
+	}
+}
+
+func (a *Auth) serveSignInPrepare(w http.ResponseWriter, r *http.Request) {
+	var p PrepareParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	if f := a.signInFlow(w, r); f != nil {
+		s, err := a.prepareFirstFactor(r.Context(), r, f, p)
+		a.respondSignIn(w, r, s, err)
+	}
+}
+
+func (a *Auth) serveSignInAttempt(w http.ResponseWriter, r *http.Request) {
+	var p AttemptParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	if f := a.signInFlow(w, r); f != nil {
+		s, err := a.attemptFirstFactor(r.Context(), w, r, f, p)
+		a.respondSignIn(w, r, s, err)
+	}
+}
+
+func (a *Auth) serveSignInReset(w http.ResponseWriter, r *http.Request) {
+	var p ResetPasswordParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	if f := a.signInFlow(w, r); f != nil {
+		s, err := a.resetPassword(r.Context(), w, r, f, p)
+		a.respondSignIn(w, r, s, err)
+	}
+}
+
+func (a *Auth) serveSignUpCreate(w http.ResponseWriter, r *http.Request) {
+	var p SignUpParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	s, err := a.startSignUp(r.Context(), w, r, p)
+	a.respondSignUp(w, r, s, err)
+}
+
+func (a *Auth) signUpFlow(w http.ResponseWriter, r *http.Request) *flow[signUpState] {
+	f, err := loadFlow[signUpState](r.Context(), a, r, flowKindSignUp, r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
+		return nil
+	}
+	return f
+}
+
+func (a *Auth) serveSignUpGet(w http.ResponseWriter, r *http.Request) {
+	if f := a.signUpFlow(w, r); f != nil {
+		respond(w, a.signUpView(f), nil)
+	}
+}
+
+func (a *Auth) serveSignUpUpdate(w http.ResponseWriter, r *http.Request) {
+	var p SignUpParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	if f := a.signUpFlow(w, r); f != nil {
+		s, err := a.updateSignUp(r.Context(), w, r, f, p)
+		a.respondSignUp(w, r, s, err)
+	}
+}
+
+func (a *Auth) serveSignUpPrepare(w http.ResponseWriter, r *http.Request) {
+	var p PrepareParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	if f := a.signUpFlow(w, r); f != nil {
+		s, err := a.prepareSignUpVerification(r.Context(), f, p)
+		a.respondSignUp(w, r, s, err)
+	}
+}
+
+func (a *Auth) serveSignUpAttempt(w http.ResponseWriter, r *http.Request) {
+	var p AttemptParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	if f := a.signUpFlow(w, r); f != nil {
+		s, err := a.attemptSignUpVerification(r.Context(), w, r, f, p)
+		a.respondSignUp(w, r, s, err)
+	}
+}
+
+func (a *Auth) serveMe(w http.ResponseWriter, r *http.Request) {
+	u, err := a.GetUser(r.Context(), SessionFromContext(r.Context()).UserID)
+	respond(w, u, err)
+}
+
+func (a *Auth) serveMeUpdate(w http.ResponseWriter, r *http.Request) {
+	var p struct {
+		Username  *string `json:"username"`
+		FirstName *string `json:"first_name"`
+		LastName  *string `json:"last_name"`
+	}
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	u, err := a.UpdateUser(r.Context(), SessionFromContext(r.Context()).UserID, UpdateUserParams{Username: p.Username, FirstName: p.FirstName, LastName: p.LastName})
+	respond(w, u, err)
+}
+
+func (a *Auth) serveMePassword(w http.ResponseWriter, r *http.Request) {
+	var p ChangePasswordParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	err := a.changePassword(r.Context(), SessionFromContext(r.Context()), localeOf(r), p)
+	respond(w, map[string]bool{"password_changed": true}, err)
+}
+
+func (a *Auth) serveMeAddIdentifier(kind storage.IdentifierKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			EmailAddress string `json:"email_address"`
+			PhoneNumber  string `json:"phone_number"`
+		}
+		if err := decode(w, r, &p); err != nil {
+			writeError(w, err)
+			return
+		}
+		v := p.EmailAddress
+		if kind == storage.KindPhoneNumber {
+			v = p.PhoneNumber
+		}
+		i, err := a.addOwnIdentifier(r.Context(), SessionFromContext(r.Context()), kind, v, localeOf(r))
+		respond(w, i, err)
+	}
+}
+
+func (a *Auth) serveMeIdentifierPrepare(w http.ResponseWriter, r *http.Request) {
+	err := a.prepareIdentifierVerification(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), localeOf(r))
+	respond(w, map[string]bool{"sent": true}, err)
+}
+
+func (a *Auth) serveMeIdentifierAttempt(w http.ResponseWriter, r *http.Request) {
+	var p AttemptParams
+	if err := decode(w, r, &p); err != nil {
+		writeError(w, err)
+		return
+	}
+	i, err := a.attemptIdentifierVerification(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), p.Code, localeOf(r))
+	respond(w, i, err)
+}
+
+func (a *Auth) serveMeIdentifierPrimary(w http.ResponseWriter, r *http.Request) {
+	s := SessionFromContext(r.Context())
+	if _, err := a.ownIdentifier(r.Context(), s, r.PathValue("id")); err != nil {
+		writeError(w, err)
+		return
+	}
+	err := a.SetPrimaryIdentifier(r.Context(), r.PathValue("id"))
+	respond(w, map[string]bool{"primary": true}, err)
+}
+
+func (a *Auth) serveMeIdentifierDelete(w http.ResponseWriter, r *http.Request) {
+	s := SessionFromContext(r.Context())
+	if _, err := a.ownIdentifier(r.Context(), s, r.PathValue("id")); err != nil {
+		writeError(w, err)
+		return
+	}
+	err := a.RemoveIdentifier(r.Context(), r.PathValue("id"))
+	respond(w, map[string]bool{"deleted": true}, err)
+}

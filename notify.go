@@ -1,0 +1,218 @@
+package latch
+
+import (
+	"bytes"
+	"context"
+	htmltemplate "html/template"
+	"net/http"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/latchauth/latch/mail"
+	"github.com/latchauth/latch/sms"
+	"github.com/latchauth/latch/storage"
+)
+
+// MessageKind names an email or text message Latch sends.
+type MessageKind string
+
+// The messages Latch sends.
+const (
+	MessageSignInCode        MessageKind = "sign_in_code"
+	MessageSignInLink        MessageKind = "sign_in_link"
+	MessageResetPasswordCode MessageKind = "reset_password_code"
+	MessageResetPasswordLink MessageKind = "reset_password_link"
+	MessageVerifyCode        MessageKind = "verification_code"
+	MessageVerifyLink        MessageKind = "verification_link"
+	MessageAccountExists     MessageKind = "account_exists"
+	MessagePasswordChanged   MessageKind = "password_changed"
+	MessageEmailAdded        MessageKind = "email_address_added"
+	MessageNewSignIn         MessageKind = "new_sign_in"
+)
+
+// MessageTemplate is one message: Subject and Text are text/template
+// sources, HTML an html/template source (empty for text messages), all
+// executed with a MessageData. Override any of them with Config.Messages.
+type MessageTemplate struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// MessageData is what a message template can use.
+type MessageData struct {
+	AppName string
+	Code    string // a one-time code
+	Link    string // a link, always built on Config.BaseURL
+	Device  string // the browser and system of a sign-in, e.g. "Chrome on macOS"
+	Email   string // an address the message is about
+}
+
+// Recipient is where a message goes.
+type Recipient struct {
+	Email  string
+	Phone  string
+	Locale string // "en", "fr"; default "en"
+}
+
+// defaultMessages holds Latch's messages in each language it ships.
+var defaultMessages = map[string]map[MessageKind]MessageTemplate{
+	"en": {
+		MessageSignInCode:        {"{{.Code}} is your {{.AppName}} code", "Your {{.AppName}} sign-in code is {{.Code}}. It expires in 10 minutes. If you did not try to sign in, ignore this message.", ""},
+		MessageSignInLink:        {"Sign in to {{.AppName}}", "Open this link to sign in to {{.AppName}}:\n\n{{.Link}}\n\nIt expires in 10 minutes and works once. If you did not try to sign in, ignore this message.", ""},
+		MessageResetPasswordCode: {"{{.Code}} is your {{.AppName}} password reset code", "Your code to reset your {{.AppName}} password is {{.Code}}. It expires in 10 minutes. If you did not ask for it, ignore this message: your password has not changed.", ""},
+		MessageResetPasswordLink: {"Reset your {{.AppName}} password", "Open this link to choose a new {{.AppName}} password:\n\n{{.Link}}\n\nIt expires in 10 minutes. If you did not ask for it, ignore this message: your password has not changed.", ""},
+		MessageVerifyCode:        {"{{.Code}} is your {{.AppName}} verification code", "Your {{.AppName}} verification code is {{.Code}}. It expires in 10 minutes.", ""},
+		MessageVerifyLink:        {"Verify your email address for {{.AppName}}", "Open this link to verify your email address:\n\n{{.Link}}\n\nIt expires in 10 minutes.", ""},
+		MessageAccountExists:     {"You already have a {{.AppName}} account", "Someone tried to create a {{.AppName}} account with this address, which already has one. If it was you, sign in instead: {{.Link}}\nIf it was not you, ignore this message.", ""},
+		MessagePasswordChanged:   {"Your {{.AppName}} password was changed", "The password of your {{.AppName}} account was just changed. If this was not you, reset your password now and contact support.", ""},
+		MessageEmailAdded:        {"A new email address was added to your {{.AppName}} account", "{{.Email}} was added to your {{.AppName}} account. If this was not you, remove it and change your password.", ""},
+		MessageNewSignIn:         {"New sign-in to your {{.AppName}} account", "Your {{.AppName}} account was signed in to from a new device: {{.Device}}. If this was not you, change your password and sign out of your other sessions.", ""},
+	},
+	"fr": {
+		MessageSignInCode:        {"{{.Code}} est votre code {{.AppName}}", "Votre code de connexion {{.AppName}} est {{.Code}}. Il expire dans 10 minutes. Si vous n'avez pas essayé de vous connecter, ignorez ce message.", ""},
+		MessageSignInLink:        {"Connexion à {{.AppName}}", "Ouvrez ce lien pour vous connecter à {{.AppName}} :\n\n{{.Link}}\n\nIl expire dans 10 minutes et ne sert qu'une fois. Si vous n'avez pas essayé de vous connecter, ignorez ce message.", ""},
+		MessageResetPasswordCode: {"{{.Code}} est votre code de réinitialisation {{.AppName}}", "Votre code pour réinitialiser votre mot de passe {{.AppName}} est {{.Code}}. Il expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message : votre mot de passe n'a pas changé.", ""},
+		MessageResetPasswordLink: {"Réinitialisez votre mot de passe {{.AppName}}", "Ouvrez ce lien pour choisir un nouveau mot de passe {{.AppName}} :\n\n{{.Link}}\n\nIl expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message : votre mot de passe n'a pas changé.", ""},
+		MessageVerifyCode:        {"{{.Code}} est votre code de vérification {{.AppName}}", "Votre code de vérification {{.AppName}} est {{.Code}}. Il expire dans 10 minutes.", ""},
+		MessageVerifyLink:        {"Vérifiez votre adresse e-mail pour {{.AppName}}", "Ouvrez ce lien pour vérifier votre adresse e-mail :\n\n{{.Link}}\n\nIl expire dans 10 minutes.", ""},
+		MessageAccountExists:     {"Vous avez déjà un compte {{.AppName}}", "Quelqu'un a essayé de créer un compte {{.AppName}} avec cette adresse, qui en a déjà un. Si c'était vous, connectez-vous plutôt : {{.Link}}\nSinon, ignorez ce message.", ""},
+		MessagePasswordChanged:   {"Votre mot de passe {{.AppName}} a été modifié", "Le mot de passe de votre compte {{.AppName}} vient d'être modifié. Si ce n'était pas vous, réinitialisez-le maintenant et contactez le support.", ""},
+		MessageEmailAdded:        {"Une nouvelle adresse a été ajoutée à votre compte {{.AppName}}", "{{.Email}} a été ajoutée à votre compte {{.AppName}}. Si ce n'était pas vous, retirez-la et changez votre mot de passe.", ""},
+		MessageNewSignIn:         {"Nouvelle connexion à votre compte {{.AppName}}", "Votre compte {{.AppName}} a été utilisé depuis un nouvel appareil : {{.Device}}. Si ce n'était pas vous, changez votre mot de passe et déconnectez vos autres sessions.", ""},
+	},
+}
+
+// defaultHTML wraps a message's text in a plain, readable layout; a link is
+// also a button.
+const defaultHTML = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a">` +
+	`<p style="white-space:pre-wrap">{{text}}</p>` +
+	`{{if .Code}}<p style="font-size:2rem;letter-spacing:.3rem;font-weight:600">{{.Code}}</p>{{end}}` +
+	`{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6rem 1.2rem;background:#2f3cff;color:#fff;border-radius:.4rem;text-decoration:none">Continue</a></p>{{end}}` +
+	`<p style="color:#666;font-size:.85rem">{{.AppName}}</p></body></html>`
+
+// localeOf picks the first language of Accept-Language that Latch ships.
+func localeOf(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		lang, _, _ := strings.Cut(strings.ToLower(tag), "-")
+		if _, ok := defaultMessages[lang]; ok {
+			return lang
+		}
+	}
+	return "en"
+}
+
+// outbox sends messages off the request's goroutine: whether a message is
+// sent (it is not, for unknown accounts) must not show in response times,
+// and a slow mail server must not hold a sign-in. Failures are logged.
+type outbox struct {
+	wg sync.WaitGroup
+}
+
+// sendTimeout bounds one delivery.
+const sendTimeout = 30 * time.Second
+
+// send renders and sends a message in the background.
+func (a *Auth) send(ctx context.Context, kind MessageKind, to Recipient, d MessageData) error {
+	d.AppName = a.cfg.AppName
+	t := a.template(kind, to.Locale)
+	subject, text, html, err := render3(t, d)
+	if err != nil {
+		return ErrUnavailable.wrap(err)
+	}
+	ctx = context.WithoutCancel(ctx)
+	a.outbox.wg.Add(1)
+	go func() {
+		defer a.outbox.wg.Done()
+		ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		defer cancel()
+		var err error
+		if to.Phone != "" {
+			err = a.cfg.SMS.Send(ctx, &sms.Message{To: to.Phone, Body: text, Kind: string(kind)})
+		} else {
+			err = a.cfg.Mailer.Send(ctx, &mail.Message{To: to.Email, Subject: subject, Text: text, HTML: html, Kind: string(kind)})
+		}
+		if err != nil {
+			a.cfg.Logger.ErrorContext(ctx, "latch: sending a message", "kind", kind, "err", err)
+		}
+	}()
+	return nil
+}
+
+// Flush waits until every message queued so far has been handed to the
+// mailer or SMS sender, for tests and for a graceful shutdown.
+func (a *Auth) Flush() { a.outbox.wg.Wait() }
+
+// notify sends a security notification to a user's primary email address,
+// if they have one.
+func (a *Auth) notify(ctx context.Context, u *User, locale string, kind MessageKind, d MessageData) {
+	if e := u.PrimaryEmailAddress(); e != "" {
+		_ = a.send(ctx, kind, Recipient{Email: e, Locale: locale}, d)
+	}
+}
+
+// noteSignIn tells a user who had signed in before about a sign-in from a
+// browser they had never signed in from.
+func (a *Auth) noteSignIn(ctx context.Context, r *http.Request, su *storage.User, newDevice bool) {
+	if !newDevice || su.LastSignInAt.IsZero() {
+		return
+	}
+	if u, err := a.GetUser(ctx, su.ID); err == nil {
+		a.notify(ctx, u, localeOf(r), MessageNewSignIn, MessageData{Device: a.devices.describe(r.UserAgent())})
+	}
+}
+
+func (a *Auth) template(kind MessageKind, locale string) MessageTemplate {
+	t := defaultMessages["en"][kind]
+	if l, ok := defaultMessages[locale]; ok {
+		t = l[kind]
+	}
+	if o, ok := a.cfg.Messages[kind]; ok {
+		if o.Subject != "" {
+			t.Subject = o.Subject
+		}
+		if o.Text != "" {
+			t.Text = o.Text
+		}
+		if o.HTML != "" {
+			t.HTML = o.HTML
+		}
+	}
+	return t
+}
+
+func render3(t MessageTemplate, d MessageData) (subject, text, html string, err error) {
+	run := func(src string) (string, error) {
+		tt, err := texttemplate.New("").Parse(src)
+		if err != nil {
+			return "", err
+		}
+		var b bytes.Buffer
+		err = tt.Execute(&b, d)
+		return b.String(), err
+	}
+	if subject, err = run(t.Subject); err != nil {
+		return
+	}
+	if text, err = run(t.Text); err != nil {
+		return
+	}
+	if t.HTML == "" {
+		t.HTML = defaultHTML
+	}
+	{
+		ht, perr := htmltemplate.New("").Funcs(htmltemplate.FuncMap{"text": func() string { return text }}).Parse(t.HTML)
+		if perr != nil {
+			return "", "", "", perr
+		}
+		var b bytes.Buffer
+		if err = ht.Execute(&b, d); err != nil {
+			return
+		}
+		html = b.String()
+	}
+	return
+}

@@ -1,0 +1,469 @@
+package latch
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// Strategy names.
+const (
+	StrategyPassword               = "password"
+	StrategyEmailCode              = "email_code"
+	StrategyEmailLink              = "email_link"
+	StrategyPhoneCode              = "phone_code"
+	StrategyTicket                 = "ticket"
+	StrategyResetPasswordEmailCode = "reset_password_email_code"
+	StrategyResetPasswordEmailLink = "reset_password_email_link"
+)
+
+// Sign-in statuses: the states of the sign-in state machine.
+const (
+	SignInNeedsIdentifier   = "needs_identifier"
+	SignInNeedsFirstFactor  = "needs_first_factor"
+	SignInNeedsNewPassword  = "needs_new_password"
+	SignInNeedsSecondFactor = "needs_second_factor"
+	SignInComplete          = "complete"
+)
+
+// signInState is what a stored sign-in remembers. It never leaves the
+// server: SignIn is the view clients get.
+type signInState struct {
+	Identifier     string       `json:"identifier,omitempty"`
+	IdentifierKind string       `json:"identifier_kind,omitempty"`
+	UserID         string       `json:"user_id,omitempty"` // "" while unknown, and for unknown identifiers
+	IdentifierID   string       `json:"identifier_id,omitempty"`
+	SendTo         string       `json:"send_to,omitempty"` // the stored address of a known identifier
+	First          *factorState `json:"first,omitempty"`
+	Second         *factorState `json:"second,omitempty"`
+	AMR            []string     `json:"amr,omitempty"`
+	SessionID      string       `json:"session_id,omitempty"`
+	RedirectURL    string       `json:"redirect_url,omitempty"`
+	Locale         string       `json:"locale,omitempty"`
+	Device         string       `json:"device,omitempty"` // the browser that started it, shown on cross-device link pages
+}
+
+// SignIn is a sign-in in progress, as the JSON API returns it.
+type SignIn struct {
+	ID                       string        `json:"id"`
+	Object                   string        `json:"object"`
+	Status                   string        `json:"status"`
+	Identifier               string        `json:"identifier,omitempty"`
+	SupportedFirstFactors    []Factor      `json:"supported_first_factors"`
+	FirstFactorVerification  *Verification `json:"first_factor_verification"`
+	SupportedSecondFactors   []Factor      `json:"supported_second_factors"`
+	SecondFactorVerification *Verification `json:"second_factor_verification"`
+	CreatedSessionID         string        `json:"created_session_id,omitempty"`
+	ExpireAt                 time.Time     `json:"expire_at"`
+}
+
+// Factor is one way to pass a step of a sign-in.
+type Factor struct {
+	Strategy       string `json:"strategy"`
+	SafeIdentifier string `json:"safe_identifier,omitempty"`
+}
+
+// Verification is the progress of one factor, as the JSON API shows it.
+type Verification struct {
+	Status   string     `json:"status"`
+	Strategy string     `json:"strategy"`
+	Attempts int        `json:"attempts"`
+	ExpireAt *time.Time `json:"expire_at,omitempty"`
+}
+
+func verificationView(f *factorState) *Verification {
+	if f == nil {
+		return nil
+	}
+	v := &Verification{Status: f.Status, Strategy: f.Strategy, Attempts: f.Attempts}
+	if !f.ExpiresAt.IsZero() {
+		t := f.ExpiresAt
+		v.ExpireAt = &t
+	}
+	return v
+}
+
+func (a *Auth) signInView(f *flow[signInState]) *SignIn {
+	st := f.state
+	v := &SignIn{ID: f.rec.ID, Object: "sign_in_attempt", Status: f.rec.Status, Identifier: st.Identifier,
+		SupportedFirstFactors: []Factor{}, SupportedSecondFactors: []Factor{}, FirstFactorVerification: verificationView(st.First),
+		SecondFactorVerification: verificationView(st.Second), CreatedSessionID: st.SessionID, ExpireAt: f.rec.ExpiresAt}
+	if st.Identifier != "" {
+		v.SupportedFirstFactors = a.firstFactorsFor(st.IdentifierKind, st.Identifier)
+	}
+	return v
+}
+
+// firstFactorsFor lists the first factors offered for an identifier. It
+// depends only on the configuration and the kind of identifier — never on
+// the account — so it tells nobody whether the account exists or what it
+// has set up (a factor the account lacks simply fails like a wrong answer).
+func (a *Auth) firstFactorsFor(kind, identifier string) []Factor {
+	var out []Factor
+	for _, s := range a.cfg.SignIn.FirstFactors {
+		ok := false
+		switch s {
+		case StrategyPassword:
+			ok = true
+		case StrategyEmailCode, StrategyEmailLink, StrategyResetPasswordEmailCode, StrategyResetPasswordEmailLink:
+			ok = kind == string(storage.KindEmailAddress)
+		case StrategyPhoneCode:
+			ok = kind == string(storage.KindPhoneNumber)
+		}
+		if ok {
+			out = append(out, Factor{Strategy: s, SafeIdentifier: identifier})
+		}
+	}
+	return out
+}
+
+func (a *Auth) firstFactorAllowed(st *signInState, strategy string) bool {
+	for _, f := range a.firstFactorsFor(st.IdentifierKind, st.Identifier) {
+		if f.Strategy == strategy {
+			return true
+		}
+	}
+	return false
+}
+
+// SignInParams starts a sign-in.
+type SignInParams struct {
+	Identifier  string `json:"identifier"`
+	Strategy    string `json:"strategy"`
+	Password    string `json:"password"`
+	Ticket      string `json:"ticket"`
+	RedirectURL string `json:"redirect_url"`
+}
+
+// startSignIn creates a sign-in for the browser of r and, when the params
+// carry a password or a ticket, attempts it at once.
+func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignInParams) (*SignIn, error) {
+	if err := a.checkRedirect(p.RedirectURL); err != nil {
+		return nil, err
+	}
+	st := signInState{RedirectURL: p.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent())}
+	if p.Strategy == StrategyTicket {
+		v, err := a.consumeLink(ctx, p.Ticket, purposeTicket)
+		if err != nil {
+			return nil, err
+		}
+		st.UserID = v.UserID
+		st.First = &factorState{Strategy: StrategyTicket, Status: factorVerified}
+		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
+		if err != nil {
+			return nil, err
+		}
+		return a.afterFirstFactor(ctx, w, r, f, []string{"mca"})
+	}
+	if p.Identifier == "" {
+		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsIdentifier, st)
+		if err != nil {
+			return nil, err
+		}
+		return a.signInView(f), f.save(ctx, a, SignInNeedsIdentifier)
+	}
+	if err := a.identify(ctx, &st, p.Identifier); err != nil {
+		return nil, err
+	}
+	f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
+	if err != nil {
+		return nil, err
+	}
+	if p.Strategy == StrategyPassword || p.Password != "" {
+		// A wrong password leaves no flow behind: the answer is only the
+		// error, and the client starts again.
+		return a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: StrategyPassword, Password: p.Password})
+	}
+	return a.signInView(f), f.save(ctx, a, SignInNeedsFirstFactor)
+}
+
+// identify records who the identifier names, if anyone. Unknown
+// identifiers carry on exactly like known ones.
+func (a *Auth) identify(ctx context.Context, st *signInState, identifier string) error {
+	kind, value, verr := classifyIdentifier(identifier)
+	if verr != nil {
+		return verr
+	}
+	st.Identifier, st.IdentifierKind = value, kind
+	var userID string
+	var err error
+	if kind == "username" {
+		var u *storage.User
+		if u, err = a.store.GetUserByUsername(ctx, value); err == nil {
+			userID = u.ID
+		}
+	} else {
+		var i *storage.Identifier
+		if i, err = a.store.FindIdentifier(ctx, storage.IdentifierKind(kind), value); err == nil {
+			userID, st.IdentifierID = i.UserID, i.ID
+			// Messages go to the address as stored, never as typed: a
+			// look-alike that folds to it must not receive its codes
+			// (CVE-2019-19844). What the user typed is still what they
+			// see, so the answer does not reveal a stored spelling.
+			st.SendTo = i.Value
+		}
+	}
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return nil
+	case err != nil:
+		return storageError(err)
+	}
+	st.UserID = userID
+	return nil
+}
+
+// classifyIdentifier tells an email address, a phone number and a username
+// apart, and normalises the first two.
+func classifyIdentifier(s string) (kind, value string, err *Error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.Contains(s, "@"):
+		v, e := normalizeEmail(s)
+		if e != nil {
+			return "", "", e.WithField("identifier")
+		}
+		return string(storage.KindEmailAddress), v, nil
+	case strings.HasPrefix(s, "+"):
+		v, e := normalizePhone(s)
+		if e != nil {
+			return "", "", e.WithField("identifier")
+		}
+		return string(storage.KindPhoneNumber), v, nil
+	case validUsername(s) == nil:
+		return "username", s, nil
+	}
+	return "", "", ErrIdentifierInvalid
+}
+
+// PrepareParams asks for a factor to be prepared: a code or link sent.
+type PrepareParams struct {
+	Strategy    string `json:"strategy"`
+	RedirectURL string `json:"redirect_url"`
+}
+
+// prepareFirstFactor sends the code or link of an email or phone strategy.
+// For an unknown identifier it does everything but send, so that the answer
+// and its timing are the same.
+func (a *Auth) prepareFirstFactor(ctx context.Context, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+	if f.rec.Status != SignInNeedsFirstFactor {
+		return nil, ErrFlowStep
+	}
+	if !a.firstFactorAllowed(&f.state, p.Strategy) || p.Strategy == StrategyPassword {
+		return nil, ErrStrategyNotAllowed
+	}
+	if err := a.checkRedirect(p.RedirectURL); err != nil {
+		return nil, err
+	}
+	st := &f.state
+	attempts := 0
+	if st.First != nil && st.First.Strategy == p.Strategy {
+		attempts = st.First.Attempts
+	}
+	fs := &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts, IdentifierID: st.IdentifierID}
+	to := Recipient{Email: st.SendTo, Locale: st.Locale}
+	if st.IdentifierKind == string(storage.KindPhoneNumber) {
+		to = Recipient{Phone: st.SendTo, Locale: st.Locale}
+	}
+	known := st.UserID != "" && st.IdentifierID != ""
+	switch p.Strategy {
+	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
+		v, code, err := a.newCode(ctx, a.store, p.Strategy, f.rec.ID, st.UserID, st.IdentifierID, attempts)
+		if err != nil {
+			return nil, err
+		}
+		fs.VerificationID, fs.ExpiresAt = v.ID, v.ExpiresAt
+		kind := MessageSignInCode
+		if p.Strategy == StrategyResetPasswordEmailCode {
+			kind = MessageResetPasswordCode
+		}
+		if known {
+			if err := a.send(ctx, kind, to, MessageData{Code: code}); err != nil {
+				return nil, err
+			}
+		}
+	case StrategyEmailLink, StrategyResetPasswordEmailLink:
+		tok, err := a.newLink(ctx, a.store, p.Strategy, f.rec.ID, st.UserID, st.IdentifierID, linkLifetime, nil)
+		if err != nil {
+			return nil, err
+		}
+		fs.ExpiresAt = a.now().Add(linkLifetime)
+		kind := MessageSignInLink
+		if p.Strategy == StrategyResetPasswordEmailLink {
+			kind = MessageResetPasswordLink
+		}
+		if p.RedirectURL != "" {
+			st.RedirectURL = p.RedirectURL
+		}
+		if known {
+			if err := a.send(ctx, kind, to, MessageData{Link: a.link("/v1/verify?token=" + tok)}); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, ErrStrategyNotAllowed
+	}
+	st.First = fs
+	if err := f.save(ctx, a, SignInNeedsFirstFactor); err != nil {
+		return nil, err
+	}
+	return a.signInView(f), nil
+}
+
+// AttemptParams carries the proof of a factor.
+type AttemptParams struct {
+	Strategy string `json:"strategy"`
+	Code     string `json:"code"`
+	Password string `json:"password"`
+}
+
+// attemptFirstFactor checks a password or code and moves the sign-in on.
+func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p AttemptParams) (*SignIn, error) {
+	if f.rec.Status != SignInNeedsFirstFactor {
+		return nil, ErrFlowStep
+	}
+	if !a.firstFactorAllowed(&f.state, p.Strategy) {
+		return nil, ErrStrategyNotAllowed
+	}
+	st := &f.state
+	switch p.Strategy {
+	case StrategyPassword:
+		if err := a.checkPassword(ctx, st.UserID, p.Password); err != nil {
+			return nil, err
+		}
+		return a.afterFirstFactor(ctx, w, r, f, []string{"pwd"})
+	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
+		if st.First == nil || st.First.Strategy != p.Strategy || st.First.VerificationID == "" {
+			return nil, ErrFlowStep
+		}
+		_, err := a.checkCode(ctx, st.First.VerificationID, p.Code)
+		if err != nil {
+			st.First.Attempts++
+			st.First.Status = factorUnverified
+			if errors.Is(err, ErrCodeExpired) {
+				st.First.Status = factorFailed
+			}
+			if serr := f.save(ctx, a, SignInNeedsFirstFactor); serr != nil {
+				return nil, serr
+			}
+			return nil, err
+		}
+		if st.UserID == "" {
+			// Nobody can know the code of an unknown identifier; this is
+			// unreachable but must never sign anyone in.
+			return nil, ErrCodeIncorrect
+		}
+		st.First.Status = factorVerified
+		if p.Strategy == StrategyResetPasswordEmailCode {
+			return a.needNewPassword(ctx, f)
+		}
+		amr := []string{"otp"}
+		if p.Strategy == StrategyPhoneCode {
+			amr = []string{"sms"}
+		}
+		return a.afterFirstFactor(ctx, w, r, f, amr)
+	case StrategyEmailLink, StrategyResetPasswordEmailLink:
+		// The link was opened on another device: this tab continues once
+		// it has been verified there.
+		if st.First == nil || st.First.Strategy != p.Strategy || st.First.Status != factorVerified || st.UserID == "" {
+			return nil, ErrFlowStep
+		}
+		if p.Strategy == StrategyResetPasswordEmailLink {
+			return a.needNewPassword(ctx, f)
+		}
+		return a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
+	}
+	return nil, ErrStrategyNotAllowed
+}
+
+func (a *Auth) needNewPassword(ctx context.Context, f *flow[signInState]) (*SignIn, error) {
+	if err := f.save(ctx, a, SignInNeedsNewPassword); err != nil {
+		return nil, err
+	}
+	return a.signInView(f), nil
+}
+
+// ResetPasswordParams sets a new password at the end of a reset.
+type ResetPasswordParams struct {
+	Password               string `json:"password"`
+	SignOutOfOtherSessions bool   `json:"sign_out_of_other_sessions"`
+}
+
+// resetPassword sets the new password of a reset whose code or link was
+// verified, then continues the sign-in: a reset proves access to the
+// mailbox, never a second factor, so MFA still applies after it.
+func (a *Auth) resetPassword(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p ResetPasswordParams) (*SignIn, error) {
+	if f.rec.Status != SignInNeedsNewPassword || f.state.UserID == "" {
+		return nil, ErrFlowStep
+	}
+	if err := a.setPassword(ctx, f.state.UserID, p.Password, f.state.Locale); err != nil {
+		return nil, err
+	}
+	if p.SignOutOfOtherSessions {
+		if err := a.RevokeUserSessions(ctx, f.state.UserID, ""); err != nil {
+			return nil, err
+		}
+	}
+	f.rec.Status = SignInNeedsFirstFactor // afterFirstFactor moves it on
+	return a.afterFirstFactor(ctx, w, r, f, []string{"otp", "pwd"})
+}
+
+// afterFirstFactor moves a sign-in whose first factor is verified to its
+// second factor, or completes it.
+func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], amr []string) (*SignIn, error) {
+	st := &f.state
+	u, err := a.store.GetUser(ctx, st.UserID)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if u.Banned {
+		return nil, ErrUserBanned
+	}
+	st.AMR = amr
+	if len(a.secondFactors(ctx, u)) > 0 {
+		if err := f.save(ctx, a, SignInNeedsSecondFactor); err != nil {
+			return nil, err
+		}
+		return a.signInView(f), nil
+	}
+	return a.completeSignIn(ctx, w, r, f, u, false)
+}
+
+// secondFactors lists the second factors a user has enrolled. Second-factor
+// strategies arrive with the mfa and passkeys plugins.
+func (a *Auth) secondFactors(context.Context, *storage.User) []Factor { return nil }
+
+// completeSignIn creates the session and marks the sign-in complete. The
+// session is created before the flow is saved as complete: a failure in
+// between leaves a usable session and a flow that can be retried, never a
+// complete flow without a session.
+func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], u *storage.User, second bool) (*SignIn, error) {
+	// A browser without a client has never signed in anywhere; otherwise
+	// ask whether this user has signed in on it before.
+	newDevice := true
+	if f.rec.ClientID != "" {
+		earlier, _, err := a.store.ListSessions(ctx, storage.SessionFilter{UserID: u.ID, ClientID: f.rec.ClientID}, storage.Page{Limit: 1})
+		if err != nil {
+			return nil, storageError(err)
+		}
+		newDevice = len(earlier) == 0
+	}
+	// The flow is saved complete in the session's transaction: both or
+	// neither.
+	_, err := a.createSession(ctx, w, r, u.ID, SessionParams{AMR: f.state.AMR, SecondFactor: second}, func(t *tx, s *storage.Session) error {
+		f.state.SessionID = s.ID
+		if f.rec.ClientID == "" {
+			f.rec.ClientID = s.ClientID
+		}
+		return f.completeIn(ctx, a, t, SignInComplete)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.noteSignIn(ctx, r, u, newDevice)
+	return a.signInView(f), nil
+}

@@ -1,0 +1,426 @@
+package latch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// Sign-up statuses.
+const (
+	SignUpMissingRequirements = "missing_requirements"
+	SignUpComplete            = "complete"
+)
+
+// Sign-up fields, as named in required_fields, missing_fields and
+// unverified_fields.
+const (
+	fieldEmail    = "email_address"
+	fieldPhone    = "phone_number"
+	fieldUsername = "username"
+	fieldPassword = "password"
+	fieldFirst    = "first_name"
+	fieldLast     = "last_name"
+	fieldLegal    = "legal_accepted"
+)
+
+// signUpState is what a stored sign-up remembers; SignUp is its view.
+type signUpState struct {
+	EmailAddress   string          `json:"email_address,omitempty"`
+	PhoneNumber    string          `json:"phone_number,omitempty"`
+	Username       string          `json:"username,omitempty"`
+	FirstName      string          `json:"first_name,omitempty"`
+	LastName       string          `json:"last_name,omitempty"`
+	PasswordHash   string          `json:"password_hash,omitempty"`
+	LegalAccepted  bool            `json:"legal_accepted,omitempty"`
+	UnsafeMetadata json.RawMessage `json:"unsafe_metadata,omitempty"`
+	Email          *factorState    `json:"email,omitempty"`
+	Phone          *factorState    `json:"phone,omitempty"`
+	UserID         string          `json:"user_id,omitempty"`
+	SessionID      string          `json:"session_id,omitempty"`
+	RedirectURL    string          `json:"redirect_url,omitempty"`
+	Locale         string          `json:"locale,omitempty"`
+}
+
+// SignUp is a sign-up in progress, as the JSON API returns it.
+type SignUp struct {
+	ID               string                   `json:"id"`
+	Object           string                   `json:"object"`
+	Status           string                   `json:"status"`
+	RequiredFields   []string                 `json:"required_fields"`
+	OptionalFields   []string                 `json:"optional_fields"`
+	MissingFields    []string                 `json:"missing_fields"`
+	UnverifiedFields []string                 `json:"unverified_fields"`
+	Verifications    map[string]*Verification `json:"verifications"`
+	EmailAddress     string                   `json:"email_address,omitempty"`
+	PhoneNumber      string                   `json:"phone_number,omitempty"`
+	Username         string                   `json:"username,omitempty"`
+	FirstName        string                   `json:"first_name,omitempty"`
+	LastName         string                   `json:"last_name,omitempty"`
+	PasswordEnabled  bool                     `json:"password_enabled"`
+	CreatedUserID    string                   `json:"created_user_id,omitempty"`
+	CreatedSessionID string                   `json:"created_session_id,omitempty"`
+	ExpireAt         time.Time                `json:"expire_at"`
+}
+
+// SignUpParams sets sign-up fields; nil fields are left as they are.
+type SignUpParams struct {
+	EmailAddress   *string         `json:"email_address"`
+	PhoneNumber    *string         `json:"phone_number"`
+	Username       *string         `json:"username"`
+	FirstName      *string         `json:"first_name"`
+	LastName       *string         `json:"last_name"`
+	Password       *string         `json:"password"`
+	LegalAccepted  *bool           `json:"legal_accepted"`
+	UnsafeMetadata json.RawMessage `json:"unsafe_metadata"`
+	RedirectURL    string          `json:"redirect_url"`
+}
+
+// fields returns the required and optional sign-up fields.
+func (a *Auth) signUpFields() (required, optional []string) {
+	c := a.cfg.SignUp
+	add := func(r Requirement, names ...string) {
+		switch r {
+		case Required:
+			required = append(required, names...)
+		case Optional:
+			optional = append(optional, names...)
+		}
+	}
+	add(c.EmailAddress, fieldEmail)
+	add(c.PhoneNumber, fieldPhone)
+	add(c.Username, fieldUsername)
+	add(c.Password, fieldPassword)
+	add(c.Names, fieldFirst, fieldLast)
+	if c.LegalConsent {
+		required = append(required, fieldLegal)
+	}
+	return
+}
+
+func (a *Auth) signUpView(f *flow[signUpState]) *SignUp {
+	st := f.state
+	req, opt := a.signUpFields()
+	v := &SignUp{ID: f.rec.ID, Object: "sign_up_attempt", Status: f.rec.Status, RequiredFields: req, OptionalFields: opt,
+		MissingFields: a.missingFields(&st), UnverifiedFields: unverifiedFields(&st), Verifications: map[string]*Verification{},
+		EmailAddress: st.EmailAddress, PhoneNumber: st.PhoneNumber, Username: st.Username, FirstName: st.FirstName,
+		LastName: st.LastName, PasswordEnabled: st.PasswordHash != "", CreatedUserID: st.UserID, CreatedSessionID: st.SessionID,
+		ExpireAt: f.rec.ExpiresAt}
+	if st.Email != nil {
+		v.Verifications[fieldEmail] = verificationView(st.Email)
+	}
+	if st.Phone != nil {
+		v.Verifications[fieldPhone] = verificationView(st.Phone)
+	}
+	return v
+}
+
+func (a *Auth) missingFields(st *signUpState) []string {
+	req, _ := a.signUpFields()
+	missing := []string{}
+	for _, f := range req {
+		var have bool
+		switch f {
+		case fieldEmail:
+			have = st.EmailAddress != ""
+		case fieldPhone:
+			have = st.PhoneNumber != ""
+		case fieldUsername:
+			have = st.Username != ""
+		case fieldPassword:
+			have = st.PasswordHash != ""
+		case fieldFirst:
+			have = st.FirstName != ""
+		case fieldLast:
+			have = st.LastName != ""
+		case fieldLegal:
+			have = st.LegalAccepted
+		}
+		if !have {
+			missing = append(missing, f)
+		}
+	}
+	return missing
+}
+
+func unverifiedFields(st *signUpState) []string {
+	out := []string{}
+	if st.EmailAddress != "" && (st.Email == nil || st.Email.Status != factorVerified) {
+		out = append(out, fieldEmail)
+	}
+	if st.PhoneNumber != "" && (st.Phone == nil || st.Phone.Status != factorVerified) {
+		out = append(out, fieldPhone)
+	}
+	return out
+}
+
+// startSignUp creates a sign-up for the browser of r with the fields of p.
+func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignUpParams) (*SignUp, error) {
+	if err := a.checkRedirect(p.RedirectURL); err != nil {
+		return nil, err
+	}
+	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL}
+	if err := a.applySignUp(ctx, &st, p); err != nil {
+		return nil, err
+	}
+	f, err := newFlow(ctx, a, w, r, flowKindSignUp, "sua", SignUpMissingRequirements, st)
+	if err != nil {
+		return nil, err
+	}
+	return a.continueSignUp(ctx, w, r, f)
+}
+
+// updateSignUp changes fields of a sign-up in progress.
+func (a *Auth) updateSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], p SignUpParams) (*SignUp, error) {
+	if f.rec.Status == SignUpComplete {
+		return nil, ErrFlowStep
+	}
+	if err := a.applySignUp(ctx, &f.state, p); err != nil {
+		return nil, err
+	}
+	return a.continueSignUp(ctx, w, r, f)
+}
+
+// applySignUp validates and sets the fields of p. A changed address loses
+// its verification.
+func (a *Auth) applySignUp(ctx context.Context, st *signUpState, p SignUpParams) error {
+	allowed := func(r Requirement, field string) error {
+		if r == Off {
+			return ErrParamInvalid.WithField(field).WithMessage("This field is not used here.")
+		}
+		return nil
+	}
+	c := a.cfg.SignUp
+	if p.EmailAddress != nil {
+		if err := allowed(c.EmailAddress, fieldEmail); err != nil {
+			return err
+		}
+		v, e := normalizeEmail(*p.EmailAddress)
+		if e != nil {
+			return e
+		}
+		if v != st.EmailAddress {
+			st.EmailAddress, st.Email = v, nil
+		}
+	}
+	if p.PhoneNumber != nil {
+		if err := allowed(c.PhoneNumber, fieldPhone); err != nil {
+			return err
+		}
+		v, e := normalizePhone(*p.PhoneNumber)
+		if e != nil {
+			return e
+		}
+		if v != st.PhoneNumber {
+			st.PhoneNumber, st.Phone = v, nil
+		}
+	}
+	if p.Username != nil {
+		if err := allowed(c.Username, fieldUsername); err != nil {
+			return err
+		}
+		if e := validUsername(*p.Username); e != nil {
+			return e
+		}
+		// Usernames are public handles: saying one is taken reveals
+		// nothing that its profile would not.
+		if _, err := a.store.GetUserByUsername(ctx, *p.Username); err == nil {
+			return ErrIdentifierExists.WithField(fieldUsername)
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return storageError(err)
+		}
+		st.Username = *p.Username
+	}
+	for _, n := range []struct {
+		field string
+		v     *string
+		dst   *string
+	}{{fieldFirst, p.FirstName, &st.FirstName}, {fieldLast, p.LastName, &st.LastName}} {
+		if n.v == nil {
+			continue
+		}
+		if e := validName(n.field, *n.v); e != nil {
+			return e
+		}
+		*n.dst = *n.v
+	}
+	if p.LegalAccepted != nil {
+		st.LegalAccepted = *p.LegalAccepted
+	}
+	if p.UnsafeMetadata != nil {
+		if e := validMetadata("unsafe_metadata", p.UnsafeMetadata); e != nil {
+			return e
+		}
+		st.UnsafeMetadata = p.UnsafeMetadata
+	}
+	if p.Password != nil {
+		if err := allowed(c.Password, fieldPassword); err != nil {
+			return err
+		}
+		local, _, _ := cutAt(st.EmailAddress)
+		if err := a.checkNewPassword(ctx, *p.Password, local, st.FirstName, st.LastName, st.Username); err != nil {
+			return err
+		}
+		hash, err := a.passwords.Hash(ctx, *p.Password)
+		if err != nil {
+			return ErrUnavailable.wrap(err)
+		}
+		st.PasswordHash = hash
+	}
+	return nil
+}
+
+func cutAt(email string) (local, domain string, ok bool) {
+	for i := len(email) - 1; i >= 0; i-- {
+		if email[i] == '@' {
+			return email[:i], email[i+1:], true
+		}
+	}
+	return email, "", false
+}
+
+// prepareSignUpVerification sends a code (or link) to the sign-up's email
+// address or phone number. When the address already belongs to an account,
+// it sends a note saying so instead of a code, and answers exactly as
+// otherwise: only the mailbox's owner learns that the account exists.
+func (a *Auth) prepareSignUpVerification(ctx context.Context, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
+	if f.rec.Status == SignUpComplete {
+		return nil, ErrFlowStep
+	}
+	st := &f.state
+	var kind storage.IdentifierKind
+	var value string
+	var fs **factorState
+	switch p.Strategy {
+	case StrategyEmailCode, StrategyEmailLink:
+		kind, value, fs = storage.KindEmailAddress, st.EmailAddress, &st.Email
+	case StrategyPhoneCode:
+		kind, value, fs = storage.KindPhoneNumber, st.PhoneNumber, &st.Phone
+	default:
+		return nil, ErrStrategyNotAllowed
+	}
+	if value == "" {
+		return nil, ErrFieldRequired.WithField(string(kind))
+	}
+	to := Recipient{Email: value, Locale: st.Locale}
+	if kind == storage.KindPhoneNumber {
+		to = Recipient{Phone: value, Locale: st.Locale}
+	}
+	_, err := a.store.FindIdentifier(ctx, kind, value)
+	taken := err == nil
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, storageError(err)
+	}
+	attempts := 0
+	if *fs != nil && (*fs).Strategy == p.Strategy {
+		attempts = (*fs).Attempts
+	}
+	nf := &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts}
+	var msg MessageKind
+	var data MessageData
+	if p.Strategy == StrategyEmailLink {
+		tok, err := a.newLink(ctx, a.store, purposeSignUpLink, f.rec.ID, "", "", linkLifetime, nil)
+		if err != nil {
+			return nil, err
+		}
+		nf.ExpiresAt = a.now().Add(linkLifetime)
+		msg, data = MessageVerifyLink, MessageData{Link: a.link("/v1/verify?token=" + tok)}
+	} else {
+		v, code, err := a.newCode(ctx, a.store, "sign_up_"+p.Strategy, f.rec.ID, "", "", attempts)
+		if err != nil {
+			return nil, err
+		}
+		nf.VerificationID, nf.ExpiresAt = v.ID, v.ExpiresAt
+		msg, data = MessageVerifyCode, MessageData{Code: code}
+	}
+	if !taken {
+		if err := a.send(ctx, msg, to, data); err != nil {
+			return nil, err
+		}
+	}
+	if taken && kind == storage.KindEmailAddress {
+		_ = a.send(ctx, MessageAccountExists, to, MessageData{Link: a.link(a.cfg.Session.SignInURL)})
+	}
+	*fs = nf
+	if err := f.save(ctx, a, SignUpMissingRequirements); err != nil {
+		return nil, err
+	}
+	return a.signUpView(f), nil
+}
+
+// attemptSignUpVerification checks the code sent to the address or number.
+func (a *Auth) attemptSignUpVerification(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], p AttemptParams) (*SignUp, error) {
+	if f.rec.Status == SignUpComplete {
+		return nil, ErrFlowStep
+	}
+	st := &f.state
+	fs := st.Email
+	if p.Strategy == StrategyPhoneCode {
+		fs = st.Phone
+	}
+	if fs == nil || fs.Strategy != p.Strategy || fs.VerificationID == "" {
+		return nil, ErrFlowStep
+	}
+	if _, err := a.checkCode(ctx, fs.VerificationID, p.Code); err != nil {
+		fs.Attempts++
+		if errors.Is(err, ErrCodeExpired) {
+			fs.Status = factorFailed
+		}
+		if serr := f.save(ctx, a, SignUpMissingRequirements); serr != nil {
+			return nil, serr
+		}
+		return nil, err
+	}
+	fs.Status = factorVerified
+	return a.continueSignUp(ctx, w, r, f)
+}
+
+// continueSignUp creates the account and signs it in once nothing is
+// missing or unverified; otherwise it saves the sign-up as it is.
+func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState]) (*SignUp, error) {
+	st := &f.state
+	if len(a.missingFields(st)) > 0 || len(unverifiedFields(st)) > 0 {
+		if err := f.save(ctx, a, SignUpMissingRequirements); err != nil {
+			return nil, err
+		}
+		return a.signUpView(f), nil
+	}
+	p := CreateUserParams{Username: st.Username, FirstName: st.FirstName, LastName: st.LastName, UnsafeMetadata: st.UnsafeMetadata}
+	verifiedBy := ""
+	if st.EmailAddress != "" {
+		p.EmailAddresses = []string{st.EmailAddress}
+		verifiedBy = st.Email.Strategy
+	}
+	if st.PhoneNumber != "" {
+		p.PhoneNumbers = []string{st.PhoneNumber}
+		if verifiedBy == "" {
+			verifiedBy = st.Phone.Strategy
+		}
+	}
+	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash)
+	if err != nil {
+		// Someone else verified the same address first; the person here
+		// proved they own it, so telling them is no leak.
+		return nil, err
+	}
+	st.UserID = u.ID
+	amr := []string{"otp"}
+	if st.PasswordHash != "" {
+		amr = append(amr, "pwd")
+	}
+	st.PasswordHash = "" // no longer needed in the flow
+	if _, err := a.createSession(ctx, w, r, u.ID, SessionParams{AMR: amr}, func(t *tx, s *storage.Session) error {
+		st.SessionID = s.ID
+		if f.rec.ClientID == "" {
+			f.rec.ClientID = s.ClientID
+		}
+		return f.completeIn(ctx, a, t, SignUpComplete)
+	}); err != nil {
+		return nil, err
+	}
+	return a.signUpView(f), nil
+}
