@@ -1,0 +1,135 @@
+package botcheck
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestScriptSizeAndHashes(t *testing.T) {
+	s := Script()
+	if len(s) == 0 || len(s) >= 2048 {
+		t.Fatalf("script is %d bytes, want under 2 KiB", len(s))
+	}
+	sum := sha256.Sum256(s)
+	sri := "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+	if ScriptSRI() != sri || ScriptSHA256() != "'"+sri+"'" {
+		t.Fatalf("ScriptSRI %q, ScriptSHA256 %q, want %q", ScriptSRI(), ScriptSHA256(), sri)
+	}
+	s[0] = 'X'
+	if Script()[0] == 'X' {
+		t.Fatal("Script returns shared memory")
+	}
+	for _, want := range []string{"data-latch-pow", "crypto.subtle.digest", "setTimeout", `":"`} {
+		if !strings.Contains(string(Script()), want) {
+			t.Errorf("script lacks %s", want)
+		}
+	}
+}
+
+func TestScriptHandler(t *testing.T) {
+	h := ScriptHandler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, ScriptPath, nil))
+	if rec.Code != http.StatusOK || rec.Body.String() != string(Script()) {
+		t.Fatalf("GET: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "text/javascript; charset=utf-8" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	req := httptest.NewRequest(http.MethodGet, ScriptPath, nil)
+	req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotModified {
+		t.Fatalf("conditional GET: %d", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, ScriptPath, nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("POST: %d", rec.Code)
+	}
+}
+
+// nodeHarness runs the browser script against a minimal DOM stand-in and
+// prints what the script did once it dispatches latch-pow-solved.
+const nodeHarness = `
+const code = require("fs").readFileSync(process.argv[2], "utf8");
+const btn = {disabled: true};
+let selector = "";
+const form = {dataset: {}, querySelectorAll: s => { selector = s; return [btn]; }};
+let ticks = 0;
+const iv = setInterval(() => ticks++, 0);
+const input = {dataset: {latchPow: process.argv[3]}, form, value: "", dispatchEvent(e) {
+  clearInterval(iv);
+  console.log(JSON.stringify({value: input.value, state: form.dataset.latchPowState,
+    disabled: btn.disabled, selector, event: e.type, bubbles: e.bubbles, ticks}));
+}};
+globalThis.document = {readyState: "complete", addEventListener() {},
+  querySelectorAll: s => s === "input[data-latch-pow]" ? [input] : []};
+(0, eval)(code);
+`
+
+// TestScriptSolutionVerifies runs the embedded script under Node (skipped
+// when node is not installed) and checks that the token it writes is accepted
+// by PoWVerifier, that it enables the submit button, and that it yields to the
+// event loop while solving.
+func TestScriptSolutionVerifies(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not on PATH; skipping the browser-script run")
+	}
+	dir := t.TempDir()
+	scriptPath := filepath.Join(dir, "pow.js")
+	harnessPath := filepath.Join(dir, "harness.js")
+	if err := os.WriteFile(scriptPath, Script(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(harnessPath, []byte(nodeHarness), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := newTestPoW(t, 14, nil)
+	ch, err := p.Challenge()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, node, harnessPath, scriptPath, ch.Value).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	var res struct {
+		Value, State, Selector, Event string
+		Disabled, Bubbles             bool
+		Ticks                         int
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("harness output %q: %v", out, err)
+	}
+	if !strings.HasPrefix(res.Value, ch.Value+TokenSeparator) {
+		t.Fatalf("token %q does not start with the challenge", res.Value)
+	}
+	v := PoWVerifier{PoW: p, Guard: NewMemoryReplayGuard(MemoryReplayGuardConfig{})}
+	if err := v.Verify(context.Background(), res.Value, ""); err != nil {
+		t.Fatalf("script's token refused: %v", err)
+	}
+	if res.Disabled || res.State != "solved" || res.Event != "latch-pow-solved" || !res.Bubbles {
+		t.Fatalf("script result %+v", res)
+	}
+	if !strings.Contains(res.Selector, "[type=submit]") {
+		t.Fatalf("submit selector %q", res.Selector)
+	}
+	if res.Ticks == 0 {
+		t.Fatal("the event loop never ran while solving: the page would freeze")
+	}
+}
