@@ -50,6 +50,9 @@ func (a *Auth) addOwnIdentifier(ctx context.Context, s *Session, kind storage.Id
 		i   *Identifier
 		err error
 	)
+	if err := a.screenIdentifier(kind, value); err != nil {
+		return nil, err
+	}
 	if kind == storage.KindEmailAddress {
 		i, err = a.AddEmailAddress(ctx, s.UserID, value, false)
 	} else {

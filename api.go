@@ -30,23 +30,26 @@ func (a *Auth) routes() []route {
 		{"POST", "/v1/client/sessions/{id}/touch", a.serveTouch, false},
 		{"POST", "/v1/client/sessions/{id}/end", a.serveEnd, false},
 		{"POST", "/v1/client/sessions/end", a.serveEnd, false},
-		{"POST", "/v1/tokens/refresh", a.serveRefreshToken, false},
+		{"POST", "/v1/tokens/refresh", a.perIP(a.serveRefreshToken), false},
 		{"POST", "/sign-out", a.serveSignOutForm, false},
 
-		{"POST", "/v1/client/sign_ins", a.serveSignInCreate, false},
+		{"POST", "/v1/client/sign_ins", a.perIP(a.serveSignInCreate), false},
 		{"GET", "/v1/client/sign_ins/{id}", a.serveSignInGet, false},
-		{"POST", "/v1/client/sign_ins/{id}/prepare_first_factor", a.serveSignInPrepare, false},
-		{"POST", "/v1/client/sign_ins/{id}/attempt_first_factor", a.serveSignInAttempt, false},
-		{"POST", "/v1/client/sign_ins/{id}/reset_password", a.serveSignInReset, false},
+		{"POST", "/v1/client/sign_ins/{id}/prepare_first_factor", a.perIP(a.serveSignInPrepare), false},
+		{"POST", "/v1/client/sign_ins/{id}/attempt_first_factor", a.perIP(a.serveSignInAttempt), false},
+		{"POST", "/v1/client/sign_ins/{id}/reset_password", a.perIP(a.serveSignInReset), false},
 
-		{"POST", "/v1/client/sign_ups", a.serveSignUpCreate, false},
+		{"POST", "/v1/client/sign_ups", a.perIP(a.serveSignUpCreate), false},
 		{"GET", "/v1/client/sign_ups/{id}", a.serveSignUpGet, false},
-		{"POST", "/v1/client/sign_ups/{id}", a.serveSignUpUpdate, false},
-		{"POST", "/v1/client/sign_ups/{id}/prepare_verification", a.serveSignUpPrepare, false},
-		{"POST", "/v1/client/sign_ups/{id}/attempt_verification", a.serveSignUpAttempt, false},
+		{"POST", "/v1/client/sign_ups/{id}", a.perIP(a.serveSignUpUpdate), false},
+		{"POST", "/v1/client/sign_ups/{id}/prepare_verification", a.perIP(a.serveSignUpPrepare), false},
+		{"POST", "/v1/client/sign_ups/{id}/attempt_verification", a.perIP(a.serveSignUpAttempt), false},
 
+		{"POST", "/v1/waitlist", a.perIP(a.serveWaitlist), false},
 		{"GET", "/v1/verify", a.serveVerifyPage, false},
-		{"POST", "/v1/verify", a.serveVerify, false},
+		{"GET", "/v1/bot_challenge", a.serveBotChallenge, false},
+		{"GET", "/v1/pow.js", servePoWScript, false},
+		{"POST", "/v1/verify", a.perIP(a.serveVerify), false},
 
 		{"GET", "/v1/me", a.serveMe, true},
 		{"POST", "/v1/me", a.serveMeUpdate, true},
@@ -70,18 +73,47 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(openAPI)
 }
 
-// decode reads a JSON body (or, for forms, nothing: the form handlers of the
-// UI read their own fields) into v, bounded in size.
+// decode reads the request's parameters into v: a JSON body, or an HTML
+// form (application/x-www-form-urlencoded), so that the same handlers serve
+// the JSON API and plain forms that work without JavaScript. Bodies are
+// bounded in size.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/json" {
-		return ErrInvalid.WithMessage("Send a JSON body with Content-Type: application/json.")
+	switch ct {
+	case "application/json":
+		d := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFlowBodyBytes))
+		if err := d.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+			return ErrInvalid.WithMessage("The request body is not valid JSON.").wrap(err)
+		}
+		return nil
+	case "application/x-www-form-urlencoded":
+		r.Body = http.MaxBytesReader(w, r.Body, maxFlowBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			return ErrInvalid.WithMessage("The form could not be read.").wrap(err)
+		}
+		// Each field once, as the JSON value it stands for: checkboxes
+		// ("on") and "true"/"false" are booleans, everything else a string.
+		m := make(map[string]any, len(r.PostForm))
+		for k, vs := range r.PostForm {
+			switch val := vs[0]; val {
+			case "on", "true":
+				m[k] = true
+			case "false":
+				m[k] = false
+			default:
+				m[k] = val
+			}
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return ErrInvalid.wrap(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			return ErrInvalid.WithMessage("A form field has the wrong form.").wrap(err)
+		}
+		return nil
 	}
-	d := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFlowBodyBytes))
-	if err := d.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return ErrInvalid.WithMessage("The request body is not valid JSON.").wrap(err)
-	}
-	return nil
+	return ErrInvalid.WithMessage("Send a JSON body or an HTML form.")
 }
 
 // respond answers with v, or with err.
@@ -249,7 +281,7 @@ func (a *Auth) serveSignUpPrepare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f := a.signUpFlow(w, r); f != nil {
-		s, err := a.prepareSignUpVerification(r.Context(), f, p)
+		s, err := a.prepareSignUpVerification(r.Context(), r, f, p)
 		a.respondSignUp(w, r, s, err)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/latchauth/latch/botcheck"
 	"github.com/latchauth/latch/password"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
 )
@@ -29,6 +31,10 @@ type Auth struct {
 	templates map[string]JWTTemplate
 	passwords *password.Hasher
 	outbox    outbox
+	limiter   ratelimit.Limiter
+	proxies   proxies
+	pow       *botcheck.PoW
+	powGuard  botcheck.ReplayGuard
 	stop      context.CancelFunc
 	listening chan struct{}
 }
@@ -54,6 +60,15 @@ func New(cfg Config) (*Auth, error) {
 	if a.passwords, err = password.NewHasher(cfg.Password.Hasher); err != nil {
 		return nil, fmt.Errorf("latch: invalid Config.Password.Hasher: %w", err)
 	}
+	a.limiter = cfg.Protection.Limiter
+	if a.proxies, err = cfg.Protection.Proxies.parse(); err != nil {
+		return nil, fmt.Errorf("latch: invalid Config.Protection.Proxies: %w", err)
+	}
+	if a.pow, err = botcheck.NewPoW(botcheck.PoWConfig{Secret: derive(cfg.Secrets[0], "proof-of-work"), Difficulty: cfg.Protection.Bot.Difficulty,
+		Clock: cfg.Clock, Rand: cfg.Rand}); err != nil {
+		return nil, fmt.Errorf("latch: invalid Config.Protection.Bot: %w", err)
+	}
+	a.powGuard = storeReplayGuard{a}
 	a.revoked = newRevokedSet(cfg.Session.TokenLifetime+cfg.Session.Leeway, cfg.Clock)
 	a.keys.set, err = token.NewKeySet(token.Keys{})
 	if err != nil {

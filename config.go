@@ -14,6 +14,7 @@ import (
 
 	"github.com/latchauth/latch/mail"
 	"github.com/latchauth/latch/password"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/sms"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
@@ -86,6 +87,10 @@ type Config struct {
 	// Messages overrides the subject and bodies of emails and texts, by
 	// message kind (see MessageKind) and language.
 	Messages map[MessageKind]MessageTemplate
+
+	// Protection configures rate limits, lockout, bot checks and sign-up
+	// screening; on by default.
+	Protection ProtectionConfig
 }
 
 // Requirement says whether sign-up asks for a field. The zero value means
@@ -112,6 +117,10 @@ type SignUpConfig struct {
 	// EmailVerification is how a new address is verified: "code" (the
 	// default, a 6-digit code) or "link".
 	EmailVerification string
+	// Mode is who may sign up: SignUpPublic (the default), SignUpRestricted
+	// (only with an invitation from CreateInvitation) or SignUpWaitlist
+	// (people join a waitlist; ApproveWaitlistEntry invites them).
+	Mode string
 }
 
 // SignInConfig says how people sign in.
@@ -296,7 +305,13 @@ func (s *SignUpConfig) withDefaults() []error {
 	if s.EmailVerification == "" {
 		s.EmailVerification = "code"
 	}
+	if s.Mode == "" {
+		s.Mode = SignUpPublic
+	}
 	var errs []error
+	if s.Mode != SignUpPublic && s.Mode != SignUpRestricted && s.Mode != SignUpWaitlist {
+		errs = append(errs, fmt.Errorf("Config.SignUp.Mode %q: use SignUpPublic, SignUpRestricted or SignUpWaitlist", s.Mode))
+	}
 	if s.EmailVerification != "code" && s.EmailVerification != "link" {
 		errs = append(errs, fmt.Errorf("Config.SignUp.EmailVerification %q: use \"code\" or \"link\"", s.EmailVerification))
 	}
@@ -354,6 +369,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SMS == nil {
 		c.SMS = &sms.Console{}
+	}
+	c.Protection.Limits.withDefaults()
+	if c.Protection.Limiter == nil {
+		c.Protection.Limiter = ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: c.Clock})
+	}
+	if c.Protection.Bot.Difficulty == 0 {
+		c.Protection.Bot.Difficulty = 16
 	}
 	errs = append(errs, c.Session.withDefaults(c.BaseURL)...)
 	if len(errs) > 0 {

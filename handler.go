@@ -196,6 +196,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // Anything that is not an *Error is answered as ErrUnavailable, so internals
 // never reach the client.
 func writeError(w http.ResponseWriter, err error) {
+	serveRetryAfter(w, err)
 	le := asError(err)
 	writeJSON(w, le.Status, map[string]any{"errors": []*Error{le}})
 }

@@ -70,6 +70,7 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 		MessagePasswordChanged:   {"Your {{.AppName}} password was changed", "The password of your {{.AppName}} account was just changed. If this was not you, reset your password now and contact support.", ""},
 		MessageEmailAdded:        {"A new email address was added to your {{.AppName}} account", "{{.Email}} was added to your {{.AppName}} account. If this was not you, remove it and change your password.", ""},
 		MessageNewSignIn:         {"New sign-in to your {{.AppName}} account", "Your {{.AppName}} account was signed in to from a new device: {{.Device}}. If this was not you, change your password and sign out of your other sessions.", ""},
+		MessageInvitation:        {"You are invited to {{.AppName}}", "You have been invited to join {{.AppName}}. Create your account here:\n\n{{.Link}}\n\nThe invitation works once.", ""},
 	},
 	"fr": {
 		MessageSignInCode:        {"{{.Code}} est votre code {{.AppName}}", "Votre code de connexion {{.AppName}} est {{.Code}}. Il expire dans 10 minutes. Si vous n'avez pas essayé de vous connecter, ignorez ce message.", ""},
@@ -82,6 +83,7 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 		MessagePasswordChanged:   {"Votre mot de passe {{.AppName}} a été modifié", "Le mot de passe de votre compte {{.AppName}} vient d'être modifié. Si ce n'était pas vous, réinitialisez-le maintenant et contactez le support.", ""},
 		MessageEmailAdded:        {"Une nouvelle adresse a été ajoutée à votre compte {{.AppName}}", "{{.Email}} a été ajoutée à votre compte {{.AppName}}. Si ce n'était pas vous, retirez-la et changez votre mot de passe.", ""},
 		MessageNewSignIn:         {"Nouvelle connexion à votre compte {{.AppName}}", "Votre compte {{.AppName}} a été utilisé depuis un nouvel appareil : {{.Device}}. Si ce n'était pas vous, changez votre mot de passe et déconnectez vos autres sessions.", ""},
+		MessageInvitation:        {"Vous êtes invité·e sur {{.AppName}}", "Vous êtes invité·e à rejoindre {{.AppName}}. Créez votre compte ici :\n\n{{.Link}}\n\nL'invitation ne sert qu'une fois.", ""},
 	},
 }
 

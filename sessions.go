@@ -3,7 +3,6 @@ package latch
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
@@ -90,7 +89,7 @@ func (a *Auth) createSession(ctx context.Context, w http.ResponseWriter, r *http
 	dev := a.devices.parse(r.UserAgent())
 	s := &storage.Session{
 		ID: sid, UserID: userID, Status: storage.SessionActive, ActorID: p.ActorID,
-		IP: clientIP(r), UserAgent: dev.UserAgent, Browser: dev.Browser, OS: dev.OS, DeviceType: dev.DeviceType,
+		IP: a.proxies.clientIP(r), UserAgent: dev.UserAgent, Browser: dev.Browser, OS: dev.OS, DeviceType: dev.DeviceType,
 		FirstFactorAt: now, AMR: p.AMR, LastActiveAt: now, ExpiresAt: now.Add(a.cfg.Session.MaxLifetime),
 		CreatedAt: now, UpdatedAt: now,
 	}
@@ -461,14 +460,4 @@ func (a *Auth) sessionInfo(s *storage.Session, current string) SessionInfo {
 		ID: s.ID, UserID: s.UserID, Status: s.Status, Current: s.ID == current, IP: s.IP, Browser: s.Browser, OS: s.OS,
 		DeviceType: s.DeviceType, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt, LastActiveAt: s.LastActiveAt, ExpiresAt: s.ExpiresAt,
 	}
-}
-
-// clientIP is the address the request came from. Trusted-proxy headers are
-// not read here: X-Forwarded-For is whatever the client says.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -132,6 +132,7 @@ func (a *Auth) firstFactorAllowed(st *signInState, strategy string) bool {
 
 // SignInParams starts a sign-in.
 type SignInParams struct {
+	BotToken    string `json:"bot_token"` // a solved proof of work or CAPTCHA token, when sign-in is checked for bots
 	Identifier  string `json:"identifier"`
 	Strategy    string `json:"strategy"`
 	Password    string `json:"password"`
@@ -143,6 +144,9 @@ type SignInParams struct {
 // carry a password or a ticket, attempts it at once.
 func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignInParams) (*SignIn, error) {
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
+		return nil, err
+	}
+	if err := a.checkBot(ctx, r, p.BotToken, true); err != nil {
 		return nil, err
 	}
 	st := signInState{RedirectURL: p.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent())}
@@ -270,6 +274,14 @@ func (a *Auth) prepareFirstFactor(ctx context.Context, r *http.Request, f *flow[
 		to = Recipient{Phone: st.SendTo, Locale: st.Locale}
 	}
 	known := st.UserID != "" && st.IdentifierID != ""
+	// Limits count the identifier as typed (canonically), known or not.
+	limitTo := Recipient{Email: st.Identifier}
+	if st.IdentifierKind == string(storage.KindPhoneNumber) {
+		limitTo = Recipient{Phone: st.Identifier}
+	}
+	if err := a.checkSend(ctx, r, limitTo); err != nil {
+		return nil, err
+	}
 	switch p.Strategy {
 	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
 		v, code, err := a.newCode(ctx, a.store, p.Strategy, f.rec.ID, st.UserID, st.IdentifierID, attempts)
@@ -332,9 +344,13 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 	st := &f.state
 	switch p.Strategy {
 	case StrategyPassword:
+		if err := a.checkSignInAttempt(ctx, r, st.IdentifierKind, st.Identifier); err != nil {
+			return nil, err
+		}
 		if err := a.checkPassword(ctx, st.UserID, p.Password); err != nil {
 			return nil, err
 		}
+		a.signedIn(ctx, r, st.IdentifierKind, st.Identifier)
 		return a.afterFirstFactor(ctx, w, r, f, []string{"pwd"})
 	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
 		if st.First == nil || st.First.Strategy != p.Strategy || st.First.VerificationID == "" {
@@ -358,6 +374,7 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 			return nil, ErrCodeIncorrect
 		}
 		st.First.Status = factorVerified
+		a.signedIn(ctx, r, st.IdentifierKind, st.Identifier) // an emailed code unlocks
 		if p.Strategy == StrategyResetPasswordEmailCode {
 			return a.needNewPassword(ctx, f)
 		}

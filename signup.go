@@ -69,6 +69,8 @@ type SignUp struct {
 
 // SignUpParams sets sign-up fields; nil fields are left as they are.
 type SignUpParams struct {
+	BotToken       string          `json:"bot_token"` // a solved proof of work or CAPTCHA token
+	Ticket         string          `json:"ticket"`    // an invitation token: verifies its address, and is required when sign-up is restricted
 	EmailAddress   *string         `json:"email_address"`
 	PhoneNumber    *string         `json:"phone_number"`
 	Username       *string         `json:"username"`
@@ -163,7 +165,24 @@ func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
 		return nil, err
 	}
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"signup:" + a.proxies.clientIP(r), a.cfg.Protection.Limits.SignUpsPerIP}); err != nil {
+		return nil, err
+	}
+	if err := a.checkBot(ctx, r, p.BotToken, false); err != nil {
+		return nil, err
+	}
 	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL}
+	if p.Ticket != "" {
+		addr, err := a.redeemInvitation(ctx, p.Ticket)
+		if err != nil {
+			return nil, err
+		}
+		st.EmailAddress = addr
+		st.Email = &factorState{Strategy: StrategyTicket, Status: factorVerified}
+		p.EmailAddress = nil // the invitation's address, proved by its link
+	} else if a.cfg.SignUp.Mode != SignUpPublic {
+		return nil, ErrSignUpRestricted
+	}
 	if err := a.applySignUp(ctx, &st, p); err != nil {
 		return nil, err
 	}
@@ -203,6 +222,13 @@ func (a *Auth) applySignUp(ctx context.Context, st *signUpState, p SignUpParams)
 		if e != nil {
 			return e
 		}
+		if err := a.screenIdentifier(storage.KindEmailAddress, v); err != nil {
+			return err
+		}
+		if st.Email != nil && st.Email.Strategy == StrategyTicket && v != st.EmailAddress {
+			// An invitation is for its address only.
+			return ErrParamInvalid.WithField(fieldEmail).WithMessage("This invitation is for another email address.")
+		}
 		if v != st.EmailAddress {
 			st.EmailAddress, st.Email = v, nil
 		}
@@ -214,6 +240,9 @@ func (a *Auth) applySignUp(ctx context.Context, st *signUpState, p SignUpParams)
 		v, e := normalizePhone(*p.PhoneNumber)
 		if e != nil {
 			return e
+		}
+		if err := a.screenIdentifier(storage.KindPhoneNumber, v); err != nil {
+			return err
 		}
 		if v != st.PhoneNumber {
 			st.PhoneNumber, st.Phone = v, nil
@@ -287,7 +316,7 @@ func cutAt(email string) (local, domain string, ok bool) {
 // address or phone number. When the address already belongs to an account,
 // it sends a note saying so instead of a code, and answers exactly as
 // otherwise: only the mailbox's owner learns that the account exists.
-func (a *Auth) prepareSignUpVerification(ctx context.Context, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
+func (a *Auth) prepareSignUpVerification(ctx context.Context, r *http.Request, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
 	if f.rec.Status == SignUpComplete {
 		return nil, ErrFlowStep
 	}
@@ -309,6 +338,9 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, f *flow[signUpStat
 	to := Recipient{Email: value, Locale: st.Locale}
 	if kind == storage.KindPhoneNumber {
 		to = Recipient{Phone: value, Locale: st.Locale}
+	}
+	if err := a.checkSend(ctx, r, to); err != nil {
+		return nil, err
 	}
 	_, err := a.store.FindIdentifier(ctx, kind, value)
 	taken := err == nil

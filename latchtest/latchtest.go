@@ -10,11 +10,13 @@
 package latchtest
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
@@ -54,6 +56,14 @@ func (c *Clock) Set(t time.Time) {
 // tests and golden files are reproducible.
 var Start = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 
+// unlimited is a rate limiter that allows everything.
+type unlimited struct{}
+
+func (unlimited) Allow(context.Context, string, ratelimit.Limit) (ratelimit.Result, error) {
+	return ratelimit.Result{Allowed: true}, nil
+}
+func (unlimited) Reset(context.Context, string) error { return nil }
+
 // Options adjusts what New builds. The zero value is the usual choice.
 type Options struct {
 	// Config is the starting configuration; Store and Clock are filled in
@@ -69,7 +79,9 @@ type Harness struct {
 }
 
 // New returns a ready *latch.Auth on a fresh in-memory store with a fake
-// clock set to Start. It fails the test if the configuration is invalid.
+// clock set to Start, and with rate limits and bot checks off (set
+// Options.Config.Protection to test them). It fails the test if the
+// configuration is invalid.
 func New(t testing.TB) *latch.Auth { return NewHarness(t, Options{}).Auth }
 
 // NewHarness is New with options, returning the clock and store as well.
@@ -86,6 +98,15 @@ func NewHarness(t testing.TB, o Options) *Harness {
 	h.Store = cfg.Store
 	if cfg.Clock == nil {
 		cfg.Clock = h.Clock.Now
+	}
+	if cfg.Protection.Limiter == nil {
+		// A test drives hundreds of requests from one address at one
+		// instant of a fake clock; limits would only get in its way.
+		// Tests of the limits set Protection.Limiter themselves.
+		cfg.Protection.Limiter = unlimited{}
+	}
+	if b := cfg.Protection.Bot; !b.Disabled && !b.OnSignIn && b.Verifier == nil && b.Difficulty == 0 {
+		cfg.Protection.Bot.Disabled = true
 	}
 	if cfg.Secrets == nil {
 		// A fixed secret, so tests need not think about cookies' keys.
