@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"github.com/latchauth/latch/internal/fakeclock"
 	mathrand "math/rand/v2"
 	"strconv"
 	"strings"
@@ -12,23 +13,8 @@ import (
 	"time"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 func testSecret(b byte) []byte {
@@ -39,7 +25,7 @@ func testSecret(b byte) []byte {
 	return s
 }
 
-func newTestPoW(t testing.TB, difficulty int, clock *fakeClock) *PoW {
+func newTestPoW(t testing.TB, difficulty int, clock *fakeclock.Clock) *PoW {
 	t.Helper()
 	cfg := PoWConfig{Secret: testSecret(1), Difficulty: difficulty}
 	if clock != nil {

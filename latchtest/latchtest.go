@@ -11,46 +11,23 @@ package latchtest
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/internal/fakeclock"
 	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
 
-// Clock is a fake clock for tests: it stands still until moved. It is safe
-// for concurrent use.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is a fake clock for tests: it stands still until moved (Advance,
+// Set). It is safe for concurrent use; pass its Now method as
+// latch.Config.Clock.
+type Clock = fakeclock.Clock
 
 // NewClock returns a clock set to t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time; pass the method value as latch.Config.Clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d (backward for negative d).
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
+func NewClock(t time.Time) *Clock { return fakeclock.New(t) }
 
 // Start is where every latchtest clock starts: a fixed instant, so that
 // tests and golden files are reproducible.

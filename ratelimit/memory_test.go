@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"fmt"
+	"github.com/latchauth/latch/internal/fakeclock"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,26 +14,10 @@ import (
 	"github.com/latchauth/latch/ratelimit/ratelimittest"
 )
 
-// fakeClock is a settable clock so GCRA arithmetic can be checked exactly.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newFakeClock is a settable clock, so GCRA arithmetic can be checked
+// exactly.
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 func TestMemoryConformance(t *testing.T) {

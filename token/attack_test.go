@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
+	"github.com/latchauth/latch/internal/fakeclock"
 	"hash"
 	"net/http"
 	"net/http/httptest"
@@ -529,7 +530,7 @@ func TestRotationKeepsOldTokensValid(t *testing.T) {
 		w.Write(b)
 	}))
 	defer jwksSrv.Close()
-	clock := &fakeClock{t: testNow}
+	clock := fakeclock.New(testNow)
 	remote, err := NewRemoteVerifier(jwksSrv.URL, Config{Issuer: testIssuer, Clock: fixedClock(testNow), Remote: RemoteConfig{Clock: clock.Now}})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"errors"
+	"github.com/latchauth/latch/internal/fakeclock"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,23 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // jwksServer serves whatever body is stored in it and counts requests. While gate is
 // non-nil, requests wait for it to close.
@@ -71,7 +55,7 @@ func TestRemoteJWKSRefreshRateLimited(t *testing.T) {
 	k1, k2 := mustKey(t, EdDSA, "key-1"), mustKey(t, EdDSA, "key-2")
 	ks := mustKeySet(t, Keys{Current: k1})
 	srv := newJWKSServer(t, ks)
-	clock := &fakeClock{t: testNow}
+	clock := fakeclock.New(testNow)
 	v, err := NewRemoteVerifier(srv.URL+"/.well-known/jwks.json", Config{Issuer: testIssuer, Clock: fixedClock(testNow), Remote: RemoteConfig{Clock: clock.Now}})
 	if err != nil {
 		t.Fatal(err)
