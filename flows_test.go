@@ -810,3 +810,25 @@ func TestFormsDriveTheSameFlows(t *testing.T) {
 		t.Fatalf("form verification: %v", out)
 	}
 }
+
+func TestSignUpVerifiedByLink(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignUp: latch.SignUpConfig{EmailVerification: "link"}})
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword, "redirect_url": "/welcome"})
+	id := out["id"].(string)
+	if out, _ := call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"}); errCode(out) != "strategy_not_allowed" {
+		t.Fatalf("a code when links are configured: %v", out)
+	}
+	call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_link"})
+	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	res := b.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/welcome" {
+		t.Fatalf("verify link: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got := e.whoami(t, b); got == "signed-out" {
+		t.Fatal("sign-up by link did not sign in")
+	}
+	if out, _ := get(t, b, "/v1/client/sign_ups/"+id); out["status"] != "complete" {
+		t.Fatalf("sign-up after the link: %v", out["status"])
+	}
+}

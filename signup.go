@@ -326,6 +326,9 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, r *http.Request, f
 	var fs **factorState
 	switch p.Strategy {
 	case StrategyEmailCode, StrategyEmailLink:
+		if (p.Strategy == StrategyEmailLink) != (a.cfg.SignUp.EmailVerification == "link") {
+			return nil, ErrStrategyNotAllowed // SignUpConfig.EmailVerification picks one
+		}
 		kind, value, fs = storage.KindEmailAddress, st.EmailAddress, &st.Email
 	case StrategyPhoneCode:
 		kind, value, fs = storage.KindPhoneNumber, st.PhoneNumber, &st.Phone
