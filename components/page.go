@@ -1,0 +1,11 @@
+package components
+
+func colorScheme(a Appearance) string {
+	switch a.ThemeName() {
+	case ThemeLight:
+		return "light"
+	case ThemeDark:
+		return "dark"
+	}
+	return "light dark"
+}

@@ -1,0 +1,322 @@
+package components
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/a-h/templ"
+)
+
+// FieldError is one validation message. Field names the form field it belongs
+// to (the input's name, e.g. "email_address"); an empty Field is a general
+// message about the whole form.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Errors is the list of messages a form shows: all of them in a summary with
+// role="alert", and each field's own message beneath that field.
+type Errors []FieldError
+
+// For returns the message for field, or "" when it has none.
+func (e Errors) For(field string) string {
+	for _, fe := range e {
+		if fe.Field == field && field != "" {
+			return fe.Message
+		}
+	}
+	return ""
+}
+
+// Messages returns every message, general ones first, in order.
+func (e Errors) Messages() []string {
+	var out []string
+	for _, fe := range e {
+		if fe.Field == "" && fe.Message != "" {
+			out = append(out, fe.Message)
+		}
+	}
+	for _, fe := range e {
+		if fe.Field != "" && fe.Message != "" {
+			out = append(out, fe.Message)
+		}
+	}
+	return out
+}
+
+// Branding is the application's name and logo shown at the top of the card.
+type Branding struct {
+	AppName string
+	// LogoURL is an image URL; empty shows the app name only.
+	LogoURL string
+}
+
+// StrategyOption is one way to sign in that the user can choose, such as
+// "email_code" or "oauth_google", with its display label.
+type StrategyOption struct {
+	Strategy string
+	Label    string
+}
+
+// Sign-in steps, the values of SignInProps.Step.
+const (
+	StepIdentifier     = "identifier"
+	StepPassword       = "password"
+	StepCode           = "code"
+	StepLinkSent       = "link_sent"
+	StepChooseStrategy = "choose_strategy"
+	StepNewPassword    = "new_password"
+	StepSecondFactor   = "second_factor"
+)
+
+// Sign-up steps, the values of SignUpProps.Step. StepLinkSent is shared.
+const (
+	StepForm   = "form"
+	StepVerify = "verify"
+)
+
+// SignInProps is the view model of SignIn.
+//
+// Every form posts to Action with a hidden "intent" field naming what the user
+// asked for: "identifier", "password", "code", "new_password",
+// "second_factor", "resend", "forgot_password", "choose_strategy" (show the
+// list of methods) or "use_strategy" (with a "strategy" field).
+type SignInProps struct {
+	// Step is one of the Step* constants; empty means StepIdentifier.
+	Step string
+	// Action is the URL every sign-in form posts to.
+	Action string
+	// Identifier is the email, phone or username being signed in.
+	Identifier string
+	// Strategies are the alternative methods: social buttons on the
+	// identifier step and the list on the choose_strategy step.
+	Strategies []StrategyOption
+	Errors     Errors
+	// Hidden fields (such as a CSRF token) added to every form, sorted by name.
+	Hidden map[string]string
+	// SignUpURL is linked from the identifier step; empty hides the link.
+	SignUpURL string
+	// RestartURL is the "edit" link beside the identifier; empty hides it.
+	RestartURL string
+	Branding   Branding
+	// Locale is the string table; nil means English.
+	Locale     Locale
+	Appearance Appearance
+}
+
+// SignUpProps is the view model of SignUp.
+//
+// Forms post to Action with an "intent" of "sign_up", "verify" or "resend".
+type SignUpProps struct {
+	// Step is StepForm (default), StepVerify or StepLinkSent.
+	Step   string
+	Action string
+	// Fields lists the fields to ask for among "email_address",
+	// "phone_number", "username", "first_name", "last_name" and "password".
+	// They render in that canonical order (names first, password last).
+	Fields []string
+	// Optional lists fields marked "Optional" and not required.
+	Optional []string
+	// Values holds what the user typed, redisplayed on error; passwords are
+	// never redisplayed.
+	Values map[string]string
+	// Legal adds a required "I agree" checkbox (name "legal_accepted")
+	// linking TermsURL and PrivacyURL.
+	Legal      bool
+	TermsURL   string
+	PrivacyURL string
+	// PoWChallenge, when set, adds a hidden "bot_token" input carrying the
+	// challenge in data-latch-pow; PoWScriptURL is the script that solves it.
+	PoWChallenge string
+	PoWScriptURL string
+	// VerifyField is the field being verified on StepVerify or StepLinkSent
+	// ("email_address" or "phone_number"); Identifier is its value.
+	VerifyField string
+	Identifier  string
+	Errors      Errors
+	Hidden      map[string]string
+	// SignInURL is linked from the form step; empty hides the link.
+	SignInURL  string
+	Branding   Branding
+	Locale     Locale
+	Appearance Appearance
+}
+
+// UserSummary is one signed-in account as shown by UserButton.
+type UserSummary struct {
+	// SessionID identifies the session; UserButton posts it as "session_id"
+	// to SwitchAction for other accounts.
+	SessionID string
+	Name      string
+	Email     string
+	// ImageURL is the avatar; empty shows initials.
+	ImageURL string
+}
+
+// UserButtonProps is the view model of UserButton. Its forms post Hidden plus,
+// for switching, a "session_id" field.
+type UserButtonProps struct {
+	User UserSummary
+	// ManageAccountURL links to the profile page; empty hides the link.
+	ManageAccountURL string
+	// SignOutAction signs out the current session.
+	SignOutAction string
+	// MultiSession shows Others, AddAccountURL and SignOutAllAction.
+	MultiSession bool
+	// Others are the other signed-in accounts on this device.
+	Others           []UserSummary
+	SwitchAction     string
+	AddAccountURL    string
+	SignOutAllAction string
+	Hidden           map[string]string
+	Locale           Locale
+	Appearance       Appearance
+}
+
+// Contact is one email address or phone number on a user's profile.
+type Contact struct {
+	ID       string
+	Value    string
+	Primary  bool
+	Verified bool
+}
+
+// ContactActions are the URLs the forms of an email or phone section post
+// to. Per-row forms post an "id" field; Verify adds "code"; Add posts
+// "email_address" or "phone_number". An empty URL hides that control.
+type ContactActions struct {
+	Add         string
+	MakePrimary string
+	Remove      string
+	// Resend sends (again) a verification code to an unverified row.
+	Resend string
+	Verify string
+}
+
+// Device is one active session shown on the profile. The kernel formats
+// LastActive for display.
+type Device struct {
+	ID         string
+	Browser    string
+	OS         string
+	IP         string
+	Location   string
+	LastActive string
+	Mobile     bool
+	// Current marks the session viewing the page; it cannot be revoked here.
+	Current bool
+}
+
+// UserProfileProps is the view model of UserProfile. Every mutation is its own
+// small form posting Hidden plus its fields to its own URL; an empty URL hides
+// the control. A code error for an unverified email or phone uses the field
+// "code:" + Contact.ID.
+type UserProfileProps struct {
+	FirstName string
+	LastName  string
+	ImageURL  string
+	// UpdateProfileAction receives "first_name" and "last_name".
+	UpdateProfileAction string
+	// UploadImageAction receives a multipart "image" file; RemoveImageAction
+	// removes it.
+	UploadImageAction string
+	RemoveImageAction string
+
+	Emails       []Contact
+	EmailActions ContactActions
+	Phones       []Contact
+	PhoneActions ContactActions
+
+	// HasPassword asks for "current_password" before "new_password".
+	HasPassword bool
+	// PasswordAction receives "current_password", "new_password" and
+	// "sign_out_other_devices"; empty hides the password section.
+	PasswordAction string
+
+	Devices []Device
+	// RevokeDeviceAction receives "id".
+	RevokeDeviceAction string
+
+	// DeleteAccountAction shows the danger zone.
+	DeleteAccountAction string
+
+	// Extra sections that plugins render (two-factor, passkeys, …), each
+	// placed after the built-in ones.
+	Extra []templ.Component
+
+	// Notice is a success message shown with role="status".
+	Notice     string
+	Errors     Errors
+	Hidden     map[string]string
+	Locale     Locale
+	Appearance Appearance
+}
+
+// PageProps is the view model of Page, the document around hosted pages.
+type PageProps struct {
+	// Title is the document title.
+	Title string
+	// StylesheetURL links the default stylesheet, served by the kernel. When
+	// empty the stylesheet is inlined instead.
+	StylesheetURL string
+	// Head is extra content for <head>, such as a favicon link.
+	Head       templ.Component
+	Locale     Locale
+	Appearance Appearance
+}
+
+// hiddenFields returns the hidden fields sorted by name.
+func hiddenFields(h map[string]string) [][2]string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([][2]string, len(keys))
+	for i, k := range keys {
+		out[i] = [2]string{k, h[k]}
+	}
+	return out
+}
+
+// initials returns up to two uppercase initials from a name, or the first
+// letter of an email.
+func initials(name, email string) string {
+	src := strings.TrimSpace(name)
+	if src == "" {
+		src = strings.TrimSpace(email)
+		if src == "" {
+			return "?"
+		}
+		for _, r := range src {
+			return strings.ToUpper(string(r))
+		}
+	}
+	var out []rune
+	for _, w := range strings.Fields(src) {
+		for _, r := range w {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// displayName is the name to show for an account, falling back to its email.
+func displayName(u UserSummary) string {
+	if strings.TrimSpace(u.Name) != "" {
+		return u.Name
+	}
+	return u.Email
+}
+
+func fullName(first, last string) string {
+	return strings.TrimSpace(first + " " + last)
+}
+
+// errID is the id of the element holding a field's error message.
+func errID(inputID string) string { return inputID + "-error" }
