@@ -91,6 +91,10 @@ type Config struct {
 	// Protection configures rate limits, lockout, bot checks and sign-up
 	// screening; on by default.
 	Protection ProtectionConfig
+
+	// UI configures the hosted pages and component props: appearance,
+	// strings, logo, legal links.
+	UI UIConfig
 }
 
 // Requirement says whether sign-up asks for a field. The zero value means
@@ -186,6 +190,12 @@ type SessionConfig struct {
 	// Default "/sign-in".
 	SignInURL string
 
+	// SignUpURL is the hosted sign-up page. Default "/sign-up".
+	SignUpURL string
+
+	// ProfileURL is the hosted account page. Default "/user".
+	ProfileURL string
+
 	// Claims adds custom claims to every session token. It runs at each
 	// refresh (about once per TokenLifetime per active user), so it should
 	// be fast. Keys that name a registered claim are rejected.
@@ -277,6 +287,12 @@ func (s *SessionConfig) withDefaults(baseURL string) []error {
 	}
 	if s.SignInURL == "" {
 		s.SignInURL = "/sign-in"
+	}
+	if s.SignUpURL == "" {
+		s.SignUpURL = "/sign-up"
+	}
+	if s.ProfileURL == "" {
+		s.ProfileURL = "/user"
 	}
 	seen := map[string]bool{}
 	for _, t := range s.Templates {

@@ -129,6 +129,20 @@ func loadFlow[S any](ctx context.Context, a *Auth, r *http.Request, kind, id str
 	return f, nil
 }
 
+// readFlow reads a flow without checking which browser asks: only for a
+// flow the same request has just created.
+func readFlow[S any](ctx context.Context, a *Auth, id string) (*flow[S], error) {
+	rec, err := a.store.GetFlow(ctx, id)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	f := &flow[S]{rec: rec}
+	if err := json.Unmarshal(rec.Data, &f.state); err != nil {
+		return nil, ErrUnavailable.wrap(err)
+	}
+	return f, nil
+}
+
 // save writes the flow (creating it the first time); a concurrent change of
 // the same flow gives ErrConflict.
 func (f *flow[S]) save(ctx context.Context, a *Auth, status string) error {

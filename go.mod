@@ -3,6 +3,7 @@ module github.com/latchauth/latch
 go 1.26.8
 
 require (
+	github.com/a-h/templ v0.3.1100
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/golang-jwt/jwt/v5 v5.3.1

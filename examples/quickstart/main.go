@@ -1,27 +1,29 @@
 // Command quickstart is the smallest app built on Latch: a net/http server
-// with an SQLite database (quickstart.db in the working directory) that
-// creates and lists users through Latch's Go API.
+// with an SQLite database (quickstart.db in the working directory), Latch's
+// hosted sign-up, sign-in and account pages, a landing page with the user
+// button, and a protected dashboard. Codes and links are printed to the
+// console instead of being mailed.
 //
 //	go run ./examples/quickstart            # http://localhost:8080
 //	go run ./examples/quickstart -addr :9000
-//
-// The hosted sign-up and sign-in pages replace this page's form as those
-// parts of Latch land; the wiring below (open a store, latch.New, serve)
-// stays the same.
 package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/components"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
@@ -33,85 +35,108 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-
-	db, err := sqlitestore.Open(ctx, *dbPath)
-	if err != nil {
-		log.Error("opening the database", "err", err)
+	if err := run(ctx, log, *addr, *dbPath); err != nil {
+		log.Error("quickstart", "err", err)
 		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger, addr, dbPath string) error {
+	db, err := sqlitestore.Open(ctx, dbPath)
+	if err != nil {
+		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer db.Close()
-
-	auth, err := latch.New(latch.Config{Store: db, BaseURL: "http://" + *addr, AppName: "Quickstart", Logger: log})
+	secret, err := devSecret(dbPath + ".secret")
 	if err != nil {
-		log.Error("configuring latch", "err", err)
-		os.Exit(1)
+		return err
 	}
-	auth.Subscribe(func(_ context.Context, e latch.Event) { log.Info("event", "type", e.Type, "id", e.ID) })
+	host := addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	auth, err := latch.New(latch.Config{
+		Store:   db,
+		BaseURL: "http://" + host,
+		AppName: "Quickstart",
+		Secrets: [][]byte{secret},
+		Logger:  log,
+		// Mailer and SMS are unset: codes and links go to this console.
+	})
+	if err != nil {
+		return fmt.Errorf("configuring latch: %w", err)
+	}
+	defer auth.Close()
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { render(w, r, auth, nil) }))
-	mux.Handle("POST /users", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, err := auth.CreateUser(r.Context(), latch.CreateUserParams{
-			EmailAddresses: nonEmpty(r.PostFormValue("email_address")),
-			FirstName:      r.PostFormValue("first_name"),
-		})
-		if err != nil {
-			render(w, r, auth, err)
-			return
-		}
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-	}))
+	mux.Handle("/", auth.Handler()) // /sign-in, /sign-up, /user, the JSON API
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { render(w, r, auth, "home") })
+	mux.Handle("GET /dashboard", auth.RequireSignedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, r, auth, "dashboard")
+	})))
 
-	srv := &http.Server{Addr: *addr, Handler: http.NewCrossOriginProtection().Handler(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: addr, Handler: auth.Middleware(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("quickstart is running", "open", "http://"+*addr+"/", "db", *dbPath)
+	log.Info("quickstart is running", "open", "http://"+host+"/", "db", dbPath)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Error("serving", "err", err)
-		os.Exit(1)
+		return err
 	}
+	return nil
 }
 
-var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Latch quickstart</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}
-label{display:block;margin:.5rem 0}input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}
-button{font:inherit;padding:.4rem 1rem;margin-top:.5rem}.error{color:#b00020}li{margin:.25rem 0}</style></head>
-<body><h1>Latch quickstart</h1>
-<form method="post" action="/users">
-<label>Email address <input name="email_address" type="email" autocomplete="email" required></label>
-<label>First name <input name="first_name" autocomplete="given-name"></label>
-{{with .Error}}<p class="error" role="alert">{{.Message}}</p>{{end}}
-<button>Create user</button></form>
-<h2>Users</h2><ul>{{range .Users}}<li>{{.PrimaryEmailAddress}} {{.FirstName}} <small>{{.ID}}</small></li>{{else}}<li>No users yet.</li>{{end}}</ul>
-</body></html>`))
-
-func render(w http.ResponseWriter, r *http.Request, auth *latch.Auth, err error) {
-	users, _, lerr := auth.ListUsers(r.Context(), latch.ListUsersParams{})
-	if err == nil {
-		err = lerr
+// devSecret reads the app's secret from path, creating it the first time,
+// so that restarting the quickstart signs nobody out. A real app loads its
+// secrets from its secret manager.
+func devSecret(path string) ([]byte, error) {
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
 	}
-	var le *latch.Error
-	if err != nil && !errors.As(err, &le) {
-		le = latch.ErrUnavailable
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return b, os.WriteFile(path, b, 0o600)
+}
+
+var pages = template.Must(template.New("").Parse(`
+{{define "layout"}}<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Quickstart</title><link rel="stylesheet" href="/v1/latch.css">
+<style>body{margin:0;font:16px/1.5 system-ui,sans-serif;background:#f7f7f9;color:#1a1a1a}
+header{display:flex;justify-content:space-between;align-items:center;padding:.75rem 1.5rem;background:#fff;border-bottom:1px solid #e5e5ea}
+main{max-width:40rem;margin:3rem auto;padding:0 1.5rem}a{color:#2f3cff}nav a{margin-left:1rem}
+@media (prefers-color-scheme:dark){body{background:#111318;color:#eee}header{background:#181b22;border-color:#2a2e38}a{color:#8c95ff}}</style></head>
+<body><header><strong>Quickstart</strong><nav>{{if .Button}}{{.Button}}{{else}}<a href="/sign-in">Sign in</a><a href="/sign-up">Sign up</a>{{end}}</nav></header>
+<main>{{template "content" .}}</main></body></html>{{end}}
+{{define "home"}}{{template "layout" .}}{{end}}
+{{define "dashboard"}}{{template "layout" .}}{{end}}
+`))
+
+var content = map[string]string{
+	"home": `{{define "content"}}<h1>Welcome</h1>{{if .Button}}<p>You are signed in. Go to your <a href="/dashboard">dashboard</a>.</p>
+{{else}}<p>This app uses Latch for accounts. <a href="/sign-up">Create an account</a> — the verification code appears in the terminal.</p>{{end}}{{end}}`,
+	"dashboard": `{{define "content"}}<h1>Dashboard</h1><p>Only signed-in users see this page. Your user ID is <code>{{.UserID}}</code>.</p>{{end}}`,
+}
+
+func render(w http.ResponseWriter, r *http.Request, auth *latch.Auth, name string) {
+	t := template.Must(template.Must(pages.Clone()).Parse(content[name]))
+	data := map[string]any{}
+	if props, ok := auth.UserButtonProps(r); ok {
+		var b strings.Builder
+		if err := components.UserButton(props).Render(r.Context(), &b); err == nil {
+			data["Button"] = template.HTML(b.String()) // rendered by templ, which escapes its input
+		}
+		data["UserID"] = latch.SessionFromContext(r.Context()).UserID
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if le != nil {
-		w.WriteHeader(le.Status)
+	if err := t.ExecuteTemplate(w, name, data); err != nil {
+		http.Error(w, "rendering failed", http.StatusInternalServerError)
 	}
-	_ = page.Execute(w, map[string]any{"Users": users, "Error": le})
-}
-
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }
 
 func envOr(k, def string) string {

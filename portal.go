@@ -1,0 +1,398 @@
+package latch
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// The hosted pages (an account portal): full HTML pages built from the
+// components, served by Handler. They drive the same state machines as the
+// JSON API through plain forms (post, then redirect to the page of the new
+// state), so they work without JavaScript.
+
+// signInPage is what the sign-in page shows.
+type signInPage struct {
+	Step       string // identifier, password, code, link_sent, choose_strategy, new_password, second_factor, ticket
+	SignInID   string
+	Identifier string
+	Strategies []Factor
+	Err        *Error
+	Redirect   string
+	Ticket     string
+}
+
+// stepOf picks the page for a sign-in's state: the pending factor's page,
+// the password page when password is offered, or the list of methods.
+func (a *Auth) stepOf(s *SignIn) string {
+	switch s.Status {
+	case SignInNeedsIdentifier:
+		return "identifier"
+	case SignInNeedsNewPassword:
+		return "new_password"
+	case SignInNeedsSecondFactor:
+		return "second_factor"
+	}
+	if v := s.FirstFactorVerification; v != nil && v.Status != factorVerified {
+		switch v.Strategy {
+		case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
+			return "code"
+		case StrategyEmailLink, StrategyResetPasswordEmailLink:
+			return "link_sent"
+		}
+	}
+	for _, f := range s.SupportedFirstFactors {
+		if f.Strategy == StrategyPassword {
+			return "password"
+		}
+	}
+	return "choose_strategy"
+}
+
+// servePortalSignIn shows the sign-in page for ?sign_in_id, or the
+// identifier step.
+func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := signInPage{Step: "identifier", Redirect: q.Get("redirect_url")}
+	if a.checkRedirect(p.Redirect) != nil {
+		p.Redirect = ""
+	}
+	if t := q.Get("__latch_ticket"); t != "" {
+		p.Step, p.Ticket = "ticket", t
+	}
+	if id := q.Get("sign_in_id"); id != "" {
+		if f, err := loadFlow[signInState](r.Context(), a, r, flowKindSignIn, id); err == nil {
+			a.fillSignInPage(&p, a.signInView(f))
+			if p.Redirect == "" {
+				p.Redirect = f.state.RedirectURL
+			}
+		}
+	}
+	a.renderSignIn(w, r, http.StatusOK, p)
+}
+
+func (a *Auth) fillSignInPage(p *signInPage, s *SignIn) {
+	p.SignInID, p.Identifier, p.Strategies, p.Step = s.ID, s.Identifier, s.SupportedFirstFactors, a.stepOf(s)
+}
+
+// servePortalSignInPost handles every form of the sign-in page; "intent"
+// says which.
+func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		writeError(w, ErrInvalid)
+		return
+	}
+	form := r.PostForm
+	redirect := form.Get("redirect_url")
+	if a.checkRedirect(redirect) != nil {
+		redirect = ""
+	}
+	p := signInPage{Step: "identifier", Redirect: redirect, Identifier: form.Get("identifier")}
+	var s *SignIn
+	var err error
+	switch intent := form.Get("intent"); intent {
+	case "identifier", "ticket":
+		sp := SignInParams{Identifier: form.Get("identifier"), RedirectURL: redirect, BotToken: form.Get("bot_token")}
+		if intent == "ticket" {
+			sp.Strategy, sp.Ticket = StrategyTicket, form.Get("ticket")
+		}
+		s, err = a.startSignIn(ctx, w, r, sp)
+	default:
+		var f *flow[signInState]
+		if f, err = loadFlow[signInState](ctx, a, r, flowKindSignIn, form.Get("sign_in_id")); err != nil {
+			break
+		}
+		if redirect == "" {
+			redirect, p.Redirect = f.state.RedirectURL, f.state.RedirectURL
+		}
+		a.fillSignInPage(&p, a.signInView(f))
+		pending := StrategyEmailCode
+		if f.state.First != nil {
+			pending = f.state.First.Strategy
+		}
+		switch intent {
+		case "password":
+			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: StrategyPassword, Password: form.Get("password")})
+		case "code":
+			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending, Code: form.Get("code")})
+		case "resend":
+			s, err = a.prepareFirstFactor(ctx, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
+		case "forgot_password":
+			strategy := StrategyResetPasswordEmailCode
+			if !a.firstFactorAllowed(&f.state, strategy) {
+				strategy = StrategyResetPasswordEmailLink
+			}
+			s, err = a.prepareFirstFactor(ctx, r, f, PrepareParams{Strategy: strategy, RedirectURL: redirect})
+		case "use_strategy":
+			if form.Get("strategy") == StrategyPassword {
+				p.Step = "password"
+				a.renderSignIn(w, r, http.StatusOK, p)
+				return
+			}
+			s, err = a.prepareFirstFactor(ctx, r, f, PrepareParams{Strategy: form.Get("strategy"), RedirectURL: redirect})
+		case "choose_strategy":
+			p.Step = "choose_strategy"
+			a.renderSignIn(w, r, http.StatusOK, p)
+			return
+		case "new_password":
+			s, err = a.resetPassword(ctx, w, r, f, ResetPasswordParams{Password: form.Get("new_password"), SignOutOfOtherSessions: form.Get("sign_out_other_devices") != ""})
+		default:
+			err = ErrStrategyNotAllowed
+		}
+	}
+	if err != nil {
+		le := asError(err)
+		p.Err = le
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrFlowExpired) {
+			p.Step = "identifier"
+		}
+		a.renderSignIn(w, r, le.Status, p)
+		return
+	}
+	if s.Status == SignInComplete {
+		if redirect == "" {
+			redirect = "/"
+		}
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+		return
+	}
+	v := url.Values{"sign_in_id": {s.ID}}
+	if redirect != "" {
+		v.Set("redirect_url", redirect)
+	}
+	http.Redirect(w, r, a.cfg.Session.SignInURL+"?"+v.Encode(), http.StatusSeeOther)
+}
+
+// signUpPage is what the sign-up page shows.
+type signUpPage struct {
+	Step     string // form, verify, link_sent
+	SignUpID string
+	Values   map[string]string
+	Err      *Error
+	Redirect string
+	Ticket   string
+	PoW      string // the proof-of-work challenge, when sign-up asks for one
+	Verify   string // the field being verified: email_address or phone_number
+}
+
+func (a *Auth) servePortalSignUp(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := signUpPage{Step: "form", Redirect: q.Get("redirect_url"), Ticket: q.Get("ticket"), Values: map[string]string{}}
+	if a.checkRedirect(p.Redirect) != nil {
+		p.Redirect = ""
+	}
+	if id := q.Get("sign_up_id"); id != "" {
+		if f, err := loadFlow[signUpState](r.Context(), a, r, flowKindSignUp, id); err == nil {
+			a.fillSignUpPage(&p, a.signUpView(f))
+		}
+	}
+	a.renderSignUp(w, r, http.StatusOK, p)
+}
+
+func (a *Auth) fillSignUpPage(p *signUpPage, s *SignUp) {
+	p.SignUpID = s.ID
+	p.Values = map[string]string{fieldEmail: s.EmailAddress, fieldPhone: s.PhoneNumber, fieldUsername: s.Username, fieldFirst: s.FirstName, fieldLast: s.LastName}
+	p.Step = "form"
+	if len(s.MissingFields) == 0 && len(s.UnverifiedFields) > 0 {
+		p.Verify = s.UnverifiedFields[0]
+		p.Step = "verify"
+		if v := s.Verifications[p.Verify]; v != nil && v.Strategy == StrategyEmailLink {
+			p.Step = "link_sent"
+		}
+	}
+}
+
+// servePortalSignUpPost handles the sign-up page's forms: the fields
+// (intent "sign_up"), the code ("verify") and resending it ("resend").
+func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		writeError(w, ErrInvalid)
+		return
+	}
+	form := r.PostForm
+	redirect := form.Get("redirect_url")
+	if a.checkRedirect(redirect) != nil {
+		redirect = ""
+	}
+	p := signUpPage{Step: "form", Redirect: redirect, Ticket: form.Get("ticket"), Values: map[string]string{}}
+	for _, k := range []string{fieldEmail, fieldPhone, fieldUsername, fieldFirst, fieldLast} {
+		p.Values[k] = form.Get(k)
+	}
+	var s *SignUp
+	var err error
+	intent := form.Get("intent")
+	if intent == "sign_up" && form.Get("sign_up_id") == "" {
+		var sp SignUpParams
+		if err = decode(w, r, &sp); err == nil {
+			sp.RedirectURL = redirect
+			for k, dst := range map[string]**string{fieldEmail: &sp.EmailAddress, fieldPhone: &sp.PhoneNumber, fieldUsername: &sp.Username, fieldFirst: &sp.FirstName, fieldLast: &sp.LastName, fieldPassword: &sp.Password} {
+				if form.Get(k) == "" {
+					*dst = nil // an empty field is a field not given
+				}
+			}
+			s, err = a.startSignUp(ctx, w, r, sp)
+		}
+	} else {
+		var f *flow[signUpState]
+		if f, err = loadFlow[signUpState](ctx, a, r, flowKindSignUp, form.Get("sign_up_id")); err == nil {
+			a.fillSignUpPage(&p, a.signUpView(f))
+			switch intent {
+			case "sign_up":
+				var sp SignUpParams
+				if err = decode(w, r, &sp); err == nil {
+					s, err = a.updateSignUp(ctx, w, r, f, sp)
+				}
+			case "verify":
+				strategy := StrategyEmailCode
+				if p.Verify == fieldPhone {
+					strategy = StrategyPhoneCode
+				}
+				s, err = a.attemptSignUpVerification(ctx, w, r, f, AttemptParams{Strategy: strategy, Code: form.Get("code")})
+			case "resend":
+				s, err = a.prepareSignUpVerification(ctx, r, f, PrepareParams{Strategy: a.verifyStrategy(p.Verify)})
+			default:
+				err = ErrInvalid
+			}
+		}
+	}
+	if err == nil && s.Status != SignUpComplete && len(s.MissingFields) == 0 && len(s.UnverifiedFields) > 0 && intent == "sign_up" {
+		// Everything is filled in: send the code at once. The flow was
+		// made by this request, whose browser may not carry its client
+		// cookie yet, so it is read without the browser check.
+		var f *flow[signUpState]
+		if f, err = readFlow[signUpState](ctx, a, s.ID); err == nil {
+			s, err = a.prepareSignUpVerification(ctx, r, f, PrepareParams{Strategy: a.verifyStrategy(s.UnverifiedFields[0])})
+		}
+	}
+	if err != nil {
+		le := asError(err)
+		p.Err = le
+		a.renderSignUp(w, r, le.Status, p)
+		return
+	}
+	if s.Status == SignUpComplete {
+		if redirect == "" {
+			redirect = "/"
+		}
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+		return
+	}
+	v := url.Values{"sign_up_id": {s.ID}}
+	if redirect != "" {
+		v.Set("redirect_url", redirect)
+	}
+	http.Redirect(w, r, a.cfg.Session.SignUpURL+"?"+v.Encode(), http.StatusSeeOther)
+}
+
+// verifyStrategy is how a sign-up field is verified.
+func (a *Auth) verifyStrategy(field string) string {
+	if field == fieldPhone {
+		return StrategyPhoneCode
+	}
+	if a.cfg.SignUp.EmailVerification == "link" {
+		return StrategyEmailLink
+	}
+	return StrategyEmailCode
+}
+
+// profilePage is what the account page shows.
+type profilePage struct {
+	User     *User
+	Sessions []SessionInfo
+	Err      *Error
+	Notice   string
+	Verify   string // the identifier whose code was just sent
+}
+
+func (a *Auth) servePortalProfile(w http.ResponseWriter, r *http.Request) {
+	a.renderProfileFor(w, r, http.StatusOK, profilePage{Verify: r.URL.Query().Get("verify")})
+}
+
+func (a *Auth) renderProfileFor(w http.ResponseWriter, r *http.Request, status int, p profilePage) {
+	s := SessionFromContext(r.Context())
+	u, err := a.GetUser(r.Context(), s.UserID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	sessions, err := a.ListUserSessions(r.Context(), s.UserID, s.ID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	p.User, p.Sessions = u, sessions
+	a.renderProfile(w, r, status, p)
+}
+
+// servePortalProfilePost handles the account page's forms; the "do"
+// parameter of the form's URL says which. Each answers with a redirect back to the page, or the page with
+// the error.
+func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s := SessionFromContext(ctx)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, ErrInvalid)
+		return
+	}
+	f := r.PostForm
+	id := f.Get("id")
+	locale := localeOf(r)
+	next := a.cfg.Session.ProfileURL
+	var err error
+	switch action := r.URL.Query().Get("do"); action {
+	case "update_profile":
+		first, last := f.Get("first_name"), f.Get("last_name")
+		_, err = a.UpdateUser(ctx, s.UserID, UpdateUserParams{FirstName: &first, LastName: &last})
+	case "add_email", "add_phone":
+		kind, v := storage.KindEmailAddress, f.Get("email_address")
+		if action == "add_phone" {
+			kind, v = storage.KindPhoneNumber, f.Get("phone_number")
+		}
+		var i *Identifier
+		if i, err = a.addOwnIdentifier(ctx, s, kind, v, locale); err == nil {
+			next += "?verify=" + url.QueryEscape(i.ID)
+		}
+	case "verify":
+		_, err = a.attemptIdentifierVerification(ctx, s, id, f.Get("code"), locale)
+	case "resend":
+		if err = a.prepareIdentifierVerification(ctx, s, id, locale); err == nil {
+			next += "?verify=" + url.QueryEscape(id)
+		}
+	case "primary":
+		if _, err = a.ownIdentifier(ctx, s, id); err == nil {
+			err = a.SetPrimaryIdentifier(ctx, id)
+		}
+	case "remove":
+		if _, err = a.ownIdentifier(ctx, s, id); err == nil {
+			err = a.RemoveIdentifier(ctx, id)
+		}
+	case "password":
+		err = a.changePassword(ctx, s, locale, ChangePasswordParams{CurrentPassword: f.Get("current_password"),
+			NewPassword: f.Get("new_password"), SignOutOfOtherSessions: f.Get("sign_out_other_devices") != ""})
+	case "revoke":
+		var target *storage.Session
+		if target, err = a.store.GetSession(ctx, id); err != nil || target.UserID != s.UserID {
+			err = ErrNotFound
+		} else {
+			err = a.RevokeSession(ctx, id)
+		}
+	case "delete":
+		if err = a.DeleteUser(ctx, s.UserID); err == nil {
+			a.cookies.clear(w)
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+	default:
+		err = ErrInvalid
+	}
+	if err != nil {
+		le := asError(err)
+		a.renderProfileFor(w, r, le.Status, profilePage{Err: le, Verify: id})
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}

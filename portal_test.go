@@ -1,0 +1,88 @@
+package latch_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/storage/memstore"
+)
+
+func page(t testing.TB, res *http.Response) string {
+	t.Helper()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// TestHostedPagesSignUpSignOutSignIn drives the hosted pages with plain
+// form posts, as a browser without JavaScript would.
+func TestHostedPagesSignUpSignOutSignIn(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	b := e.browser()
+	res := b.Get("/sign-up")
+	html := page(t, res)
+	if res.StatusCode != 200 || !strings.Contains(html, `name="email_address"`) || !strings.Contains(html, "latch_website") {
+		t.Fatalf("sign-up page: %d", res.StatusCode)
+	}
+	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+		if res.Header.Get(h) == "" {
+			t.Errorf("sign-up page lacks %s", h)
+		}
+	}
+	if !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("CSP %q", res.Header.Get("Content-Security-Policy"))
+	}
+	if res.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS over HTTPS")
+	}
+
+	res = b.Post("/sign-up", url.Values{"intent": {"sign_up"}, "email_address": {"ada@example.com"}, "password": {goodPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-up post: %d %s", res.StatusCode, page(t, res))
+	}
+	next, _ := url.Parse(res.Header.Get("Location"))
+	if html := page(t, b.Get(next.RequestURI())); !strings.Contains(html, `name="code"`) {
+		t.Fatalf("verify step not shown: %s", html)
+	}
+	res = b.Post("/sign-up", url.Values{"intent": {"verify"}, "sign_up_id": {next.Query().Get("sign_up_id")}, "code": {e.lastCode(t, "ada@example.com")}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" || e.whoami(t, b) == "signed-out" {
+		t.Fatalf("verify post: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := b.Get("/user"); res.StatusCode != 200 || !strings.Contains(page(t, res), "ada@example.com") {
+		t.Fatalf("profile page: %d", res.StatusCode)
+	}
+	b.Post("/sign-out", nil)
+	if res := b.Get("/user"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("profile when signed out: %d", res.StatusCode)
+	}
+
+	// Sign in: identifier, then a wrong password (the error on the page),
+	// then the right one.
+	res = b.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}, "redirect_url": {"/dashboard"}})
+	next, _ = url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(page(t, b.Get(next.RequestURI())), `name="password"`) {
+		t.Fatalf("identifier step: %d", res.StatusCode)
+	}
+	sid := next.Query().Get("sign_in_id")
+	res = b.Post("/sign-in", url.Values{"intent": {"password"}, "sign_in_id": {sid}, "password": {"wrong password!"}})
+	if html := page(t, res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "incorrect") || !strings.Contains(html, `role="alert"`) {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	res = b.Post("/sign-in", url.Values{"intent": {"password"}, "sign_in_id": {sid}, "password": {goodPassword}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/dashboard" || e.whoami(t, b) == "signed-out" {
+		t.Fatalf("password: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestHostedPagesIgnoreUnsafeRedirects(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	for _, bad := range []string{"//evil.test", "/\\evil.test", "https://app.example@evil.test", "https://app.example.evil.test", "%2F%2Fevil.test", " /x"} {
+		html := page(t, e.browser().Get("/sign-in?redirect_url="+url.QueryEscape(bad)))
+		if strings.Contains(html, "evil") {
+			t.Errorf("redirect_url %q reached the page", bad)
+		}
+	}
+}
