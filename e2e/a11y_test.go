@@ -1,0 +1,84 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// violation is one rule that axe-core found broken, with the elements that
+// break it.
+type violation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+	Summary string   `json:"summary"` // axe's explanation for the first element
+}
+
+// runAxe is evaluated after axe.min.js: it runs every rule on the document
+// and returns the violations, each target as one CSS selector string.
+const runAxe = `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
+	id: v.id, impact: v.impact || "", help: v.help,
+	targets: v.nodes.map(n => n.target.join(" ")),
+	summary: (v.nodes[0] && v.nodes[0].failureSummary) || "",
+})))`
+
+// TestAccessibility runs axe-core on each hosted page (the sign-in
+// identifier step, sign-up, and the account page when signed in) and fails
+// on any serious or critical violation. axe.min.js comes from the npm
+// package axe-core, at the path in LATCH_TEST_AXE.
+func TestAccessibility(t *testing.T) {
+	axePath := os.Getenv("LATCH_TEST_AXE")
+	if axePath == "" {
+		t.Skip("e2e: LATCH_TEST_AXE is not set; set it to axe-core's axe.min.js (npm pack axe-core@4) to run the accessibility test")
+	}
+	axeJS, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("reading axe-core: %v", err)
+	}
+	a := newApp(t)
+	const email = "radia@example.com"
+	a.createUser(t, email, testPassword)
+	b := newBrowser(t, a)
+
+	pages := []struct {
+		name, path, ready string
+		signIn            bool
+	}{
+		{"sign-in", "/sign-in", "#latch-signin-identifier", false},
+		{"sign-up", "/sign-up", "#latch-signup-email_address", false},
+		{"user", "/user", ".latch-root", true},
+	}
+	for _, p := range pages {
+		if p.signIn {
+			b.signIn("/sign-in", email, testPassword, signedIn)
+		}
+		b.open(p.path, p.ready)
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](string(axeJS))); err != nil {
+			t.Fatalf("%s: injecting axe-core: %v", p.path, err)
+		}
+		vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](runAxe, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: running axe-core: %v", p.path, err)
+		}
+		b.screenshot(t.Name() + "_" + p.name)
+		var bad []string
+		for _, v := range vs {
+			line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "),
+				strings.ReplaceAll(v.Summary, "\n", " "))
+			if v.Impact == "serious" || v.Impact == "critical" {
+				bad = append(bad, line)
+			} else {
+				t.Logf("%s: minor: %s", p.path, line)
+			}
+		}
+		if len(bad) > 0 {
+			t.Errorf("%s: %d serious or critical accessibility violations:\n\t%s", p.path, len(bad), strings.Join(bad, "\n\t"))
+		}
+	}
+}
