@@ -132,7 +132,6 @@ func (a *app) code(t *testing.T, addr string) string {
 	return ""
 }
 
-
 // createUser signs up email with password through the JSON API, as a
 // native client would (solving the proof of work in Go), and returns the
 // new user's ID. The browser that signs in later is a different client.
