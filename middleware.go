@@ -57,41 +57,39 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 		// browser has a session cookie, expired or not.
 		return nil
 	}
-	{
-		now := a.cfg.Clock()
-		s := a.cache.get(tok, now)
-		if s == nil {
-			// Load the keys on first use and once a minute after, so that
-			// keys another instance created or rotated in verify here.
-			if err := a.ensureKeys(r.Context()); err != nil {
-				a.cfg.Logger.ErrorContext(r.Context(), "latch: loading signing keys", "err", err)
-				return nil
-			}
-			claims, err := a.verifier.VerifyAllowExpired(tok)
-			switch {
-			case err == nil:
-				s = sessionOf(claims, tok)
-				a.cache.put(tok, s, now)
-			case !fromCookie:
-				return nil // bearer tokens are refreshed through the JSON API
-			case errors.Is(err, token.ErrExpired):
-				return a.refresh(w, r, claims.SessionID)
-			default:
-				// A forged or unreadable cookie proves nothing: fall back
-				// to the client cookie, which is what a refresh checks.
-				return a.refresh(w, r, "")
-			}
-		}
-		if a.revoked.has(s.ID) {
+	now := a.cfg.Clock()
+	s := a.cache.get(tok, now)
+	if s == nil {
+		// Load the keys on first use and once a minute after, so that
+		// keys another instance created or rotated in verify here.
+		if err := a.ensureKeys(r.Context()); err != nil {
+			a.cfg.Logger.ErrorContext(r.Context(), "latch: loading signing keys", "err", err)
 			return nil
 		}
-		if fromCookie && !now.Before(s.Claims.ExpiresAt) {
-			// Past its expiry but within the leeway: a browser we can
-			// refresh gets a fresh token rather than the grace period.
-			return a.refresh(w, r, s.ID)
+		claims, err := a.verifier.VerifyAllowExpired(tok)
+		switch {
+		case err == nil:
+			s = sessionOf(claims, tok)
+			a.cache.put(tok, s, now)
+		case !fromCookie:
+			return nil // bearer tokens are refreshed through the JSON API
+		case errors.Is(err, token.ErrExpired):
+			return a.refresh(w, r, claims.SessionID)
+		default:
+			// A forged or unreadable cookie proves nothing: fall back
+			// to the client cookie, which is what a refresh checks.
+			return a.refresh(w, r, "")
 		}
-		return s
 	}
+	if a.revoked.has(s.ID) {
+		return nil
+	}
+	if fromCookie && !now.Before(s.Claims.ExpiresAt) {
+		// Past its expiry but within the leeway: a browser we can
+		// refresh gets a fresh token rather than the grace period.
+		return a.refresh(w, r, s.ID)
+	}
+	return s
 }
 
 // refresh mints a new token for the session sid ("" for the client's active
