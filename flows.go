@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,14 +47,12 @@ type flow[S any] struct {
 // creating one and setting its cookie when there is none, so that every
 // flow is bound to the browser that started it.
 func (a *Auth) clientFor(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error) {
-	if cc, ok := a.cookies.readClient(r); ok {
-		c, err := a.store.GetClient(ctx, cc.ClientID)
-		if err == nil && secretMatches(cc.Secret, c.SecretHash) {
-			return c.ID, nil
-		}
-		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return "", storageError(err)
-		}
+	c, err := a.provenClient(ctx, a.store, r)
+	if err == nil {
+		return c.ID, nil
+	}
+	if !errors.Is(err, errSignedOut) {
+		return "", err
 	}
 	secret, hash, err := a.newSecret()
 	if err != nil {
@@ -74,14 +73,32 @@ func (a *Auth) clientFor(ctx context.Context, w http.ResponseWriter, r *http.Req
 	return id, nil
 }
 
-// requestClient returns the ID of the client that r proves it holds, or "".
-func (a *Auth) requestClient(ctx context.Context, r *http.Request) string {
+// provenClient reads, with q, the client whose cookie (or header) r
+// carries, when the secret in it matches the stored hash. errSignedOut when
+// there is no cookie, no such client or the wrong secret; a storage error
+// otherwise. Every use of the client cookie but the refresh (which reads
+// client and session together) goes through it.
+func (a *Auth) provenClient(ctx context.Context, q storage.Querier, r *http.Request) (*storage.Client, error) {
 	cc, ok := a.cookies.readClient(r)
 	if !ok {
-		return ""
+		return nil, errSignedOut
 	}
-	c, err := a.store.GetClient(ctx, cc.ClientID)
-	if err != nil || !secretMatches(cc.Secret, c.SecretHash) {
+	c, err := q.GetClient(ctx, cc.ClientID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, errSignedOut
+	case err != nil:
+		return nil, storageError(err)
+	case !secretMatches(cc.Secret, c.SecretHash):
+		return nil, errSignedOut
+	}
+	return c, nil
+}
+
+// requestClient returns the ID of the client that r proves it holds, or "".
+func (a *Auth) requestClient(ctx context.Context, r *http.Request) string {
+	c, err := a.provenClient(ctx, a.store, r)
+	if err != nil {
 		return ""
 	}
 	return c.ID
@@ -308,9 +325,11 @@ func (a *Auth) newLink(ctx context.Context, q storage.Querier, purpose, flowID, 
 	return id + "." + secret, nil
 }
 
-// consumeLink redeems a link token once. ErrTokenInvalid for anything but
-// a live token of one of the purposes.
-func (a *Auth) consumeLink(ctx context.Context, tok string, purposes ...string) (*storage.Verification, error) {
+// findLink returns the verification a link token (or refresh token) names,
+// consumed or not, when its secret matches and its purpose is one of
+// purposes; ErrTokenInvalid otherwise. It is the one place such tokens are
+// parsed and checked.
+func (a *Auth) findLink(ctx context.Context, tok string, purposes ...string) (*storage.Verification, error) {
 	id, secret, ok := strings.Cut(tok, ".")
 	if !ok || len(tok) > 256 {
 		return nil, ErrTokenInvalid
@@ -322,14 +341,20 @@ func (a *Auth) consumeLink(ctx context.Context, tok string, purposes ...string) 
 	if err != nil {
 		return nil, storageError(err)
 	}
-	purposeOK := false
-	for _, p := range purposes {
-		purposeOK = purposeOK || v.Purpose == p
-	}
-	if !purposeOK || !secretMatches(secret, v.SecretHash) {
+	if !slices.Contains(purposes, v.Purpose) || !secretMatches(secret, v.SecretHash) {
 		return nil, ErrTokenInvalid
 	}
-	v, err = a.store.ConsumeVerification(ctx, id, a.now())
+	return v, nil
+}
+
+// consumeLink redeems a link token once. ErrTokenInvalid for anything but
+// a live token of one of the purposes.
+func (a *Auth) consumeLink(ctx context.Context, tok string, purposes ...string) (*storage.Verification, error) {
+	v, err := a.findLink(ctx, tok, purposes...)
+	if err != nil {
+		return nil, err
+	}
+	v, err = a.store.ConsumeVerification(ctx, v.ID, a.now())
 	if errors.Is(err, storage.ErrConsumed) || errors.Is(err, storage.ErrNotFound) {
 		return nil, ErrTokenInvalid
 	}

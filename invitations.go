@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/latchauth/latch/storage"
@@ -79,7 +80,7 @@ func (a *Auth) CreateInvitation(ctx context.Context, email string, ttl time.Dura
 		if tok, err = a.newLink(ctx, t, purposeInvitation, "", "", "", ttl, data); err != nil {
 			return err
 		}
-		inv.VerificationID, _, _ = cutDot(tok)
+		inv.VerificationID, _, _ = strings.Cut(tok, ".")
 		if err := t.CreateInvitation(ctx, inv); err != nil {
 			return storageError(err)
 		}
@@ -93,15 +94,6 @@ func (a *Auth) CreateInvitation(ctx context.Context, email string, ttl time.Dura
 		return nil, err
 	}
 	return invitationView(inv), nil
-}
-
-func cutDot(tok string) (before, after string, ok bool) {
-	for i := 0; i < len(tok); i++ {
-		if tok[i] == '.' {
-			return tok[:i], tok[i+1:], true
-		}
-	}
-	return tok, "", false
 }
 
 // JoinWaitlist puts an email address on the waitlist. It answers the same

@@ -3,7 +3,6 @@ package latch
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/latchauth/latch/storage"
@@ -34,20 +33,7 @@ func (a *Auth) NewRefreshToken(ctx context.Context, sessionID string) (string, e
 }
 
 func (a *Auth) issueRefresh(ctx context.Context, q storage.Querier, s *storage.Session) (string, error) {
-	secret, hash, err := a.newSecret()
-	if err != nil {
-		return "", ErrUnavailable.wrap(err)
-	}
-	id, err := a.newID(PrefixVerification)
-	if err != nil {
-		return "", err
-	}
-	v := &storage.Verification{ID: id, Purpose: purposeRefresh, FlowID: s.ID, UserID: s.UserID, SecretHash: hash,
-		ExpiresAt: s.ExpiresAt, CreatedAt: a.now()}
-	if err := q.CreateVerification(ctx, v); err != nil {
-		return "", storageError(err)
-	}
-	return id + "." + secret, nil
+	return a.newLink(ctx, q, purposeRefresh, s.ID, s.UserID, "", s.ExpiresAt.Sub(a.now()), nil)
 }
 
 // RefreshWithToken exchanges a refresh token for a new session token and a
@@ -55,20 +41,13 @@ func (a *Auth) issueRefresh(ctx context.Context, q storage.Querier, s *storage.S
 // used — which revokes the session — or its session ended) or
 // ErrUnavailable.
 func (a *Auth) RefreshWithToken(ctx context.Context, refreshToken string) (jwt, next string, err error) {
-	id, secret, ok := strings.Cut(refreshToken, ".")
-	if !ok || len(refreshToken) > 256 {
-		return "", "", ErrTokenInvalid
-	}
-	v, err := a.store.GetVerification(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (v.Purpose != purposeRefresh || !secretMatches(secret, v.SecretHash))) {
-		return "", "", ErrTokenInvalid
-	}
+	v, err := a.findLink(ctx, refreshToken, purposeRefresh)
 	if err != nil {
-		return "", "", storageError(err)
+		return "", "", err
 	}
 	now := a.now()
-	if _, err := a.store.ConsumeVerification(ctx, id, now); errors.Is(err, storage.ErrConsumed) {
-		if err := a.refreshReused(ctx, id, now); err != nil {
+	if _, err := a.store.ConsumeVerification(ctx, v.ID, now); errors.Is(err, storage.ErrConsumed) {
+		if err := a.refreshReused(ctx, v.ID, now); err != nil {
 			return "", "", err
 		}
 	} else if err != nil {

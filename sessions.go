@@ -196,25 +196,19 @@ func (a *Auth) clientForSignIn(ctx context.Context, t *tx, old clientCookie, had
 // next one becomes active; otherwise the cookies are cleared. Signing out a
 // session that is not the browser's is refused with ErrNotFound.
 func (a *Auth) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Request, sessionID string) error {
-	cc, ok := a.cookies.readClient(r)
-	if !ok {
-		a.cookies.clear(w)
-		return nil
-	}
 	secret, hash, err := a.newSecret()
 	if err != nil {
 		return ErrUnavailable.wrap(err)
 	}
 	var ended []string
 	var next *storage.Session
+	var clientID string
 	err = a.inTx(ctx, func(t *tx) error {
-		c, err := t.GetClient(ctx, cc.ClientID)
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && !secretMatches(cc.Secret, c.SecretHash)) {
-			return errSignedOut
-		}
+		c, err := a.provenClient(ctx, t, r)
 		if err != nil {
 			return err
 		}
+		clientID = c.ID
 		now := a.now()
 		f := storage.SessionFilter{ClientID: c.ID}
 		if sessionID != "" {
@@ -252,7 +246,7 @@ func (a *Auth) SignOut(ctx context.Context, w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	if err := a.cookies.setClient(w, r, clientCookie{ClientID: cc.ClientID, Secret: secret}); err != nil {
+	if err := a.cookies.setClient(w, r, clientCookie{ClientID: clientID, Secret: secret}); err != nil {
 		return ErrUnavailable.wrap(err)
 	}
 	a.cookies.setSession(w, sess.Token)
@@ -273,15 +267,14 @@ func (a *Auth) nextActive(ctx context.Context, q storage.Querier, clientID strin
 // SetActiveSession switches the browser of r to another of its signed-in
 // sessions (multi-session) and sets the new session cookie on w.
 func (a *Auth) SetActiveSession(ctx context.Context, w http.ResponseWriter, r *http.Request, sessionID string) (*Session, error) {
-	cc, ok := a.cookies.readClient(r)
-	if !ok {
-		return nil, ErrSignedOut
-	}
 	var s *storage.Session
 	err := a.inTx(ctx, func(t *tx) error {
-		c, err := t.GetClient(ctx, cc.ClientID)
-		if err != nil || !secretMatches(cc.Secret, c.SecretHash) {
-			return ErrSignedOut.wrap(err)
+		c, err := a.provenClient(ctx, t, r)
+		if errors.Is(err, errSignedOut) {
+			return ErrSignedOut
+		}
+		if err != nil {
+			return err
 		}
 		if s, err = t.GetSession(ctx, sessionID); err != nil || s.ClientID != c.ID || !a.live(s) {
 			return ErrNotFound
@@ -303,16 +296,12 @@ func (a *Auth) SetActiveSession(ctx context.Context, w http.ResponseWriter, r *h
 // ClientSessions lists the signed-in sessions of the browser of r, for an
 // account switcher; the active one first.
 func (a *Auth) ClientSessions(ctx context.Context, r *http.Request) ([]SessionInfo, error) {
-	cc, ok := a.cookies.readClient(r)
-	if !ok {
-		return nil, nil
-	}
-	c, err := a.store.GetClient(ctx, cc.ClientID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && !secretMatches(cc.Secret, c.SecretHash)) {
+	c, err := a.provenClient(ctx, a.store, r)
+	if errors.Is(err, errSignedOut) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, storageError(err)
+		return nil, err
 	}
 	ss, _, err := a.store.ListSessions(ctx, storage.SessionFilter{ClientID: c.ID, Status: storage.SessionActive}, storage.Page{Limit: storage.MaxLimit, Desc: true})
 	if err != nil {
