@@ -1,6 +1,7 @@
 package latch
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -33,17 +34,17 @@ func (a *Auth) routes() []route {
 		{"POST", "/v1/tokens/refresh", a.perIP(a.serveRefreshToken), false},
 		{"POST", "/sign-out", a.serveSignOutForm, false},
 
-		{"POST", "/v1/client/sign_ins", a.perIP(a.serveSignInCreate), false},
-		{"GET", "/v1/client/sign_ins/{id}", a.serveSignInGet, false},
-		{"POST", "/v1/client/sign_ins/{id}/prepare_first_factor", a.perIP(a.serveSignInPrepare), false},
-		{"POST", "/v1/client/sign_ins/{id}/attempt_first_factor", a.perIP(a.serveSignInAttempt), false},
-		{"POST", "/v1/client/sign_ins/{id}/reset_password", a.perIP(a.serveSignInReset), false},
+		{"POST", "/v1/client/sign_ins", a.perIP(startFlow(a, a.startSignIn)), false},
+		{"GET", "/v1/client/sign_ins/{id}", flowGet(a, flowKindSignIn, a.signInView), false},
+		{"POST", "/v1/client/sign_ins/{id}/prepare_first_factor", a.perIP(flowStep(a, flowKindSignIn, a.prepareFirstFactor)), false},
+		{"POST", "/v1/client/sign_ins/{id}/attempt_first_factor", a.perIP(flowStep(a, flowKindSignIn, a.attemptFirstFactor)), false},
+		{"POST", "/v1/client/sign_ins/{id}/reset_password", a.perIP(flowStep(a, flowKindSignIn, a.resetPassword)), false},
 
-		{"POST", "/v1/client/sign_ups", a.perIP(a.serveSignUpCreate), false},
-		{"GET", "/v1/client/sign_ups/{id}", a.serveSignUpGet, false},
-		{"POST", "/v1/client/sign_ups/{id}", a.perIP(a.serveSignUpUpdate), false},
-		{"POST", "/v1/client/sign_ups/{id}/prepare_verification", a.perIP(a.serveSignUpPrepare), false},
-		{"POST", "/v1/client/sign_ups/{id}/attempt_verification", a.perIP(a.serveSignUpAttempt), false},
+		{"POST", "/v1/client/sign_ups", a.perIP(startFlow(a, a.startSignUp)), false},
+		{"GET", "/v1/client/sign_ups/{id}", flowGet(a, flowKindSignUp, a.signUpView), false},
+		{"POST", "/v1/client/sign_ups/{id}", a.perIP(flowStep(a, flowKindSignUp, a.updateSignUp)), false},
+		{"POST", "/v1/client/sign_ups/{id}/prepare_verification", a.perIP(flowStep(a, flowKindSignUp, a.prepareSignUpVerification)), false},
+		{"POST", "/v1/client/sign_ups/{id}/attempt_verification", a.perIP(flowStep(a, flowKindSignUp, a.attemptSignUpVerification)), false},
 
 		{"POST", "/v1/waitlist", a.perIP(a.serveWaitlist), false},
 		{"GET", "/v1/verify", a.serveVerifyPage, false},
@@ -133,176 +134,90 @@ func respond[T any](w http.ResponseWriter, v T, err error) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-// nativeTokens gives a native app (NativeHeader) the session token and a
-// refresh token of a completed flow, since it keeps no cookies.
-type nativeTokens struct {
+// NativeTokens give a native app (NativeHeader) the session token and a
+// refresh token of a completed flow, since it keeps no cookies. They are
+// empty for browsers.
+type NativeTokens struct {
 	SessionToken string `json:"session_token,omitempty"`
 	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
-func (a *Auth) tokensFor(r *http.Request, sessionID string) (nativeTokens, error) {
-	if sessionID == "" || !isNative(r) {
-		return nativeTokens{}, nil
+func (t *NativeTokens) tokens() *NativeTokens { return t }
+
+// flowView is the answer of a flow's step: a SignIn or a SignUp.
+type flowView interface {
+	createdSession() string
+	tokens() *NativeTokens
+}
+
+// respondFlow answers a flow step with its view, adding the tokens a
+// native app needs once the flow has created a session.
+func (a *Auth) respondFlow(w http.ResponseWriter, r *http.Request, v flowView, err error) {
+	if err == nil && v.createdSession() != "" && isNative(r) {
+		err = a.nativeTokens(r, v.createdSession(), v.tokens())
 	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (a *Auth) nativeTokens(r *http.Request, sessionID string, t *NativeTokens) error {
 	s, err := a.store.GetSession(r.Context(), sessionID)
 	if err != nil {
-		return nativeTokens{}, storageError(err)
+		return storageError(err)
 	}
 	sess, err := a.mint(r.Context(), s)
 	if err != nil {
-		return nativeTokens{}, err
+		return err
 	}
-	rt, err := a.NewRefreshToken(r.Context(), sessionID)
-	return nativeTokens{SessionToken: sess.Token, RefreshToken: rt}, err
+	t.SessionToken = sess.Token
+	t.RefreshToken, err = a.NewRefreshToken(r.Context(), sessionID)
+	return err
 }
 
-type signInResponse struct {
-	*SignIn
-	nativeTokens
-}
-
-func (a *Auth) respondSignIn(w http.ResponseWriter, r *http.Request, s *SignIn, err error) {
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	t, err := a.tokensFor(r, s.CreatedSessionID)
-	respond(w, signInResponse{s, t}, err)
-}
-
-type signUpResponse struct {
-	*SignUp
-	nativeTokens
-}
-
-func (a *Auth) respondSignUp(w http.ResponseWriter, r *http.Request, s *SignUp, err error) {
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	t, err := a.tokensFor(r, s.CreatedSessionID)
-	respond(w, signUpResponse{s, t}, err)
-}
-
-func (a *Auth) serveSignInCreate(w http.ResponseWriter, r *http.Request) {
-	var p SignInParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	s, err := a.startSignIn(r.Context(), w, r, p)
-	a.respondSignIn(w, r, s, err)
-}
-
-func (a *Auth) signInFlow(w http.ResponseWriter, r *http.Request) *flow[signInState] {
-	f, err := loadFlow[signInState](r.Context(), a, r, flowKindSignIn, r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return nil
-	}
-	return f
-}
-
-func (a *Auth) serveSignInGet(w http.ResponseWriter, r *http.Request) {
-	if f := a.signInFlow(w, r); f != nil {
-		respond(w, a.signInView(f), nil)
+// startFlow serves the creation of a flow: decode p, start.
+func startFlow[P any, V flowView](a *Auth, start func(context.Context, http.ResponseWriter, *http.Request, P) (V, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var p P
+		if err := decode(w, r, &p); err != nil {
+			writeError(w, err)
+			return
+		}
+		v, err := start(r.Context(), w, r, p)
+		a.respondFlow(w, r, v, err)
 	}
 }
 
-func (a *Auth) serveSignInPrepare(w http.ResponseWriter, r *http.Request) {
-	var p PrepareParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	if f := a.signInFlow(w, r); f != nil {
-		s, err := a.prepareFirstFactor(r.Context(), r, f, p)
-		a.respondSignIn(w, r, s, err)
-	}
-}
-
-func (a *Auth) serveSignInAttempt(w http.ResponseWriter, r *http.Request) {
-	var p AttemptParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	if f := a.signInFlow(w, r); f != nil {
-		s, err := a.attemptFirstFactor(r.Context(), w, r, f, p)
-		a.respondSignIn(w, r, s, err)
+// flowStep serves one step of a stored flow of this browser: decode p,
+// load the flow named by {id}, run the step.
+func flowStep[S, P any, V flowView](a *Auth, kind string, step func(context.Context, http.ResponseWriter, *http.Request, *flow[S], P) (V, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var p P
+		if err := decode(w, r, &p); err != nil {
+			writeError(w, err)
+			return
+		}
+		f, err := loadFlow[S](r.Context(), a, r, kind, r.PathValue("id"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		v, err := step(r.Context(), w, r, f, p)
+		a.respondFlow(w, r, v, err)
 	}
 }
 
-func (a *Auth) serveSignInReset(w http.ResponseWriter, r *http.Request) {
-	var p ResetPasswordParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	if f := a.signInFlow(w, r); f != nil {
-		s, err := a.resetPassword(r.Context(), w, r, f, p)
-		a.respondSignIn(w, r, s, err)
-	}
-}
-
-func (a *Auth) serveSignUpCreate(w http.ResponseWriter, r *http.Request) {
-	var p SignUpParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	s, err := a.startSignUp(r.Context(), w, r, p)
-	a.respondSignUp(w, r, s, err)
-}
-
-func (a *Auth) signUpFlow(w http.ResponseWriter, r *http.Request) *flow[signUpState] {
-	f, err := loadFlow[signUpState](r.Context(), a, r, flowKindSignUp, r.PathValue("id"))
-	if err != nil {
-		writeError(w, err)
-		return nil
-	}
-	return f
-}
-
-func (a *Auth) serveSignUpGet(w http.ResponseWriter, r *http.Request) {
-	if f := a.signUpFlow(w, r); f != nil {
-		respond(w, a.signUpView(f), nil)
-	}
-}
-
-func (a *Auth) serveSignUpUpdate(w http.ResponseWriter, r *http.Request) {
-	var p SignUpParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	if f := a.signUpFlow(w, r); f != nil {
-		s, err := a.updateSignUp(r.Context(), w, r, f, p)
-		a.respondSignUp(w, r, s, err)
-	}
-}
-
-func (a *Auth) serveSignUpPrepare(w http.ResponseWriter, r *http.Request) {
-	var p PrepareParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	if f := a.signUpFlow(w, r); f != nil {
-		s, err := a.prepareSignUpVerification(r.Context(), r, f, p)
-		a.respondSignUp(w, r, s, err)
-	}
-}
-
-func (a *Auth) serveSignUpAttempt(w http.ResponseWriter, r *http.Request) {
-	var p AttemptParams
-	if err := decode(w, r, &p); err != nil {
-		writeError(w, err)
-		return
-	}
-	if f := a.signUpFlow(w, r); f != nil {
-		s, err := a.attemptSignUpVerification(r.Context(), w, r, f, p)
-		a.respondSignUp(w, r, s, err)
+// flowGet serves the current state of a stored flow of this browser.
+func flowGet[S any, V flowView](a *Auth, kind string, view func(*flow[S]) V) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f, err := loadFlow[S](r.Context(), a, r, kind, r.PathValue("id"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, view(f))
 	}
 }
 

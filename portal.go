@@ -56,9 +56,7 @@ func (a *Auth) stepOf(s *SignIn) string {
 func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := signInPage{Step: "identifier", Redirect: q.Get("redirect_url")}
-	if a.checkRedirect(p.Redirect) != nil {
-		p.Redirect = ""
-	}
+	p.Redirect = a.safeRedirect(p.Redirect)
 	if t := q.Get("__latch_ticket"); t != "" {
 		p.Step, p.Ticket = "ticket", t
 	}
@@ -86,10 +84,7 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := r.PostForm
-	redirect := form.Get("redirect_url")
-	if a.checkRedirect(redirect) != nil {
-		redirect = ""
-	}
+	redirect := a.safeRedirect(form.Get("redirect_url"))
 	p := signInPage{Step: "identifier", Redirect: redirect, Identifier: form.Get("identifier")}
 	var s *SignIn
 	var err error
@@ -119,20 +114,20 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		case "code":
 			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending, Code: form.Get("code")})
 		case "resend":
-			s, err = a.prepareFirstFactor(ctx, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
 		case "forgot_password":
 			strategy := StrategyResetPasswordEmailCode
 			if !a.firstFactorAllowed(&f.state, strategy) {
 				strategy = StrategyResetPasswordEmailLink
 			}
-			s, err = a.prepareFirstFactor(ctx, r, f, PrepareParams{Strategy: strategy, RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: strategy, RedirectURL: redirect})
 		case "use_strategy":
 			if form.Get("strategy") == StrategyPassword {
 				p.Step = "password"
 				a.renderSignIn(w, r, http.StatusOK, p)
 				return
 			}
-			s, err = a.prepareFirstFactor(ctx, r, f, PrepareParams{Strategy: form.Get("strategy"), RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy"), RedirectURL: redirect})
 		case "choose_strategy":
 			p.Step = "choose_strategy"
 			a.renderSignIn(w, r, http.StatusOK, p)
@@ -152,18 +147,34 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		a.renderSignIn(w, r, le.Status, p)
 		return
 	}
-	if s.Status == SignInComplete {
+	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
+}
+
+// afterStep redirects after a form: to redirect (or "/") when the flow is
+// complete, else back to its page showing the flow's new state
+// (post/redirect/get).
+func (a *Auth) afterStep(w http.ResponseWriter, r *http.Request, complete bool, page, idParam, id, redirect string) {
+	if complete {
 		if redirect == "" {
 			redirect = "/"
 		}
 		http.Redirect(w, r, redirect, http.StatusSeeOther)
 		return
 	}
-	v := url.Values{"sign_in_id": {s.ID}}
+	v := url.Values{idParam: {id}}
 	if redirect != "" {
 		v.Set("redirect_url", redirect)
 	}
-	http.Redirect(w, r, a.cfg.Session.SignInURL+"?"+v.Encode(), http.StatusSeeOther)
+	http.Redirect(w, r, page+"?"+v.Encode(), http.StatusSeeOther)
+}
+
+// safeRedirect is raw when it is an allowed redirect, else "": a page
+// keeps working when handed a bad redirect_url, it just does not follow it.
+func (a *Auth) safeRedirect(raw string) string {
+	if a.checkRedirect(raw) != nil {
+		return ""
+	}
+	return raw
 }
 
 // signUpPage is what the sign-up page shows.
@@ -181,9 +192,7 @@ type signUpPage struct {
 func (a *Auth) servePortalSignUp(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := signUpPage{Step: "form", Redirect: q.Get("redirect_url"), Ticket: q.Get("ticket"), Values: map[string]string{}}
-	if a.checkRedirect(p.Redirect) != nil {
-		p.Redirect = ""
-	}
+	p.Redirect = a.safeRedirect(p.Redirect)
 	if id := q.Get("sign_up_id"); id != "" {
 		if f, err := loadFlow[signUpState](r.Context(), a, r, flowKindSignUp, id); err == nil {
 			a.fillSignUpPage(&p, a.signUpView(f))
@@ -214,10 +223,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := r.PostForm
-	redirect := form.Get("redirect_url")
-	if a.checkRedirect(redirect) != nil {
-		redirect = ""
-	}
+	redirect := a.safeRedirect(form.Get("redirect_url"))
 	p := signUpPage{Step: "form", Redirect: redirect, Ticket: form.Get("ticket"), Values: map[string]string{}}
 	for _, k := range []string{fieldEmail, fieldPhone, fieldUsername, fieldFirst, fieldLast} {
 		p.Values[k] = form.Get(k)
@@ -253,7 +259,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 				}
 				s, err = a.attemptSignUpVerification(ctx, w, r, f, AttemptParams{Strategy: strategy, Code: form.Get("code")})
 			case "resend":
-				s, err = a.prepareSignUpVerification(ctx, r, f, PrepareParams{Strategy: a.verifyStrategy(p.Verify)})
+				s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(p.Verify)})
 			default:
 				err = ErrInvalid
 			}
@@ -265,7 +271,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		// cookie yet, so it is read without the browser check.
 		var f *flow[signUpState]
 		if f, err = readFlow[signUpState](ctx, a, s.ID); err == nil {
-			s, err = a.prepareSignUpVerification(ctx, r, f, PrepareParams{Strategy: a.verifyStrategy(s.UnverifiedFields[0])})
+			s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(s.UnverifiedFields[0])})
 		}
 	}
 	if err != nil {
@@ -274,18 +280,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		a.renderSignUp(w, r, le.Status, p)
 		return
 	}
-	if s.Status == SignUpComplete {
-		if redirect == "" {
-			redirect = "/"
-		}
-		http.Redirect(w, r, redirect, http.StatusSeeOther)
-		return
-	}
-	v := url.Values{"sign_up_id": {s.ID}}
-	if redirect != "" {
-		v.Set("redirect_url", redirect)
-	}
-	http.Redirect(w, r, a.cfg.Session.SignUpURL+"?"+v.Encode(), http.StatusSeeOther)
+	a.afterStep(w, r, s.Status == SignUpComplete, a.cfg.Session.SignUpURL, "sign_up_id", s.ID, redirect)
 }
 
 // verifyStrategy is how a sign-up field is verified.

@@ -59,7 +59,10 @@ type SignIn struct {
 	SecondFactorVerification *Verification `json:"second_factor_verification"`
 	CreatedSessionID         string        `json:"created_session_id,omitempty"`
 	ExpireAt                 time.Time     `json:"expire_at"`
+	NativeTokens
 }
+
+func (s *SignIn) createdSession() string { return s.CreatedSessionID }
 
 // Factor is one way to pass a step of a sign-in.
 type Factor struct {
@@ -253,7 +256,7 @@ type PrepareParams struct {
 // prepareFirstFactor sends the code or link of an email or phone strategy.
 // For an unknown identifier it does everything but send, so that the answer
 // and its timing are the same.
-func (a *Auth) prepareFirstFactor(ctx context.Context, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
 	if f.rec.Status != SignInNeedsFirstFactor {
 		return nil, ErrFlowStep
 	}

@@ -65,7 +65,10 @@ type SignUp struct {
 	CreatedUserID    string                   `json:"created_user_id,omitempty"`
 	CreatedSessionID string                   `json:"created_session_id,omitempty"`
 	ExpireAt         time.Time                `json:"expire_at"`
+	NativeTokens
 }
+
+func (s *SignUp) createdSession() string { return s.CreatedSessionID }
 
 // SignUpParams sets sign-up fields; nil fields are left as they are.
 type SignUpParams struct {
@@ -316,7 +319,7 @@ func cutAt(email string) (local, domain string, ok bool) {
 // address or phone number. When the address already belongs to an account,
 // it sends a note saying so instead of a code, and answers exactly as
 // otherwise: only the mailbox's owner learns that the account exists.
-func (a *Auth) prepareSignUpVerification(ctx context.Context, r *http.Request, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
+func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
 	if f.rec.Status == SignUpComplete {
 		return nil, ErrFlowStep
 	}
