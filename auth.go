@@ -30,6 +30,7 @@ type Auth struct {
 	devices   deviceParser
 	templates map[string]JWTTemplate
 	passwords *password.Hasher
+	messages  messages
 	outbox    outbox
 	limiter   ratelimit.Limiter
 	proxies   proxies
@@ -59,6 +60,9 @@ func New(cfg Config) (*Auth, error) {
 	a.events = newEventBus(a)
 	if a.passwords, err = password.NewHasher(cfg.Password.Hasher); err != nil {
 		return nil, fmt.Errorf("latch: invalid Config.Password.Hasher: %w", err)
+	}
+	if a.messages, err = parseMessages(cfg.Messages); err != nil {
+		return nil, fmt.Errorf("latch: invalid %w", err)
 	}
 	a.limiter = cfg.Protection.Limiter
 	if a.proxies, err = cfg.Protection.Proxies.parse(); err != nil {

@@ -49,7 +49,9 @@ type subscriber struct {
 func newEventBus(a *Auth) *eventBus { return &eventBus{a: a} }
 
 // Subscribe adds h to the handlers of every event and returns a function
-// that removes it.
+// that removes it. Subscribe before serving: an event committed while no
+// handler is subscribed is recorded as delivered (sparing a write per
+// change), so a later subscriber, or DispatchPending, does not see it.
 func (a *Auth) Subscribe(h EventHandler) (unsubscribe func()) {
 	b := a.events
 	b.mu.Lock()

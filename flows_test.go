@@ -832,3 +832,24 @@ func TestSignUpVerifiedByLink(t *testing.T) {
 		t.Fatalf("sign-up after the link: %v", out["status"])
 	}
 }
+
+// TestMessageOverrides: an app's template replaces Latch's, its HTML part is
+// built around the text, and a template that does not parse fails New.
+func TestMessageOverrides(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Messages: map[latch.MessageKind]latch.MessageTemplate{
+		latch.MessageVerifyCode: {Subject: "Acme code {{.Code}}"},
+	}})
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword})
+	call(t, b, "/v1/client/sign_ups/"+out["id"].(string)+"/prepare_verification", map[string]any{"strategy": "email_code"})
+	e.Flush()
+	m := e.mail.Last()
+	if m == nil || !strings.HasPrefix(m.Subject, "Acme code ") || !strings.Contains(m.HTML, mailtest.CodeIn(m.Text)) {
+		t.Fatalf("overridden message: %+v", m)
+	}
+	if _, err := latch.New(latch.Config{Store: memstore.New(), Messages: map[latch.MessageKind]latch.MessageTemplate{
+		latch.MessageSignInCode: {Text: "{{.Code"},
+	}}); err == nil {
+		t.Error("a broken message template was accepted")
+	}
+}

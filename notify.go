@@ -1,8 +1,9 @@
 package latch
 
 import (
-	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	htmltemplate "html/template"
 	"net/http"
 	"strings"
@@ -48,6 +49,9 @@ type MessageData struct {
 	Link    string // a link, always built on Config.BaseURL
 	Device  string // the browser and system of a sign-in, e.g. "Chrome on macOS"
 	Email   string // an address the message is about
+	// Text is the rendered text body, for HTML templates that lay it out;
+	// Latch sets it.
+	Text string
 }
 
 // Recipient is where a message goes.
@@ -90,7 +94,7 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 // defaultHTML wraps a message's text in a plain, readable layout; a link is
 // also a button.
 const defaultHTML = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a">` +
-	`<p style="white-space:pre-wrap">{{text}}</p>` +
+	`<p style="white-space:pre-wrap">{{.Text}}</p>` +
 	`{{if .Code}}<p style="font-size:2rem;letter-spacing:.3rem;font-weight:600">{{.Code}}</p>{{end}}` +
 	`{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6rem 1.2rem;background:#2f3cff;color:#fff;border-radius:.4rem;text-decoration:none">Continue</a></p>{{end}}` +
 	`<p style="color:#666;font-size:.85rem">{{.AppName}}</p></body></html>`
@@ -120,8 +124,7 @@ const sendTimeout = 30 * time.Second
 // send renders and sends a message in the background.
 func (a *Auth) send(ctx context.Context, kind MessageKind, to Recipient, d MessageData) error {
 	d.AppName = a.cfg.AppName
-	t := a.template(kind, to.Locale)
-	subject, text, html, err := render3(t, d)
+	subject, text, html, err := a.messages.render(kind, to.Locale, d)
 	if err != nil {
 		return ErrUnavailable.wrap(err)
 	}
@@ -167,54 +170,60 @@ func (a *Auth) noteSignIn(ctx context.Context, r *http.Request, su *storage.User
 	}
 }
 
-func (a *Auth) template(kind MessageKind, locale string) MessageTemplate {
-	t := defaultMessages["en"][kind]
-	if l, ok := defaultMessages[locale]; ok {
-		t = l[kind]
-	}
-	if o, ok := a.cfg.Messages[kind]; ok {
-		if o.Subject != "" {
-			t.Subject = o.Subject
-		}
-		if o.Text != "" {
-			t.Text = o.Text
-		}
-		if o.HTML != "" {
-			t.HTML = o.HTML
-		}
-	}
-	return t
+// messages holds every message template parsed once, by language and
+// kind, with the application's overrides applied: a broken override fails
+// New rather than the first send.
+type messages map[string]map[MessageKind]parsedMessage
+
+type parsedMessage struct {
+	subject, text *texttemplate.Template
+	html          *htmltemplate.Template
 }
 
-func render3(t MessageTemplate, d MessageData) (subject, text, html string, err error) {
-	run := func(src string) (string, error) {
-		tt, err := texttemplate.New("").Parse(src)
-		if err != nil {
-			return "", err
+func parseMessages(overrides map[MessageKind]MessageTemplate) (messages, error) {
+	out := messages{}
+	for lang, table := range defaultMessages {
+		out[lang] = map[MessageKind]parsedMessage{}
+		for kind, t := range table {
+			if o, ok := overrides[kind]; ok {
+				t.Subject, t.Text, t.HTML = cmp.Or(o.Subject, t.Subject), cmp.Or(o.Text, t.Text), cmp.Or(o.HTML, t.HTML)
+			}
+			var pm parsedMessage
+			var err error
+			name := string(kind) + "/" + lang
+			if pm.subject, err = texttemplate.New(name).Parse(t.Subject); err == nil {
+				if pm.text, err = texttemplate.New(name).Parse(t.Text); err == nil {
+					pm.html, err = htmltemplate.New(name).Parse(cmp.Or(t.HTML, defaultHTML))
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("Config.Messages[%s]: %w", kind, err)
+			}
+			out[lang][kind] = pm
 		}
-		var b bytes.Buffer
-		err = tt.Execute(&b, d)
-		return b.String(), err
 	}
-	if subject, err = run(t.Subject); err != nil {
+	return out, nil
+}
+
+// render renders a message for d in the language asked (English when
+// Latch does not ship it).
+func (m messages) render(kind MessageKind, locale string, d MessageData) (subject, text, html string, err error) {
+	table, ok := m[locale]
+	if !ok {
+		table = m["en"]
+	}
+	pm := table[kind]
+	var b strings.Builder
+	if err = pm.subject.Execute(&b, d); err != nil {
 		return
 	}
-	if text, err = run(t.Text); err != nil {
+	subject = b.String()
+	b.Reset()
+	if err = pm.text.Execute(&b, d); err != nil {
 		return
 	}
-	if t.HTML == "" {
-		t.HTML = defaultHTML
-	}
-	{
-		ht, perr := htmltemplate.New("").Funcs(htmltemplate.FuncMap{"text": func() string { return text }}).Parse(t.HTML)
-		if perr != nil {
-			return "", "", "", perr
-		}
-		var b bytes.Buffer
-		if err = ht.Execute(&b, d); err != nil {
-			return
-		}
-		html = b.String()
-	}
-	return
+	text, d.Text = b.String(), b.String()
+	b.Reset()
+	err = pm.html.Execute(&b, d)
+	return subject, text, b.String(), err
 }

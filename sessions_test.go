@@ -636,6 +636,13 @@ func TestRefreshTokenRotation(t *testing.T) {
 	if st, _ := a.Store.GetSession(ctx, s.ID); st.Status != storage.SessionRevoked {
 		t.Errorf("session status after replay: %s", st.Status)
 	}
+	// A refresh token lives no longer than its session.
+	s2 := latchtest.SignIn(t, a.Auth, a.browser(), u.ID)
+	rt, _ := a.NewRefreshToken(ctx, s2.ID)
+	a.Clock.Advance(7*24*time.Hour + time.Minute)
+	if _, _, err := a.RefreshWithToken(ctx, rt); err == nil {
+		t.Error("a refresh token outlived its session's lifetime")
+	}
 	for _, bad := range []string{"", "x", "ver_nope.secret", strings.Repeat("a", 10000)} {
 		if _, _, err := a.RefreshWithToken(ctx, bad); err == nil {
 			t.Errorf("refresh with %q accepted", bad)
