@@ -7,9 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchauth/latch/mail"
 	"github.com/latchauth/latch/password"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
@@ -31,8 +33,13 @@ func BenchmarkSignIn(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer db.Close()
+		// The limiter is consulted as in production, with limits no
+		// benchmark reaches: the work is measured, not refused.
+		lots := ratelimit.Limit{Rate: 1 << 30, Period: time.Second, Burst: 1 << 30}
+		limits := Limits{PerIP: lots, SignInPerIdentifier: lots, Lockout: lots, SignInPerIPIdentifier: lots,
+			SendsPerIdentifier: lots, SendsPerIP: lots, SMSPerPrefix: lots, SignUpsPerIP: lots}
 		a, err := New(Config{Store: db, Secrets: [][]byte{[]byte(strings.Repeat("s", 32))}, Logger: discardLogger(),
-			Mailer: discardMailer{}, Password: PasswordConfig{Hasher: hasher}})
+			Mailer: discardMailer{}, Password: PasswordConfig{Hasher: hasher}, Protection: ProtectionConfig{Limits: limits}})
 		if err != nil {
 			b.Fatal(err)
 		}

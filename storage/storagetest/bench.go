@@ -22,6 +22,9 @@ const seedBatch = 5000
 func RunBenchmarks(b *testing.B, newStore func(t testing.TB) storage.Store) {
 	for _, size := range []int{1000, 100_000} {
 		b.Run(fmt.Sprintf("users=%d", size), func(b *testing.B) {
+			if size > 1000 && testing.Short() {
+				b.Skip("the 100k-user store takes a while to seed; run without -short to measure it")
+			}
 			e := &env{t: b, ctx: context.Background(), s: newStore(b)}
 			emails, sessions := e.seedUsers(size)
 			verifications := e.seedVerifications(size)
