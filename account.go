@@ -9,9 +9,10 @@ import (
 	"github.com/latchauth/latch/storage"
 )
 
-// reverifyWindow is how recently a factor must have been verified before a
-// user who has no password may set one (SECURITY.md 35).
-const reverifyWindow = 10 * time.Minute
+// ReverificationWindow is how recently a factor must have been verified
+// for a sensitive change of an account: its email addresses, phone numbers,
+// password and factors (SECURITY.md 35). Plugins use it too.
+const ReverificationWindow = 10 * time.Minute
 
 // ChangePasswordParams changes the signed-in user's password.
 type ChangePasswordParams struct {
@@ -31,7 +32,7 @@ func (a *Auth) changePassword(ctx context.Context, s *Session, locale string, p 
 		if err := a.checkPassword(ctx, u.ID, p.CurrentPassword); err != nil {
 			return ErrPasswordIncorrect.WithField("current_password").WithMessage("Your current password is incorrect.")
 		}
-	} else if !Has(WithSession(ctx, s), Reverified(reverifyWindow)) {
+	} else if !Has(WithSession(ctx, s), Reverified(ReverificationWindow)) {
 		return ErrReverificationRequired
 	}
 	if err := a.setPassword(ctx, u.ID, p.NewPassword, locale); err != nil {

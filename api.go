@@ -21,6 +21,10 @@ type route struct {
 }
 
 func (a *Auth) routes() []route {
+	return append(a.kernelRoutes(), a.plugins.routes...)
+}
+
+func (a *Auth) kernelRoutes() []route {
 	return []route{
 		{"GET", "/.well-known/jwks.json", a.serveJWKS, false},
 		{"GET", "/v1/openapi.json", serveOpenAPI, false},
@@ -39,6 +43,8 @@ func (a *Auth) routes() []route {
 		{"POST", "/v1/client/sign_ins/{id}/prepare_first_factor", a.perIP(flowStep(a, flowKindSignIn, a.prepareFirstFactor)), false},
 		{"POST", "/v1/client/sign_ins/{id}/attempt_first_factor", a.perIP(flowStep(a, flowKindSignIn, a.attemptFirstFactor)), false},
 		{"POST", "/v1/client/sign_ins/{id}/reset_password", a.perIP(flowStep(a, flowKindSignIn, a.resetPassword)), false},
+		{"POST", "/v1/client/sign_ins/{id}/prepare_second_factor", a.perIP(flowStep(a, flowKindSignIn, a.prepareSecondFactor)), false},
+		{"POST", "/v1/client/sign_ins/{id}/attempt_second_factor", a.perIP(flowStep(a, flowKindSignIn, a.attemptSecondFactor)), false},
 
 		{"POST", "/v1/client/sign_ups", a.perIP(startFlow(a, a.startSignUp)), false},
 		{"GET", "/v1/client/sign_ups/{id}", flowGet(a, flowKindSignUp, a.signUpView), false},

@@ -36,6 +36,7 @@ type Auth struct {
 	proxies   proxies
 	pow       *botcheck.PoW
 	powGuard  botcheck.ReplayGuard
+	plugins   plugins
 	stop      context.CancelFunc
 	listening chan struct{}
 }
@@ -89,6 +90,9 @@ func New(cfg Config) (*Auth, error) {
 	a.cookies = newCookieJar(cfg.Secrets, u.Scheme == "https", cfg.Session.SameSiteStrict, cfg.Session.MaxLifetime)
 	for _, t := range cfg.Session.Templates {
 		a.templates[t.Name] = t
+	}
+	if err := a.registerPlugins(); err != nil {
+		return nil, err
 	}
 	if cfg.Session.Broadcaster != nil {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -95,6 +95,10 @@ type Config struct {
 	// UI configures the hosted pages and component props: appearance,
 	// strings, logo, legal links.
 	UI UIConfig
+
+	// Plugins add features: mfa.New (authenticator apps, backup codes, codes
+	// as second factors), passkeys.New, and others. Registered in order.
+	Plugins []Plugin
 }
 
 // Requirement says whether sign-up asks for a field. The zero value means
@@ -196,6 +200,11 @@ type SessionConfig struct {
 	// ProfileURL is the hosted account page. Default "/user".
 	ProfileURL string
 
+	// ReverifyURL is where pages needing a recently verified factor send
+	// the user to verify one again (Protect with Reverified). Default
+	// "/reverify".
+	ReverifyURL string
+
 	// Claims adds custom claims to every session token. It runs at each
 	// refresh (about once per TokenLifetime per active user), so it should
 	// be fast. Keys that name a registered claim are rejected.
@@ -293,6 +302,9 @@ func (s *SessionConfig) withDefaults(baseURL string) []error {
 	}
 	if s.ProfileURL == "" {
 		s.ProfileURL = "/user"
+	}
+	if s.ReverifyURL == "" {
+		s.ReverifyURL = "/reverify"
 	}
 	seen := map[string]bool{}
 	for _, t := range s.Templates {

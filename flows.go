@@ -211,6 +211,10 @@ type factorState struct {
 	IdentifierID   string    `json:"identifier_id,omitempty"`
 	Attempts       int       `json:"attempts"`
 	ExpiresAt      time.Time `json:"expire_at,omitempty"`
+	// State is a plugin strategy's memory between prepare and attempt;
+	// Options what its prepare gave the client.
+	State   json.RawMessage `json:"state,omitempty"`
+	Options json.RawMessage `json:"options,omitempty"`
 }
 
 // Factor statuses.

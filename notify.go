@@ -31,6 +31,9 @@ const (
 	MessagePasswordChanged   MessageKind = "password_changed"
 	MessageEmailAdded        MessageKind = "email_address_added"
 	MessageNewSignIn         MessageKind = "new_sign_in"
+	MessageFactorAdded       MessageKind = "factor_added"
+	MessageFactorRemoved     MessageKind = "factor_removed"
+	MessageBackupCodeUsed    MessageKind = "backup_code_used"
 )
 
 // MessageTemplate is one message: Subject and Text are text/template
@@ -49,6 +52,7 @@ type MessageData struct {
 	Link    string // a link, always built on Config.BaseURL
 	Device  string // the browser and system of a sign-in, e.g. "Chrome on macOS"
 	Email   string // an address the message is about
+	Factor  string // the sign-in method a security notice is about ("authenticator app", "passkey \"Laptop\"")
 	// Text is the rendered text body, for HTML templates that lay it out;
 	// Latch sets it.
 	Text string
@@ -74,6 +78,9 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 		MessagePasswordChanged:   {"Your {{.AppName}} password was changed", "The password of your {{.AppName}} account was just changed. If this was not you, reset your password now and contact support.", ""},
 		MessageEmailAdded:        {"A new email address was added to your {{.AppName}} account", "{{.Email}} was added to your {{.AppName}} account. If this was not you, remove it and change your password.", ""},
 		MessageNewSignIn:         {"New sign-in to your {{.AppName}} account", "Your {{.AppName}} account was signed in to from a new device: {{.Device}}. If this was not you, change your password and sign out of your other sessions.", ""},
+		MessageFactorAdded:       {"A sign-in method was added to your {{.AppName}} account", "{{.Factor}} was added to your {{.AppName}} account. If this was not you, remove it, change your password and sign out of your other sessions.", ""},
+		MessageFactorRemoved:     {"A sign-in method was removed from your {{.AppName}} account", "{{.Factor}} was removed from your {{.AppName}} account. If this was not you, change your password and sign out of your other sessions now.", ""},
+		MessageBackupCodeUsed:    {"A backup code was used on your {{.AppName}} account", "One of your {{.AppName}} backup codes was just used to sign in. {{.Factor}} If this was not you, change your password and generate new backup codes.", ""},
 		MessageInvitation:        {"You are invited to {{.AppName}}", "You have been invited to join {{.AppName}}. Create your account here:\n\n{{.Link}}\n\nThe invitation works once.", ""},
 	},
 	"fr": {
@@ -87,6 +94,9 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 		MessagePasswordChanged:   {"Votre mot de passe {{.AppName}} a été modifié", "Le mot de passe de votre compte {{.AppName}} vient d'être modifié. Si ce n'était pas vous, réinitialisez-le maintenant et contactez le support.", ""},
 		MessageEmailAdded:        {"Une nouvelle adresse a été ajoutée à votre compte {{.AppName}}", "{{.Email}} a été ajoutée à votre compte {{.AppName}}. Si ce n'était pas vous, retirez-la et changez votre mot de passe.", ""},
 		MessageNewSignIn:         {"Nouvelle connexion à votre compte {{.AppName}}", "Votre compte {{.AppName}} a été utilisé depuis un nouvel appareil : {{.Device}}. Si ce n'était pas vous, changez votre mot de passe et déconnectez vos autres sessions.", ""},
+		MessageFactorAdded:       {"Une méthode de connexion a été ajoutée à votre compte {{.AppName}}", "{{.Factor}} a été ajouté à votre compte {{.AppName}}. Si ce n'était pas vous, retirez-le, changez votre mot de passe et déconnectez vos autres sessions.", ""},
+		MessageFactorRemoved:     {"Une méthode de connexion a été retirée de votre compte {{.AppName}}", "{{.Factor}} a été retiré de votre compte {{.AppName}}. Si ce n'était pas vous, changez votre mot de passe et déconnectez vos autres sessions maintenant.", ""},
+		MessageBackupCodeUsed:    {"Un code de secours a été utilisé sur votre compte {{.AppName}}", "L'un de vos codes de secours {{.AppName}} vient de servir à vous connecter. {{.Factor}} Si ce n'était pas vous, changez votre mot de passe et générez de nouveaux codes.", ""},
 		MessageInvitation:        {"Vous êtes invité·e sur {{.AppName}}", "Vous êtes invité·e à rejoindre {{.AppName}}. Créez votre compte ici :\n\n{{.Link}}\n\nL'invitation ne sert qu'une fois.", ""},
 	},
 }

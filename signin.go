@@ -2,6 +2,7 @@ package latch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -41,6 +42,10 @@ type signInState struct {
 	First          *factorState `json:"first,omitempty"`
 	Second         *factorState `json:"second,omitempty"`
 	AMR            []string     `json:"amr,omitempty"`
+	// SecondFactors are the second factors offered; EnrollSecond says they
+	// are to be set up, a policy requiring one the user lacks.
+	SecondFactors []string `json:"second_factors,omitempty"`
+	EnrollSecond  bool     `json:"enroll_second,omitempty"`
 	SessionID      string       `json:"session_id,omitempty"`
 	RedirectURL    string       `json:"redirect_url,omitempty"`
 	Locale         string       `json:"locale,omitempty"`
@@ -57,7 +62,10 @@ type SignIn struct {
 	FirstFactorVerification  *Verification `json:"first_factor_verification"`
 	SupportedSecondFactors   []Factor      `json:"supported_second_factors"`
 	SecondFactorVerification *Verification `json:"second_factor_verification"`
-	CreatedSessionID         string        `json:"created_session_id,omitempty"`
+	// SecondFactorEnrollment says the user must set up one of the
+	// supported second factors before the sign-in completes.
+	SecondFactorEnrollment bool      `json:"second_factor_enrollment,omitempty"`
+	CreatedSessionID       string    `json:"created_session_id,omitempty"`
 	ExpireAt                 time.Time     `json:"expire_at"`
 	NativeTokens
 }
@@ -76,13 +84,16 @@ type Verification struct {
 	Strategy string     `json:"strategy"`
 	Attempts int        `json:"attempts"`
 	ExpireAt *time.Time `json:"expire_at,omitempty"`
+	// Options is what the client needs to answer: WebAuthn request or
+	// creation options, or an authenticator app's set-up (secret, QR code).
+	Options json.RawMessage `json:"options,omitempty"`
 }
 
 func verificationView(f *factorState) *Verification {
 	if f == nil {
 		return nil
 	}
-	v := &Verification{Status: f.Status, Strategy: f.Strategy, Attempts: f.Attempts}
+	v := &Verification{Status: f.Status, Strategy: f.Strategy, Attempts: f.Attempts, Options: f.Options}
 	if !f.ExpiresAt.IsZero() {
 		t := f.ExpiresAt
 		v.ExpireAt = &t
@@ -94,9 +105,15 @@ func (a *Auth) signInView(f *flow[signInState]) *SignIn {
 	st := f.state
 	v := &SignIn{ID: f.rec.ID, Object: "sign_in_attempt", Status: f.rec.Status, Identifier: st.Identifier,
 		SupportedFirstFactors: []Factor{}, SupportedSecondFactors: []Factor{}, FirstFactorVerification: verificationView(st.First),
-		SecondFactorVerification: verificationView(st.Second), CreatedSessionID: st.SessionID, ExpireAt: f.rec.ExpiresAt}
+		SecondFactorVerification: verificationView(st.Second), CreatedSessionID: st.SessionID, ExpireAt: f.rec.ExpiresAt,
+		SecondFactorEnrollment: st.EnrollSecond}
 	if st.Identifier != "" {
 		v.SupportedFirstFactors = a.firstFactorsFor(st.IdentifierKind, st.Identifier)
+	} else {
+		v.SupportedFirstFactors = a.pluginFirstFactors(nil, "")
+	}
+	for _, s := range st.SecondFactors {
+		v.SupportedSecondFactors = append(v.SupportedSecondFactors, Factor{Strategy: s})
 	}
 	return v
 }
@@ -120,6 +137,20 @@ func (a *Auth) firstFactorsFor(kind, identifier string) []Factor {
 		if ok {
 			out = append(out, Factor{Strategy: s, SafeIdentifier: identifier})
 		}
+	}
+	return a.pluginFirstFactors(out, identifier)
+}
+
+// pluginFirstFactors appends the plugins' first factors, which name the
+// user themselves (a discoverable passkey) and so suit any identifier.
+func (a *Auth) pluginFirstFactors(out []Factor, identifier string) []Factor {
+	for _, s := range a.plugins.strategies {
+		if s.Info().Kind&FirstFactor != 0 {
+			out = append(out, Factor{Strategy: s.Info().Name, SafeIdentifier: identifier})
+		}
+	}
+	if out == nil {
+		out = []Factor{}
 	}
 	return out
 }
@@ -165,6 +196,14 @@ func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.R
 			return nil, err
 		}
 		return a.afterFirstFactor(ctx, w, r, f, []string{"mca"})
+	}
+	if p.Identifier == "" && a.strategy(p.Strategy, FirstFactor) != nil {
+		// A passkey names its user: no identifier is asked for.
+		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
+		if err != nil {
+			return nil, err
+		}
+		return a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: p.Strategy, RedirectURL: p.RedirectURL})
 	}
 	if p.Identifier == "" {
 		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsIdentifier, st)
@@ -257,6 +296,9 @@ type PrepareParams struct {
 // For an unknown identifier it does everything but send, so that the answer
 // and its timing are the same.
 func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+	if s := a.strategy(p.Strategy, FirstFactor); s != nil {
+		return a.preparePluginFirstFactor(ctx, r, f, s)
+	}
 	if f.rec.Status != SignInNeedsFirstFactor {
 		return nil, ErrFlowStep
 	}
@@ -334,12 +376,18 @@ type AttemptParams struct {
 	Strategy string `json:"strategy"`
 	Code     string `json:"code"`
 	Password string `json:"password"`
+	// Credential is a WebAuthn response (PublicKeyCredential as JSON), for
+	// passkeys and security keys.
+	Credential json.RawMessage `json:"credential,omitempty"`
 }
 
 // attemptFirstFactor checks a password or code and moves the sign-in on.
 func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p AttemptParams) (*SignIn, error) {
 	if f.rec.Status != SignInNeedsFirstFactor {
 		return nil, ErrFlowStep
+	}
+	if s := a.strategy(p.Strategy, FirstFactor); s != nil {
+		return a.attemptPluginFirstFactor(ctx, w, r, f, s, p)
 	}
 	if !a.firstFactorAllowed(&f.state, p.Strategy) {
 		return nil, ErrStrategyNotAllowed
@@ -444,7 +492,30 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 		return nil, ErrUserBanned
 	}
 	st.AMR = amr
-	if len(a.secondFactors(ctx, u)) > 0 {
+	factors, err := a.enrolledSecondFactors(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(factors) == 0 {
+		required, err := a.secondFactorRequired(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if required {
+			// The user must set a second factor up before the session
+			// exists: a policy's promise of two factors holds from the
+			// first sign-in on.
+			factors, st.EnrollSecond = a.enrollableSecondFactors(), true
+			if len(factors) == 0 {
+				return nil, ErrUnavailable.wrap(errors.New("latch: a second factor is required but no plugin offers one to set up"))
+			}
+		}
+	}
+	if len(factors) > 0 {
+		st.SecondFactors = st.SecondFactors[:0]
+		for _, f := range factors {
+			st.SecondFactors = append(st.SecondFactors, f.Strategy)
+		}
 		if err := f.save(ctx, a, SignInNeedsSecondFactor); err != nil {
 			return nil, err
 		}
@@ -452,10 +523,6 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 	}
 	return a.completeSignIn(ctx, w, r, f, u, false)
 }
-
-// secondFactors lists the second factors a user has enrolled. Second-factor
-// strategies arrive with the mfa and passkeys plugins.
-func (a *Auth) secondFactors(context.Context, *storage.User) []Factor { return nil }
 
 // completeSignIn creates the session and marks the sign-in complete. The
 // session is created before the flow is saved as complete: a failure in
@@ -486,4 +553,66 @@ func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	a.noteSignIn(ctx, r, u, newDevice)
 	return a.signInView(f), nil
+}
+
+// preparePluginFirstFactor starts a plugin's first factor (a passkey
+// challenge). It never looks at the identifier's account, so it tells
+// nobody whether it exists or has a passkey.
+func (a *Auth) preparePluginFirstFactor(ctx context.Context, r *http.Request, f *flow[signInState], s Strategy) (*SignIn, error) {
+	if f.rec.Status != SignInNeedsFirstFactor && f.rec.Status != SignInNeedsIdentifier {
+		return nil, ErrFlowStep
+	}
+	st := &f.state
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, Locale: st.Locale, Request: r}
+	options, err := s.Prepare(ctx, at)
+	if err != nil {
+		return nil, asError(err)
+	}
+	attempts := 0
+	if st.First != nil {
+		attempts = st.First.Attempts
+	}
+	st.First = &factorState{Strategy: s.Info().Name, Status: factorUnverified, Attempts: attempts, State: at.State, Options: options}
+	if err := f.save(ctx, a, SignInNeedsFirstFactor); err != nil {
+		return nil, err
+	}
+	return a.signInView(f), nil
+}
+
+// attemptPluginFirstFactor checks a plugin's first factor. The proof names
+// the user; when the sign-in named one too, they must agree.
+func (a *Auth) attemptPluginFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], s Strategy, p AttemptParams) (*SignIn, error) {
+	st := &f.state
+	if st.First == nil || st.First.Strategy != p.Strategy {
+		return nil, ErrFlowStep
+	}
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"ff:" + f.rec.ID, a.cfg.Protection.Limits.SignInPerIPIdentifier}); err != nil {
+		return nil, err
+	}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, Locale: st.Locale, Request: r, State: st.First.State}
+	proof, err := s.Verify(ctx, at, p.normalized())
+	if err == nil && (proof == nil || proof.UserID == "" || (st.UserID != "" && proof.UserID != st.UserID)) {
+		err = ErrCodeIncorrect
+	}
+	if err != nil {
+		st.First.Attempts++
+		if serr := f.save(ctx, a, SignInNeedsFirstFactor); serr != nil {
+			return nil, serr
+		}
+		return nil, asError(err)
+	}
+	st.UserID = proof.UserID
+	st.First.Status, st.First.State, st.First.Options = factorVerified, nil, nil
+	if !proof.MultiFactor {
+		return a.afterFirstFactor(ctx, w, r, f, proof.AMR)
+	}
+	u, err := a.store.GetUser(ctx, st.UserID)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if u.Banned {
+		return nil, ErrUserBanned
+	}
+	st.AMR = appendAMR(proof.AMR, "mfa")
+	return a.completeSignIn(ctx, w, r, f, u, true)
 }

@@ -37,8 +37,11 @@ func T(l Locale, key string, args ...any) string {
 	return s
 }
 
-// English is the complete English table and the fallback for every other.
-var English = Locale{
+// English is the complete English table and the fallback for every other:
+// the kernel's strings and those of the plugins' components.
+var English = mergeLocales(englishCore, englishMFA, englishPasskeys)
+
+var englishCore = Locale{
 	"meta.lang": "en",
 
 	"common.add":           "Add",
@@ -154,7 +157,9 @@ var English = Locale{
 }
 
 // French is the complete French table.
-var French = Locale{
+var French = mergeLocales(frenchCore, frenchMFA, frenchPasskeys)
+
+var frenchCore = Locale{
 	"meta.lang": "fr",
 
 	"common.add":           "Ajouter",
@@ -267,4 +272,14 @@ var French = Locale{
 	"profile.title":              "Compte",
 	"profile.verify":             "Vérifier",
 	"profile.verify_code_for":    "Code de vérification pour %s",
+}
+
+// mergeLocales joins the tables of the kernel's and the plugins' components,
+// which live in separate files so that each feature keeps its strings.
+func mergeLocales(parts ...Locale) Locale {
+	out := Locale{}
+	for _, p := range parts {
+		maps.Copy(out, p)
+	}
+	return out
 }

@@ -1,0 +1,299 @@
+package latch
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// builtinStrategies are the kernel's own strategies; a plugin cannot
+// register these names.
+var builtinStrategies = []string{StrategyPassword, StrategyEmailCode, StrategyEmailLink, StrategyPhoneCode, StrategyTicket,
+	StrategyResetPasswordEmailCode, StrategyResetPasswordEmailLink}
+
+// strategy returns the plugin strategy of that name that may be used as
+// kind, or nil.
+func (a *Auth) strategy(name string, kind FactorKind) Strategy {
+	s := a.plugins.byName[name]
+	if s == nil || s.Info().Kind&kind == 0 {
+		return nil
+	}
+	return s
+}
+
+// enrolledSecondFactors lists the second factors a user has set up, in
+// the order the plugins registered them.
+func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]Factor, error) {
+	var out []Factor
+	for _, s := range a.plugins.strategies {
+		info := s.Info()
+		if info.Kind&SecondFactor == 0 {
+			continue
+		}
+		ok, err := s.Enrolled(ctx, userID)
+		if err != nil {
+			return nil, asError(err)
+		}
+		if ok {
+			out = append(out, Factor{Strategy: info.Name})
+		}
+	}
+	return out, nil
+}
+
+// enrollableSecondFactors lists the second factors a user may set up in
+// the middle of a sign-in.
+func (a *Auth) enrollableSecondFactors() []Factor {
+	var out []Factor
+	for _, s := range a.plugins.strategies {
+		if _, ok := s.(Enroller); ok && s.Info().Kind&SecondFactor != 0 {
+			out = append(out, Factor{Strategy: s.Info().Name})
+		}
+	}
+	return out
+}
+
+// secondFactorRequired reports whether any policy requires u to have a
+// second factor.
+func (a *Auth) secondFactorRequired(ctx context.Context, u *storage.User) (bool, error) {
+	for _, p := range a.plugins.policies {
+		req, err := p(ctx, u)
+		if err != nil {
+			return false, asError(err)
+		}
+		if req {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// notifyUser sends a security notification to the user's primary email
+// address, or to their primary phone number when they have no email.
+func (a *Auth) notifyUser(ctx context.Context, userID string, kind MessageKind, locale string, d MessageData) error {
+	u, err := a.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if e := u.PrimaryEmailAddress(); e != "" {
+		return a.send(ctx, kind, Recipient{Email: e, Locale: locale}, d)
+	}
+	for _, p := range u.PhoneNumbers {
+		if p.Primary {
+			return a.send(ctx, kind, Recipient{Phone: p.Value, Locale: locale}, d)
+		}
+	}
+	return nil
+}
+
+// sendFactorCode sends a code to the user's primary email address or phone
+// number, for an email or SMS second factor or a reverification.
+func (a *Auth) sendFactorCode(ctx context.Context, at *Attempt, channel storage.IdentifierKind) (string, error) {
+	u, err := a.store.GetUser(ctx, at.UserID)
+	if err != nil {
+		return "", storageError(err)
+	}
+	id := u.PrimaryEmailID
+	if channel == storage.KindPhoneNumber {
+		id = u.PrimaryPhoneID
+	}
+	if id == "" {
+		return "", ErrStrategyNotAllowed
+	}
+	i, err := a.store.GetIdentifier(ctx, id)
+	if err != nil {
+		return "", storageError(err)
+	}
+	to := Recipient{Email: i.Value, Locale: at.Locale}
+	if channel == storage.KindPhoneNumber {
+		to = Recipient{Phone: i.Value, Locale: at.Locale}
+	}
+	if err := a.checkSend(ctx, at.Request, to); err != nil {
+		return "", err
+	}
+	v, code, err := a.newCode(ctx, a.store, "factor:"+at.Purpose, at.FlowID, u.ID, i.ID, 0)
+	if err != nil {
+		return "", err
+	}
+	return v.ID, a.send(ctx, MessageSignInCode, to, MessageData{Code: code})
+}
+
+// markVerified records on a session that a factor (the second when second)
+// was verified now, and renews its token on w so that the fva claim says
+// so at once.
+func (a *Auth) markVerified(ctx context.Context, w http.ResponseWriter, sessionID string, second bool) error {
+	var s *storage.Session
+	err := a.inTx(ctx, func(t *tx) error {
+		var err error
+		if s, err = t.GetSession(ctx, sessionID); err != nil {
+			return storageError(err)
+		}
+		now := a.now()
+		if second {
+			s.SecondFactorAt = now
+		} else {
+			s.FirstFactorAt = now
+		}
+		s.UpdatedAt = now
+		return storageError(t.UpdateSession(ctx, s))
+	})
+	if err != nil {
+		return err
+	}
+	sess, err := a.mint(ctx, s)
+	if err != nil {
+		return err
+	}
+	if w != nil {
+		a.cookies.setSession(w, sess.Token)
+	}
+	return nil
+}
+
+// refuseUnverified answers a request whose session has not verified a
+// factor recently enough: JSON gets ErrReverificationRequired, a page load
+// is sent to the reverification page and back.
+func (a *Auth) refuseUnverified(w http.ResponseWriter, r *http.Request) {
+	if !wantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?redirect_url="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	writeError(w, ErrReverificationRequired)
+}
+
+// prepareSecondFactor starts the second factor a user chose (sends a code,
+// issues a WebAuthn challenge), or, when the user must set one up first,
+// starts its enrolment.
+func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+	st := &f.state
+	if f.rec.Status != SignInNeedsSecondFactor || st.UserID == "" {
+		return nil, ErrFlowStep
+	}
+	s := a.strategy(p.Strategy, SecondFactor)
+	if s == nil {
+		return nil, ErrStrategyNotAllowed
+	}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	var (
+		options json.RawMessage
+		err     error
+	)
+	if st.EnrollSecond {
+		e, ok := s.(Enroller)
+		if !ok {
+			return nil, ErrStrategyNotAllowed
+		}
+		at.Purpose = PurposeEnrollment
+		options, err = e.BeginEnrollment(ctx, at)
+	} else {
+		if ok, eerr := s.Enrolled(ctx, st.UserID); eerr != nil || !ok {
+			return nil, cmpErr(eerr, ErrStrategyNotAllowed)
+		}
+		options, err = s.Prepare(ctx, at)
+	}
+	if err != nil {
+		return nil, asError(err)
+	}
+	attempts := 0
+	if st.Second != nil {
+		attempts = st.Second.Attempts
+	}
+	st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts, State: at.State, Options: options}
+	if err := f.save(ctx, a, SignInNeedsSecondFactor); err != nil {
+		return nil, err
+	}
+	return a.signInView(f), nil
+}
+
+// attemptSecondFactor checks the second factor and completes the sign-in.
+func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p AttemptParams) (*SignIn, error) {
+	st := &f.state
+	if f.rec.Status != SignInNeedsSecondFactor || st.UserID == "" {
+		return nil, ErrFlowStep
+	}
+	s := a.strategy(p.Strategy, SecondFactor)
+	if s == nil {
+		return nil, ErrStrategyNotAllowed
+	}
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
+		return nil, err
+	}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	if st.Second != nil && st.Second.Strategy == p.Strategy {
+		at.State = st.Second.State
+	}
+	var (
+		proof *Proof
+		err   error
+	)
+	if st.EnrollSecond {
+		e, ok := s.(Enroller)
+		if !ok || st.Second == nil || st.Second.Strategy != p.Strategy {
+			return nil, ErrFlowStep
+		}
+		at.Purpose = PurposeEnrollment
+		proof, err = e.FinishEnrollment(ctx, at, p.normalized())
+	} else {
+		if ok, eerr := s.Enrolled(ctx, st.UserID); eerr != nil || !ok {
+			return nil, cmpErr(eerr, ErrStrategyNotAllowed)
+		}
+		proof, err = s.Verify(ctx, at, p.normalized())
+	}
+	if err == nil && proof != nil && proof.UserID != "" && proof.UserID != st.UserID {
+		err = ErrCodeIncorrect // a key of another account proves nothing here
+	}
+	if err != nil || proof == nil {
+		if st.Second == nil {
+			st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified}
+		}
+		st.Second.Attempts++
+		if serr := f.save(ctx, a, SignInNeedsSecondFactor); serr != nil {
+			return nil, serr
+		}
+		return nil, cmpErr(err, ErrCodeIncorrect)
+	}
+	if err := a.limiter.Reset(ctx, "mfa:"+st.UserID); err != nil {
+		a.cfg.Logger.WarnContext(ctx, "latch: resetting a rate limit", "err", err)
+	}
+	st.Second = &factorState{Strategy: p.Strategy, Status: factorVerified}
+	st.AMR = appendAMR(st.AMR, proof.AMR...)
+	st.AMR = appendAMR(st.AMR, "mfa")
+	u, err := a.store.GetUser(ctx, st.UserID)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	return a.completeSignIn(ctx, w, r, f, u, true)
+}
+
+// cmpErr returns err when it is not nil, and otherwise def.
+func cmpErr(err error, def *Error) error {
+	if err != nil {
+		return asError(err)
+	}
+	return def
+}
+
+func appendAMR(amr []string, more ...string) []string {
+	for _, m := range more {
+		if !slices.Contains(amr, m) {
+			amr = append(amr, m)
+		}
+	}
+	return amr
+}
+
+// normalized turns a WebAuthn response posted by a form (a JSON string)
+// into the JSON object the API takes.
+func (p AttemptParams) normalized() AttemptParams {
+	if len(p.Credential) > 0 && p.Credential[0] == '"' {
+		var s string
+		if json.Unmarshal(p.Credential, &s) == nil {
+			p.Credential = json.RawMessage(s)
+		}
+	}
+	return p
+}
