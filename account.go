@@ -21,18 +21,37 @@ type ChangePasswordParams struct {
 	SignOutOfOtherSessions bool   `json:"sign_out_of_other_sessions"`
 }
 
-// changePassword needs the current password, or, for an account without
-// one, a factor verified in the last ten minutes.
+// reverified refuses a sensitive change unless the session verified a
+// factor in the last ReverificationWindow.
+func reverified(ctx context.Context, s *Session) error {
+	if !Has(WithSession(ctx, s), Reverified(ReverificationWindow)) {
+		return ErrReverificationRequired
+	}
+	return nil
+}
+
+// changePassword needs a recent reverification. A current password, when
+// given, must be right; for an account without a second factor it also
+// stands in for the reverification (it is that account's first factor).
 func (a *Auth) changePassword(ctx context.Context, s *Session, locale string, p ChangePasswordParams) error {
 	u, err := a.store.GetUser(ctx, s.UserID)
 	if err != nil {
 		return storageError(err)
 	}
-	if u.PasswordHash != "" {
+	fresh := reverified(ctx, s) == nil
+	if p.CurrentPassword != "" || (!fresh && u.PasswordHash != "") {
 		if err := a.checkPassword(ctx, u.ID, p.CurrentPassword); err != nil {
 			return ErrPasswordIncorrect.WithField("current_password").WithMessage("Your current password is incorrect.")
 		}
-	} else if !Has(WithSession(ctx, s), Reverified(ReverificationWindow)) {
+		if !fresh {
+			factors, err := a.enrolledSecondFactors(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			fresh = len(factors) == 0
+		}
+	}
+	if !fresh {
 		return ErrReverificationRequired
 	}
 	if err := a.setPassword(ctx, u.ID, p.NewPassword, locale); err != nil {
@@ -51,6 +70,9 @@ func (a *Auth) addOwnIdentifier(ctx context.Context, s *Session, kind storage.Id
 		i   *Identifier
 		err error
 	)
+	if err := reverified(ctx, s); err != nil {
+		return nil, err
+	}
 	if err := a.screenIdentifier(kind, value); err != nil {
 		return nil, err
 	}
@@ -63,6 +85,21 @@ func (a *Auth) addOwnIdentifier(ctx context.Context, s *Session, kind storage.Id
 		return nil, err
 	}
 	return i, a.prepareIdentifierVerification(ctx, s, i.ID, locale)
+}
+
+// changeOwnIdentifier makes one of the user's identifiers primary, or
+// removes it: both need a recent reverification.
+func (a *Auth) changeOwnIdentifier(ctx context.Context, s *Session, id string, remove bool) error {
+	if _, err := a.ownIdentifier(ctx, s, id); err != nil {
+		return err
+	}
+	if err := reverified(ctx, s); err != nil {
+		return err
+	}
+	if remove {
+		return a.RemoveIdentifier(ctx, id)
+	}
+	return a.SetPrimaryIdentifier(ctx, id)
 }
 
 // ownIdentifier returns an identifier of the signed-in user; another user's

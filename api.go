@@ -61,6 +61,8 @@ func (a *Auth) kernelRoutes() []route {
 		{"POST", "/sign-up", a.perIP(a.servePortalSignUpPost), false},
 		{"GET", "/user", a.servePortalProfile, true},
 		{"POST", "/user", a.servePortalProfilePost, true},
+		{"GET", "/reverify", a.servePortalReverify, true},
+		{"POST", "/reverify", a.perIP(a.servePortalReverifyPost), true},
 		{"POST", "/v1/switch-session", a.serveSwitchSession, false},
 		{"GET", "/v1/bot_challenge", a.serveBotChallenge, false},
 		{"GET", "/v1/pow.js", servePoWScript, false},
@@ -75,6 +77,10 @@ func (a *Auth) kernelRoutes() []route {
 		{"POST", "/v1/me/identifiers/{id}/attempt_verification", a.serveMeIdentifierAttempt, true},
 		{"POST", "/v1/me/identifiers/{id}/primary", a.serveMeIdentifierPrimary, true},
 		{"DELETE", "/v1/me/identifiers/{id}", a.serveMeIdentifierDelete, true},
+		{"POST", "/v1/me/reverification", startFlow(a, a.startReverification), true},
+		{"GET", "/v1/me/reverification/{id}", flowGet(a, flowKindReverify, a.reverifyView), true},
+		{"POST", "/v1/me/reverification/{id}/prepare", a.perIP(flowStep(a, flowKindReverify, a.prepareReverification)), true},
+		{"POST", "/v1/me/reverification/{id}/attempt", a.perIP(flowStep(a, flowKindReverify, a.attemptReverification)), true},
 		{"GET", "/v1/me/sessions", a.serveMySessions, true},
 		{"POST", "/v1/me/sessions/{id}/revoke", a.serveRevokeMine, true},
 	}
@@ -291,21 +297,11 @@ func (a *Auth) serveMeIdentifierAttempt(w http.ResponseWriter, r *http.Request) 
 }
 
 func (a *Auth) serveMeIdentifierPrimary(w http.ResponseWriter, r *http.Request) {
-	s := SessionFromContext(r.Context())
-	if _, err := a.ownIdentifier(r.Context(), s, r.PathValue("id")); err != nil {
-		writeError(w, err)
-		return
-	}
-	err := a.SetPrimaryIdentifier(r.Context(), r.PathValue("id"))
+	err := a.changeOwnIdentifier(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), false)
 	respond(w, map[string]bool{"primary": true}, err)
 }
 
 func (a *Auth) serveMeIdentifierDelete(w http.ResponseWriter, r *http.Request) {
-	s := SessionFromContext(r.Context())
-	if _, err := a.ownIdentifier(r.Context(), s, r.PathValue("id")); err != nil {
-		writeError(w, err)
-		return
-	}
-	err := a.RemoveIdentifier(r.Context(), r.PathValue("id"))
+	err := a.changeOwnIdentifier(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), true)
 	respond(w, map[string]bool{"deleted": true}, err)
 }

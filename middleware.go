@@ -286,7 +286,8 @@ func Plan(key string) Check { return Check{kind: checkPlan, key: key} }
 func Feature(key string) Check { return Check{kind: checkFeature, key: key} }
 
 // Reverified requires that a factor was verified within maxAge (the fva
-// claim, which counts whole minutes).
+// claim, which counts whole minutes): a second factor when the session has
+// used one, a first factor otherwise.
 func Reverified(maxAge time.Duration) Check { return Check{kind: checkReverified, maxAge: maxAge} }
 
 func (k Check) holds(c *token.Claims) bool {
@@ -304,8 +305,14 @@ func (k Check) holds(c *token.Claims) bool {
 		if f == nil {
 			return false
 		}
+		// A session that ever verified a second factor must verify one
+		// again: a password alone must not stand in for the stronger
+		// factor (no AAL downgrade, SECURITY.md 24).
 		limit := int(k.maxAge / time.Minute)
-		return (f[0] >= 0 && f[0] <= limit) || (f[1] >= 0 && f[1] <= limit)
+		if f[1] >= 0 {
+			return f[1] <= limit
+		}
+		return f[0] >= 0 && f[0] <= limit
 	}
 	return false
 }
@@ -376,6 +383,10 @@ func (a *Auth) ProtectWith(o ProtectOptions, checks ...Check) func(http.Handler)
 			}
 			if s == nil && !wantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 				http.Redirect(w, r, a.cfg.Session.SignInURL+"?redirect_url="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			if err == ErrReverificationRequired {
+				a.refuseUnverified(w, r)
 				return
 			}
 			writeError(w, err)

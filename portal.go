@@ -1,10 +1,12 @@
 package latch
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 
+	"github.com/latchauth/latch/components"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -22,6 +24,7 @@ type signInPage struct {
 	Err        *Error
 	Redirect   string
 	Ticket     string
+	Factor     *components.FactorForm // the factor asked for on the second-factor and passkey steps
 }
 
 // stepOf picks the page for a sign-in's state: the pending factor's page,
@@ -36,6 +39,9 @@ func (a *Auth) stepOf(s *SignIn) string {
 		return "second_factor"
 	}
 	if v := s.FirstFactorVerification; v != nil && v.Status != factorVerified {
+		if a.strategy(v.Strategy, FirstFactor) != nil {
+			return components.StepPasskey
+		}
 		switch v.Strategy {
 		case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
 			return "code"
@@ -73,6 +79,39 @@ func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 
 func (a *Auth) fillSignInPage(p *signInPage, s *SignIn) {
 	p.SignInID, p.Identifier, p.Strategies, p.Step = s.ID, s.Identifier, s.SupportedFirstFactors, a.stepOf(s)
+	switch p.Step {
+	case components.StepSecondFactor:
+		p.Strategies = s.SupportedSecondFactors
+		if v := s.SecondFactorVerification; v != nil && v.Status == factorUnverified {
+			p.Factor = a.factorForm(v, s.SecondFactorEnrollment)
+		}
+	case components.StepPasskey:
+		p.Factor = a.factorForm(s.FirstFactorVerification, false)
+	}
+}
+
+// factorForm describes, for the pages, the factor a verification waits
+// for.
+func (a *Auth) factorForm(v *Verification, enroll bool) *components.FactorForm {
+	f := &components.FactorForm{Strategy: v.Strategy, Input: InputCode,
+		Resend: v.Strategy == StrategyPhoneCode || v.Strategy == StrategyEmailCode}
+	if s := a.plugins.byName[v.Strategy]; s != nil {
+		f.Input = s.Info().Input
+	}
+	switch {
+	case f.Input == InputWebAuthn:
+		f.Options, f.Create = string(v.Options), enroll
+	case enroll && len(v.Options) > 0:
+		var e struct {
+			Secret string `json:"secret"`
+			URI    string `json:"uri"`
+			QRCode string `json:"qr_code"`
+		}
+		if json.Unmarshal(v.Options, &e) == nil {
+			f.Enrollment = &components.CodeEnrollment{Secret: e.Secret, URI: e.URI, QRCode: e.QRCode}
+		}
+	}
+	return f
 }
 
 // servePortalSignInPost handles every form of the sign-in page; "intent"
@@ -95,6 +134,8 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 			sp.Strategy, sp.Ticket = StrategyTicket, form.Get("ticket")
 		}
 		s, err = a.startSignIn(ctx, w, r, sp)
+	case "passkey":
+		s, err = a.startSignIn(ctx, w, r, SignInParams{Strategy: a.passkeyStrategy(), RedirectURL: redirect})
 	default:
 		var f *flow[signInState]
 		if f, err = loadFlow[signInState](ctx, a, r, flowKindSignIn, form.Get("sign_in_id")); err != nil {
@@ -114,7 +155,18 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		case "code":
 			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending, Code: form.Get("code")})
 		case "resend":
+			if f.rec.Status == SignInNeedsSecondFactor {
+				s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
+				break
+			}
 			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
+		case "second_factor":
+			s, err = a.attemptSecondFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Code: form.Get("code"),
+				Credential: json.RawMessage(form.Get("credential"))})
+		case "use_second_factor":
+			s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
+		case "passkey_attempt":
+			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Credential: json.RawMessage(form.Get("credential"))})
 		case "forgot_password":
 			strategy := StrategyResetPasswordEmailCode
 			if !a.firstFactorAllowed(&f.state, strategy) {
@@ -146,6 +198,16 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		}
 		a.renderSignIn(w, r, le.Status, p)
 		return
+	}
+	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil && len(s.SupportedSecondFactors) > 0 {
+		// Ask for the first of the user's second factors at once; the
+		// page offers the others. If it cannot be prepared (a text that
+		// is rate limited), the page lists them all.
+		if f, ferr := readFlow[signInState](ctx, a, s.ID); ferr == nil {
+			if prepared, perr := a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: s.SupportedSecondFactors[0].Strategy}); perr == nil {
+				s = prepared
+			}
+		}
 	}
 	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
 }
@@ -357,14 +419,8 @@ func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
 		if err = a.prepareIdentifierVerification(ctx, s, id, locale); err == nil {
 			next += "?verify=" + url.QueryEscape(id)
 		}
-	case "primary":
-		if _, err = a.ownIdentifier(ctx, s, id); err == nil {
-			err = a.SetPrimaryIdentifier(ctx, id)
-		}
-	case "remove":
-		if _, err = a.ownIdentifier(ctx, s, id); err == nil {
-			err = a.RemoveIdentifier(ctx, id)
-		}
+	case "primary", "remove":
+		err = a.changeOwnIdentifier(ctx, s, id, action == "remove")
 	case "password":
 		err = a.changePassword(ctx, s, locale, ChangePasswordParams{CurrentPassword: f.Get("current_password"),
 			NewPassword: f.Get("new_password"), SignOutOfOtherSessions: f.Get("sign_out_other_devices") != ""})
@@ -384,10 +440,25 @@ func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
 	default:
 		err = ErrInvalid
 	}
+	if errors.Is(err, ErrReverificationRequired) {
+		// Verify it's you, then back to the account page to do it again.
+		http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?redirect_url="+url.QueryEscape(a.cfg.Session.ProfileURL), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		le := asError(err)
 		a.renderProfileFor(w, r, le.Status, profilePage{Err: le, Verify: id})
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// passkeyStrategy is the plugins' first factor answered by WebAuthn, or "".
+func (a *Auth) passkeyStrategy() string {
+	for _, s := range a.plugins.strategies {
+		if info := s.Info(); info.Kind&FirstFactor != 0 && info.Input == InputWebAuthn {
+			return info.Name
+		}
+	}
+	return ""
 }

@@ -61,8 +61,12 @@ func (a *Auth) pageHeaders(w http.ResponseWriter) {
 func (a *Auth) renderPage(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) {
 	a.pageHeaders(w)
 	w.WriteHeader(status)
+	var scripts []string
+	if a.plugins.scripts {
+		scripts = []string{webAuthnScriptPath}
+	}
 	page := components.Page(components.PageProps{Title: title + " · " + a.cfg.AppName, StylesheetURL: stylesheetPath,
-		Locale: a.locale(r), Appearance: a.cfg.UI.Appearance}, body)
+		ScriptURLs: scripts, Locale: a.locale(r), Appearance: a.cfg.UI.Appearance}, body)
 	if err := page.Render(r.Context(), w); err != nil {
 		a.cfg.Logger.ErrorContext(r.Context(), "latch: rendering a page", "err", err)
 	}
@@ -85,6 +89,29 @@ func (a *Auth) branding() components.Branding {
 	return components.Branding{AppName: a.cfg.AppName, LogoURL: a.cfg.UI.LogoURL}
 }
 
+// strategyLabel is the string-table key naming a strategy, or "".
+func (a *Auth) strategyLabel(name string) string {
+	if key, ok := strategyLabels[name]; ok && a.strategy(name, SecondFactor) == nil {
+		return key
+	}
+	if s := a.plugins.byName[name]; s != nil {
+		return s.Info().Label
+	}
+	return strategyLabels[name]
+}
+
+// passkeyStartURL is where the WebAuthn script starts a passkey sign-in,
+// when a plugin offers passkeys.
+func (a *Auth) passkeyStartURL() string {
+	if a.passkeyStrategy() == "" {
+		return ""
+	}
+	return "/v1/client/sign_ins"
+}
+
+// webAuthnScriptPath is where Handler serves the WebAuthn script.
+const webAuthnScriptPath = "/v1/webauthn.js"
+
 var strategyLabels = map[string]string{
 	StrategyPassword: "strategy.password", StrategyEmailCode: "strategy.email_code", StrategyEmailLink: "strategy.email_link",
 	StrategyPhoneCode: "strategy.phone_code",
@@ -104,7 +131,10 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	var strategies []components.StrategyOption
 	for _, f := range p.Strategies {
-		if key, ok := strategyLabels[f.Strategy]; ok {
+		if p.Step != components.StepSecondFactor && a.strategy(f.Strategy, FirstFactor) != nil {
+			continue // a passkey has its own button
+		}
+		if key := a.strategyLabel(f.Strategy); key != "" {
 			strategies = append(strategies, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
 		}
 	}
@@ -121,8 +151,8 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 		signUp = ""
 	}
 	body := components.SignIn(components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier,
-		Strategies: strategies, Errors: errorsOf(p.Err), Hidden: hidden, SignUpURL: signUp, RestartURL: restart,
-		Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance})
+		Strategies: strategies, Errors: errorsOf(p.Err), Hidden: hidden, SignUpURL: signUp, RestartURL: restart, Factor: p.Factor,
+		PasskeyStartURL: a.passkeyStartURL(), Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance})
 	a.renderPage(w, r, status, components.T(loc, "signin.identifier.title_plain"), body)
 }
 

@@ -80,7 +80,27 @@ func cases() map[string]templ.Component {
 		"signin_link_sent":       si(StepLinkSent, nil),
 		"signin_choose_strategy": si(StepChooseStrategy, nil),
 		"signin_new_password":    si(StepNewPassword, nil),
-		"signin_second_factor":   si(StepSecondFactor, func(p *SignInProps) { p.Errors = Errors{{"", "Too many attempts."}, {"code", "Code is incorrect."}} }),
+		"signin_second_factor": si(StepSecondFactor, func(p *SignInProps) {
+			p.Errors = Errors{{"", "Too many attempts."}, {"code", "Code is incorrect."}}
+			p.Factor = &FactorForm{Strategy: "totp", Input: "code"}
+			p.Strategies = []StrategyOption{{"totp", "Authenticator app"}, {"backup_code", "Use a backup code"}}
+		}),
+		"signin_second_factor_enroll": si(StepSecondFactor, func(p *SignInProps) {
+			p.Factor = &FactorForm{Strategy: "totp", Input: "code", Enrollment: &CodeEnrollment{Secret: "JBSWY3DPEHPK3PXP", QRCode: "data:image/png;base64,iVBORw0KGgo="}}
+		}),
+		"signin_second_factor_security_key": si(StepSecondFactor, func(p *SignInProps) {
+			p.Factor = &FactorForm{Strategy: "security_key", Input: "webauthn", Options: `{"publicKey":{"challenge":"AAAA"}}`}
+		}),
+		"signin_passkey": si(StepPasskey, func(p *SignInProps) {
+			p.Factor = &FactorForm{Strategy: "passkey", Input: "webauthn", Options: `{"publicKey":{"challenge":"AAAA"}}`}
+		}),
+		"signin_identifier_passkeys": si(StepIdentifier, func(p *SignInProps) { p.PasskeyStartURL = "/v1/client/sign_ins" }),
+		"reverify_choose": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"totp", "Authenticator app"}, {"password", "Password"}},
+			CancelURL: "/user", Hidden: map[string]string{"redirect_url": "/user"}}),
+		"reverify_password": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"password", "Password"}, {"email_code", "Email me a code"}},
+			Factor: &FactorForm{Strategy: "password"}, Errors: Errors{{"password", "Password is incorrect."}}}),
+		"reverify_email_code": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"password", "Password"}, {"email_code", "Email me a code"}},
+			Factor: &FactorForm{Strategy: "email_code", Input: "code", Resend: true}}),
 		"signin_identifier_fr_dark": si(StepIdentifier, func(p *SignInProps) {
 			p.Locale = French
 			p.Appearance = Appearance{Theme: "dark", ColorPrimary: "#0f766e"}

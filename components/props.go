@@ -68,6 +68,7 @@ const (
 	StepChooseStrategy = "choose_strategy"
 	StepNewPassword    = "new_password"
 	StepSecondFactor   = "second_factor"
+	StepPasskey        = "passkey"
 )
 
 // Sign-up steps, the values of SignUpProps.Step. StepLinkSent is shared.
@@ -99,7 +100,14 @@ type SignInProps struct {
 	SignUpURL string
 	// RestartURL is the "edit" link beside the identifier; empty hides it.
 	RestartURL string
-	Branding   Branding
+	// Factor is the factor asked for on the second-factor and passkey
+	// steps; Strategies then lists the other second factors.
+	Factor *FactorForm
+	// PasskeyStartURL, when set, adds "Sign in with a passkey" (intent
+	// "passkey") and lets the WebAuthn script offer passkeys in the
+	// identifier's autofill, starting a sign-in at this JSON API URL.
+	PasskeyStartURL string
+	Branding        Branding
 	// Locale is the string table; nil means English.
 	Locale     Locale
 	Appearance Appearance
@@ -260,6 +268,9 @@ type PageProps struct {
 	// StylesheetURL links the default stylesheet, served by the kernel. When
 	// empty the stylesheet is inlined instead.
 	StylesheetURL string
+	// ScriptURLs are scripts of this origin loaded with defer (the WebAuthn
+	// ceremonies).
+	ScriptURLs []string
 	// Head is extra content for <head>, such as a favicon link.
 	Head       templ.Component
 	Locale     Locale
@@ -320,3 +331,22 @@ func fullName(first, last string) string {
 
 // errID is the id of the element holding a field's error message.
 func errID(inputID string) string { return inputID + "-error" }
+
+// ReverifyProps is the view model of Reverify.
+type ReverifyProps struct {
+	// Action is the URL the forms post to.
+	Action string
+	// Factors are the ways the user can verify (their second factors, or
+	// their first factors when they have none).
+	Factors []StrategyOption
+	// Factor is the chosen one; nil shows the list. A Factor with
+	// Strategy "password" asks for the password.
+	Factor *FactorForm
+	// CancelURL goes back without verifying; empty hides the link.
+	CancelURL  string
+	Errors     Errors
+	Hidden     map[string]string
+	Branding   Branding
+	Locale     Locale
+	Appearance Appearance
+}

@@ -1,0 +1,387 @@
+package latch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/latchauth/latch/components"
+	"github.com/latchauth/latch/storage"
+)
+
+// Step-up reverification (SECURITY.md 35): a signed-in user proves again
+// who they are before a sensitive change. A user with a second factor must
+// use one (any of them); a user without one uses a first factor. Success
+// moves the session's factor-verification time to now, which the fva claim
+// of its renewed token carries, so Reverified holds for the next minutes.
+
+const flowKindReverify = "reverification"
+
+// Reverification statuses.
+const (
+	ReverificationNeedsFactor = "needs_factor"
+	ReverificationComplete    = "complete"
+)
+
+// reverifyState is what a stored reverification remembers.
+type reverifyState struct {
+	SessionID string       `json:"session_id"`
+	UserID    string       `json:"user_id"`
+	Second    bool         `json:"second"` // the user has a second factor, so one must be used
+	Factors   []string     `json:"factors"`
+	Current   *factorState `json:"current,omitempty"`
+	Locale    string       `json:"locale,omitempty"`
+}
+
+// Reverification is a reverification in progress, as the JSON API returns
+// it.
+type Reverification struct {
+	ID               string        `json:"id"`
+	Object           string        `json:"object"`
+	Status           string        `json:"status"`
+	Level            string        `json:"level"` // "second_factor" or "first_factor"
+	SupportedFactors []Factor      `json:"supported_factors"`
+	Verification     *Verification `json:"verification"`
+	ExpireAt         time.Time     `json:"expire_at"`
+	NativeTokens
+}
+
+func (v *Reverification) createdSession() string { return "" }
+
+func (a *Auth) reverifyView(f *flow[reverifyState]) *Reverification {
+	v := &Reverification{ID: f.rec.ID, Object: "session_reverification", Status: f.rec.Status, Level: "first_factor",
+		SupportedFactors: []Factor{}, Verification: verificationView(f.state.Current), ExpireAt: f.rec.ExpiresAt}
+	if f.state.Second {
+		v.Level = "second_factor"
+	}
+	for _, s := range f.state.Factors {
+		v.SupportedFactors = append(v.SupportedFactors, Factor{Strategy: s})
+	}
+	return v
+}
+
+// ReverifyParams starts a reverification.
+type ReverifyParams struct{}
+
+// startReverification starts a reverification of the session of r.
+func (a *Auth) startReverification(ctx context.Context, w http.ResponseWriter, r *http.Request, _ ReverifyParams) (*Reverification, error) {
+	s := SessionFromContext(ctx)
+	if s == nil {
+		return nil, ErrSignedOut
+	}
+	st, err := a.reverifyStateFor(ctx, s.ID, s.UserID)
+	if err != nil {
+		return nil, err
+	}
+	st.Locale = localeOf(r)
+	f, err := newFlow(ctx, a, w, r, flowKindReverify, "rvf", ReverificationNeedsFactor, *st)
+	if err != nil {
+		return nil, err
+	}
+	return a.reverifyView(f), f.save(ctx, a, ReverificationNeedsFactor)
+}
+
+// reverifyStateFor lists the factors a user may reverify with: any of
+// their second factors, or, without one, their first factors.
+func (a *Auth) reverifyStateFor(ctx context.Context, sessionID, userID string) (*reverifyState, error) {
+	st := &reverifyState{SessionID: sessionID, UserID: userID}
+	second, err := a.enrolledSecondFactors(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if len(second) > 0 {
+		st.Second = true
+		for _, f := range second {
+			st.Factors = append(st.Factors, f.Strategy)
+		}
+		return st, nil
+	}
+	u, err := a.store.GetUser(ctx, userID)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if u.PasswordHash != "" {
+		st.Factors = append(st.Factors, StrategyPassword)
+	}
+	if u.PrimaryEmailID != "" {
+		st.Factors = append(st.Factors, StrategyEmailCode)
+	}
+	if u.PrimaryPhoneID != "" {
+		st.Factors = append(st.Factors, StrategyPhoneCode)
+	}
+	for _, p := range a.plugins.strategies {
+		if p.Info().Kind&FirstFactor == 0 {
+			continue
+		}
+		if ok, err := p.Enrolled(ctx, userID); err == nil && ok {
+			st.Factors = append(st.Factors, p.Info().Name)
+		}
+	}
+	return st, nil
+}
+
+// reverifyFlowOf checks that a reverification belongs to the session of the
+// request and can take a factor named strategy.
+func (a *Auth) reverifyFlowOf(ctx context.Context, f *flow[reverifyState], strategy string) error {
+	s := SessionFromContext(ctx)
+	if s == nil || s.ID != f.state.SessionID {
+		return ErrNotFound
+	}
+	if f.rec.Status != ReverificationNeedsFactor {
+		return ErrFlowStep
+	}
+	if !slices.Contains(f.state.Factors, strategy) {
+		return ErrStrategyNotAllowed
+	}
+	return nil
+}
+
+// reverifyStrategy is the plugin strategy a reverification uses for name,
+// or nil for the kernel's own.
+func (a *Auth) reverifyStrategy(st *reverifyState, name string) Strategy {
+	if st.Second {
+		return a.strategy(name, SecondFactor)
+	}
+	return a.strategy(name, FirstFactor)
+}
+
+// prepareReverification sends a code or issues a challenge.
+func (a *Auth) prepareReverification(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[reverifyState], p PrepareParams) (*Reverification, error) {
+	if err := a.reverifyFlowOf(ctx, f, p.Strategy); err != nil {
+		return nil, err
+	}
+	st := &f.state
+	at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	fs := &factorState{Strategy: p.Strategy, Status: factorUnverified}
+	if st.Current != nil {
+		fs.Attempts = st.Current.Attempts
+	}
+	if s := a.reverifyStrategy(st, p.Strategy); s != nil {
+		options, err := s.Prepare(ctx, at)
+		if err != nil {
+			return nil, asError(err)
+		}
+		fs.State, fs.Options = at.State, options
+	} else {
+		switch p.Strategy {
+		case StrategyEmailCode, StrategyPhoneCode:
+			channel := storage.KindEmailAddress
+			if p.Strategy == StrategyPhoneCode {
+				channel = storage.KindPhoneNumber
+			}
+			id, err := a.sendFactorCode(ctx, at, channel)
+			if err != nil {
+				return nil, err
+			}
+			fs.VerificationID = id
+		case StrategyPassword:
+			// Nothing to prepare.
+		default:
+			return nil, ErrStrategyNotAllowed
+		}
+	}
+	st.Current = fs
+	if err := f.save(ctx, a, ReverificationNeedsFactor); err != nil {
+		return nil, err
+	}
+	return a.reverifyView(f), nil
+}
+
+// attemptReverification checks the factor and, when right, marks the
+// session verified now and renews its token.
+func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[reverifyState], p AttemptParams) (*Reverification, error) {
+	if err := a.reverifyFlowOf(ctx, f, p.Strategy); err != nil {
+		return nil, err
+	}
+	st := &f.state
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
+		return nil, err
+	}
+	var err error
+	if s := a.reverifyStrategy(st, p.Strategy); s != nil {
+		if st.Current == nil || st.Current.Strategy != p.Strategy {
+			return nil, ErrFlowStep
+		}
+		at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r, State: st.Current.State}
+		var proof *Proof
+		proof, err = s.Verify(ctx, at, p.normalized())
+		if err == nil && (proof == nil || (proof.UserID != "" && proof.UserID != st.UserID)) {
+			err = ErrCodeIncorrect
+		}
+	} else {
+		switch p.Strategy {
+		case StrategyPassword:
+			err = a.checkPassword(ctx, st.UserID, p.Password)
+		case StrategyEmailCode, StrategyPhoneCode:
+			if st.Current == nil || st.Current.Strategy != p.Strategy || st.Current.VerificationID == "" {
+				return nil, ErrFlowStep
+			}
+			_, err = a.checkCode(ctx, st.Current.VerificationID, p.Code)
+		default:
+			return nil, ErrStrategyNotAllowed
+		}
+	}
+	if err != nil {
+		if st.Current == nil {
+			st.Current = &factorState{Strategy: p.Strategy, Status: factorUnverified}
+		}
+		st.Current.Attempts++
+		if serr := f.save(ctx, a, ReverificationNeedsFactor); serr != nil {
+			return nil, serr
+		}
+		return nil, asError(err)
+	}
+	if err := a.limiter.Reset(ctx, "mfa:"+st.UserID); err != nil {
+		a.cfg.Logger.WarnContext(ctx, "latch: resetting a rate limit", "err", err)
+	}
+	if err := a.markVerified(ctx, w, st.SessionID, st.Second); err != nil {
+		return nil, err
+	}
+	st.Current = &factorState{Strategy: p.Strategy, Status: factorVerified}
+	if err := f.completeIn(ctx, a, a.store, ReverificationComplete); err != nil {
+		return nil, err
+	}
+	return a.reverifyView(f), nil
+}
+
+// ProtectReverified is Protect for sensitive pages and API routes: the
+// request must be signed in, satisfy checks, and have verified a factor
+// within maxAge. Pages send a user who has not to the reverification page
+// and back; API requests get 403 reverification_required, which tells a
+// client to run a reverification (/v1/me/reverification) and retry.
+func (a *Auth) ProtectReverified(maxAge time.Duration, checks ...Check) func(http.Handler) http.Handler {
+	return a.Protect(append([]Check{Reverified(maxAge)}, checks...)...)
+}
+
+// servePortalReverify shows the reverification page: the user's factors,
+// or, with ?reverification_id, the chosen factor.
+func (a *Auth) servePortalReverify(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	a.renderReverifyFor(w, r, http.StatusOK, q.Get("reverification_id"), a.safeRedirect(q.Get("redirect_url")), nil)
+}
+
+// renderReverifyFor renders the page of reverification id (or the list of
+// factors when there is none), with err.
+func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status int, id, redirect string, perr *Error) {
+	ctx := r.Context()
+	var v *Reverification
+	if id != "" {
+		if f, err := loadFlow[reverifyState](ctx, a, r, flowKindReverify, id); err == nil && f.state.SessionID == SessionFromContext(ctx).ID &&
+			f.rec.Status == ReverificationNeedsFactor {
+			v = a.reverifyView(f)
+		}
+	}
+	if v == nil {
+		// The list of factors, without a stored flow: GET changes nothing.
+		factors, err := a.reverifyFactors(ctx, SessionFromContext(ctx).UserID)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		v = &Reverification{SupportedFactors: factors}
+	}
+	loc := a.locale(r)
+	p := components.ReverifyProps{Action: a.cfg.Session.ReverifyURL, CancelURL: redirect, Errors: errorsOf(perr),
+		Hidden: map[string]string{}, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if p.CancelURL == "" {
+		p.CancelURL = a.cfg.Session.ProfileURL
+	}
+	if redirect != "" {
+		p.Hidden["redirect_url"] = redirect
+	}
+	if v.ID != "" {
+		p.Hidden["reverification_id"] = v.ID
+	}
+	for _, f := range v.SupportedFactors {
+		if key := a.strategyLabel(f.Strategy); key != "" {
+			p.Factors = append(p.Factors, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
+		}
+	}
+	if c := v.Verification; c != nil && c.Status == factorUnverified {
+		p.Factor = a.factorForm(c, false)
+		if c.Strategy == StrategyPassword {
+			p.Factor.Input = ""
+		}
+	}
+	a.renderPage(w, r, status, components.T(loc, "reverify.title"), components.Reverify(p))
+}
+
+// reverifyFactors lists the factors the user may reverify with.
+func (a *Auth) reverifyFactors(ctx context.Context, userID string) ([]Factor, error) {
+	st, err := a.reverifyStateFor(ctx, "", userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Factor, 0, len(st.Factors))
+	for _, s := range st.Factors {
+		out = append(out, Factor{Strategy: s})
+	}
+	return out, nil
+}
+
+// servePortalReverifyPost handles the reverification page's forms.
+func (a *Auth) servePortalReverifyPost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		writeError(w, ErrInvalid)
+		return
+	}
+	form := r.PostForm
+	redirect := a.safeRedirect(form.Get("redirect_url"))
+	id := form.Get("reverification_id")
+	strategy := form.Get("strategy")
+	var (
+		v   *Reverification
+		err error
+	)
+	var f *flow[reverifyState]
+	if id != "" {
+		f, err = loadFlow[reverifyState](ctx, a, r, flowKindReverify, id)
+	} else {
+		if v, err = a.startReverification(ctx, w, r, ReverifyParams{}); err == nil {
+			id = v.ID
+			f, err = readFlow[reverifyState](ctx, a, id)
+		}
+	}
+	if err == nil {
+		switch form.Get("intent") {
+		case "use_strategy", "resend":
+			if strategy == StrategyPassword {
+				// Nothing to send: show the password field.
+				f.state.Current = &factorState{Strategy: StrategyPassword, Status: factorUnverified}
+				err = f.save(ctx, a, ReverificationNeedsFactor)
+				break
+			}
+			v, err = a.prepareReverification(ctx, w, r, f, PrepareParams{Strategy: strategy})
+		case "attempt":
+			v, err = a.attemptReverification(ctx, w, r, f, AttemptParams{Strategy: strategy, Code: form.Get("code"),
+				Password: form.Get("password"), Credential: json.RawMessage(form.Get("credential"))})
+		default:
+			err = ErrInvalid
+		}
+	}
+	if err != nil {
+		le := asError(err)
+		if errors.Is(err, ErrNotFound) || errors.Is(err, ErrFlowExpired) {
+			id = ""
+		}
+		a.renderReverifyFor(w, r, le.Status, id, redirect, le)
+		return
+	}
+	if v != nil && v.Status == ReverificationComplete {
+		if redirect == "" {
+			redirect = a.cfg.Session.ProfileURL
+		}
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+		return
+	}
+	q := url.Values{"reverification_id": {id}}
+	if redirect != "" {
+		q.Set("redirect_url", redirect)
+	}
+	http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?"+q.Encode(), http.StatusSeeOther)
+}
