@@ -46,10 +46,10 @@ type signInState struct {
 	// are to be set up, a policy requiring one the user lacks.
 	SecondFactors []string `json:"second_factors,omitempty"`
 	EnrollSecond  bool     `json:"enroll_second,omitempty"`
-	SessionID      string       `json:"session_id,omitempty"`
-	RedirectURL    string       `json:"redirect_url,omitempty"`
-	Locale         string       `json:"locale,omitempty"`
-	Device         string       `json:"device,omitempty"` // the browser that started it, shown on cross-device link pages
+	SessionID     string   `json:"session_id,omitempty"`
+	RedirectURL   string   `json:"redirect_url,omitempty"`
+	Locale        string   `json:"locale,omitempty"`
+	Device        string   `json:"device,omitempty"` // the browser that started it, shown on cross-device link pages
 }
 
 // SignIn is a sign-in in progress, as the JSON API returns it.
@@ -66,7 +66,7 @@ type SignIn struct {
 	// supported second factors before the sign-in completes.
 	SecondFactorEnrollment bool      `json:"second_factor_enrollment,omitempty"`
 	CreatedSessionID       string    `json:"created_session_id,omitempty"`
-	ExpireAt                 time.Time     `json:"expire_at"`
+	ExpireAt               time.Time `json:"expire_at"`
 	NativeTokens
 }
 
