@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/botcheck"
+	"github.com/latchauth/latch/components"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
@@ -32,23 +34,54 @@ const testTimeout = 60 * time.Second
 // list of common or breached passwords.
 const testPassword = "plum-orbit-canyon-47-lantern"
 
+// The test app's session token lifetime and the clock skew its tokens
+// tolerate (both the defaults, set here so tests can step past them).
+const (
+	tokenLifetime = time.Minute
+	tokenLeeway   = 5 * time.Second
+)
+
+// testClock is the test app's clock: real time plus a skew that a test can
+// only increase, to make session tokens expire without waiting for them.
+type testClock struct {
+	mu   sync.Mutex
+	skew time.Duration
+}
+
+// Now is the app's current time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
+}
+
+// Advance moves the app's time forward by d.
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.skew += d
+}
+
 // app is a running test app wired like examples/quickstart: Latch's hosted
 // pages, a landing page and a protected dashboard, served over plain HTTP
 // on 127.0.0.1, with mail recorded instead of sent.
 type app struct {
-	Auth *latch.Auth
-	Mail *mailtest.Recorder
-	URL  string // the server's base URL, e.g. http://127.0.0.1:41234
+	Auth  *latch.Auth
+	Mail  *mailtest.Recorder
+	Clock *testClock
+	URL   string // the server's base URL, e.g. http://127.0.0.1:41234
 }
 
 // landing is the app's own pages. The landing page says who is signed in
-// and offers the sign-out form; the dashboard is for signed-in users only.
+// (and in which session), shows Latch's user button and offers the
+// sign-out form; the dashboard is for signed-in users only.
 var landing = template.Must(template.New("").Parse(`{{define "home"}}<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>E2E app</title></head>
-<body><main>
+<html lang="en"><head><meta charset="utf-8"><title>E2E app</title>
+<link rel="stylesheet" href="/v1/latch.css"></head>
+<body>{{with .Button}}<header id="header" style="display:flex;justify-content:flex-end">{{.}}</header>{{end}}<main>
 <h1>E2E app</h1>
 <noscript><p id="noscript">JavaScript is off.</p></noscript>
-{{if .}}<p id="status" data-state="signed-in">signed in as {{.}}</p>
+{{if .UserID}}<p id="status" data-state="signed-in" data-session-id="{{.SessionID}}">signed in as {{.UserID}}</p>
 <form method="post" action="/sign-out"><button id="sign-out">Sign out</button></form>
 <p><a href="/dashboard">Dashboard</a> · <a href="/user">Account</a></p>
 {{else}}<p id="status" data-state="signed-out">signed out</p>
@@ -77,13 +110,15 @@ func newApp(t *testing.T) *app {
 	t.Cleanup(func() { _ = db.Close() })
 
 	rec := &mailtest.Recorder{}
+	clock := &testClock{}
 	auth, err := latch.New(latch.Config{
 		Store:   db,
 		BaseURL: srv.URL,
 		AppName: "E2E",
 		Secrets: [][]byte{[]byte("e2e-test-secret-0123456789abcdef")}, // 32 bytes
 		Mailer:  rec,
-		Session: latch.SessionConfig{MultiSession: true},
+		Clock:   clock.Now,
+		Session: latch.SessionConfig{MultiSession: true, TokenLifetime: tokenLifetime, Leeway: tokenLeeway},
 	})
 	if err != nil {
 		t.Fatalf("latch.New: %v", err)
@@ -93,17 +128,30 @@ func newApp(t *testing.T) *app {
 	mux := http.NewServeMux()
 	mux.Handle("/", auth.Handler())
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		userID := ""
+		var h home
 		if s := latch.SessionFromContext(r.Context()); s != nil {
-			userID = s.UserID
+			h.UserID, h.SessionID = s.UserID, s.ID
 		}
-		render(w, "home", userID)
+		if props, ok := auth.UserButtonProps(r); ok {
+			var b strings.Builder
+			if err := components.UserButton(props).Render(r.Context(), &b); err == nil {
+				h.Button = template.HTML(b.String()) // rendered by templ, which escapes its input
+			}
+		}
+		render(w, "home", h)
 	})
 	mux.Handle("GET /dashboard", auth.RequireSignedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		render(w, "dashboard", latch.SessionFromContext(r.Context()).UserID)
 	})))
 	handler = auth.Middleware(mux)
-	return &app{Auth: auth, Mail: rec, URL: srv.URL}
+	return &app{Auth: auth, Mail: rec, Clock: clock, URL: srv.URL}
+}
+
+// home is what the landing page shows: who is signed in, and the user
+// button when someone is.
+type home struct {
+	UserID, SessionID string
+	Button            template.HTML
 }
 
 func render(w http.ResponseWriter, name string, data any) {
@@ -117,6 +165,20 @@ func render(w http.ResponseWriter, name string, data any) {
 // one, after the messages being sent in the background are out.
 func (a *app) code(t *testing.T, addr string) string {
 	t.Helper()
+	return a.newestIn(t, addr, "a code", mailtest.CodeIn)
+}
+
+// link returns the link in the newest message to addr that holds one,
+// after the messages being sent in the background are out.
+func (a *app) link(t *testing.T, addr string) string {
+	t.Helper()
+	return a.newestIn(t, addr, "a link", mailtest.LinkIn)
+}
+
+// newestIn returns what find finds in the text of the newest message to
+// addr where it finds anything; what names it for the failure message.
+func (a *app) newestIn(t *testing.T, addr, what string, find func(string) string) string {
+	t.Helper()
 	a.Auth.Flush()
 	msgs := a.Mail.Messages()
 	for i := len(msgs) - 1; i >= 0; i-- {
@@ -124,11 +186,11 @@ func (a *app) code(t *testing.T, addr string) string {
 		if !strings.Contains(strings.ToLower(m.To), strings.ToLower(addr)) {
 			continue
 		}
-		if c := mailtest.CodeIn(m.Text); c != "" {
-			return c
+		if v := find(m.Text); v != "" {
+			return v
 		}
 	}
-	t.Fatalf("no message with a code to %s among %d recorded", addr, len(msgs))
+	t.Fatalf("no message with %s to %s among %d recorded", what, addr, len(msgs))
 	return ""
 }
 
@@ -206,6 +268,14 @@ func chromePath(t *testing.T) string {
 // stops the browser.
 func newBrowser(t *testing.T, a *app) *browser {
 	t.Helper()
+	return newNamedBrowser(t, a, "")
+}
+
+// newNamedBrowser is newBrowser for a test that drives several browsers,
+// each a separate Chromium with its own cookies: the screenshot saved
+// when t ends is screenshots/<TestName>_<name>.png.
+func newNamedBrowser(t *testing.T, a *app, name string) *browser {
+	t.Helper()
 	chrome := chromePath(t)
 	// Built from scratch rather than from chromedp.DefaultExecAllocatorOptions,
 	// so that Chromium gets exactly these flags and nothing that reaches
@@ -233,7 +303,11 @@ func newBrowser(t *testing.T, a *app) *browser {
 	b := &browser{t: t, ctx: tabCtx, app: a}
 	// Start the browser with a desktop-sized viewport.
 	b.run(chromedp.EmulateViewport(1024, 768))
-	t.Cleanup(func() { b.screenshot(t.Name()) })
+	shot := t.Name()
+	if name != "" {
+		shot += "_" + name
+	}
+	t.Cleanup(func() { b.screenshot(shot) })
 	return b
 }
 
@@ -316,6 +390,63 @@ func (b *browser) click(sel, next string) {
 	b.run(chromedp.Click(chromedp.CSS(sel)), chromedp.WaitReady(chromedp.CSS(next)))
 }
 
+// loadTimeout bounds the wait for a page that an action should load, so
+// that an action that loads nothing fails quickly.
+const loadTimeout = 15 * time.Second
+
+// load runs actions that load another page (following a link, sending a
+// form whose answer redirects), waits until that page has loaded, and
+// returns its HTTP status.
+func (b *browser) load(actions ...chromedp.Action[chromedp.Void]) int64 {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, loadTimeout)
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, actions...)
+	if err != nil {
+		b.t.Fatalf("browser: loading the next page: %v (at %s)", err, b.location())
+	}
+	return resp.Status
+}
+
+// follow clicks sel, which loads another page, waits until that page has
+// loaded without error, then waits for next in it. Unlike click it cannot
+// mistake the current page for the next one, so next may be on both.
+func (b *browser) follow(sel, next string) {
+	b.t.Helper()
+	if status := b.load(chromedp.Click(chromedp.CSS(sel))); status >= 400 {
+		b.t.Fatalf("browser: clicking %s loaded a page with status %d (at %s)", sel, status, b.location())
+	}
+	b.wait(next)
+}
+
+// reload loads the tab's page again and waits for sel in it.
+func (b *browser) reload(sel string) {
+	b.t.Helper()
+	b.run(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS(sel)))
+}
+
+// attr returns the value of the attribute name of the first element
+// matching sel.
+func (b *browser) attr(sel, name string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil || !v.Exists {
+		b.t.Fatalf("browser: reading %s of %s: %v (at %s)", name, sel, err, b.location())
+	}
+	return v.Value
+}
+
+// colorScheme makes the tab prefer scheme ("light" or "dark"), as set in
+// the operating system, for the page and pages loaded later.
+func (b *browser) colorScheme(scheme string) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+	}); err != nil {
+		b.t.Fatalf("browser: emulating prefers-color-scheme: %s: %v", scheme, err)
+	}
+}
+
 // signIn signs email in with password through the hosted sign-in page,
 // starting at path (/sign-in, or a page that redirects there), and waits for
 // next on the page it lands on.
@@ -335,6 +466,25 @@ func (b *browser) wantSignedIn(userID string) {
 	if p := b.path(); p != "/" {
 		b.t.Errorf("landed on %s, want /", p)
 	}
+}
+
+// wantSignedOut checks that the tab shows the landing page, signed out.
+func (b *browser) wantSignedOut() {
+	b.t.Helper()
+	if got := b.text("#status"); got != "signed out" {
+		b.t.Fatalf("landing page says %q, want signed out (at %s)", got, b.location())
+	}
+}
+
+// wantSentToSignIn opens path, a page for signed-in users only, and checks
+// that the tab was sent to the sign-in page instead.
+func (b *browser) wantSentToSignIn(path string) {
+	b.t.Helper()
+	b.open(path, "body")
+	if p := b.path(); !strings.HasPrefix(p, "/sign-in?") {
+		b.t.Fatalf("%s went to %s, want the sign-in page", path, p)
+	}
+	b.wait("#latch-signin-identifier")
 }
 
 // disableScripts turns JavaScript off in the tab, for pages loaded later.
