@@ -138,7 +138,13 @@ func (a *Auth) serveEnd(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Auth) serveSignOutForm(w http.ResponseWriter, r *http.Request) {
-	if err := a.SignOut(r.Context(), w, r, r.PostFormValue("session_id")); err != nil {
+	// Without a session_id, "sign out" ends the active session only; every
+	// session of the browser ends with ?all=1.
+	sid := r.PostFormValue("session_id")
+	if s := SessionFromContext(r.Context()); sid == "" && s != nil && r.URL.Query().Get("all") != "1" {
+		sid = s.ID
+	}
+	if err := a.SignOut(r.Context(), w, r, sid); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -38,6 +38,10 @@ func (a *Auth) stepOf(s *SignIn) string {
 	case SignInNeedsSecondFactor:
 		return "second_factor"
 	}
+	if v := s.FirstFactorVerification; v != nil && v.Status == factorVerified && (v.Strategy == StrategyEmailLink || v.Strategy == StrategyResetPasswordEmailLink) {
+		// The link was opened in another browser: this tab continues.
+		return components.StepLinkVerified
+	}
 	if v := s.FirstFactorVerification; v != nil && v.Status != factorVerified {
 		if a.strategy(v.Strategy, FirstFactor) != nil {
 			return components.StepPasskey
@@ -160,6 +164,8 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
+		case "link_continue":
+			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending})
 		case "second_factor":
 			s, err = a.attemptSecondFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Code: form.Get("code"),
 				Credential: json.RawMessage(form.Get("credential"))})

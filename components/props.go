@@ -69,6 +69,7 @@ const (
 	StepNewPassword    = "new_password"
 	StepSecondFactor   = "second_factor"
 	StepPasskey        = "passkey"
+	StepLinkVerified   = "link_verified"
 )
 
 // Sign-up steps, the values of SignUpProps.Step. StepLinkSent is shared.
