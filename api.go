@@ -55,6 +55,7 @@ func (a *Auth) kernelRoutes() []route {
 		{"POST", "/v1/waitlist", a.perIP(a.serveWaitlist), false},
 		{"GET", "/v1/verify", a.serveVerifyPage, false},
 		{"GET", stylesheetPath, serveStylesheet, false},
+		{"GET", webAuthnScriptPath, serveWebAuthnScript, false},
 		{"GET", "/sign-in", a.servePortalSignIn, false},
 		{"POST", "/sign-in", a.perIP(a.servePortalSignInPost), false},
 		{"GET", "/sign-up", a.servePortalSignUp, false},

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/latchauth/latch/storage"
 )
@@ -158,11 +159,22 @@ func (a *Auth) markVerified(ctx context.Context, w http.ResponseWriter, sessionI
 // factor recently enough: JSON gets ErrReverificationRequired, a page load
 // is sent to the reverification page and back.
 func (a *Auth) refuseUnverified(w http.ResponseWriter, r *http.Request) {
-	if !wantsJSON(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?redirect_url="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	if wantsJSON(r) || isJSONBody(r) {
+		writeError(w, ErrReverificationRequired)
 		return
 	}
-	writeError(w, ErrReverificationRequired)
+	// A page comes back to itself; a form post to the account page, where
+	// the user can submit it again.
+	back := a.cfg.Session.ProfileURL
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		back = r.URL.RequestURI()
+	}
+	http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?redirect_url="+url.QueryEscape(back), http.StatusSeeOther)
+}
+
+// isJSONBody tells an API call from a form post.
+func isJSONBody(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/json")
 }
 
 // prepareSecondFactor starts the second factor a user chose (sends a code,

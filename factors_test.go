@@ -83,16 +83,6 @@ func (p *codePlugin) enroll(userID string) {
 	p.enrolled[userID] = true
 }
 
-func signInWithPassword(t *testing.T, e *flowEnv, email string) (map[string]any, string) {
-	t.Helper()
-	b := e.browser()
-	out, code := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": email, "password": goodPassword})
-	if code != 200 {
-		t.Fatalf("password sign-in: %d %v", code, out)
-	}
-	return out, out["id"].(string)
-}
-
 // TestSecondFactorBypassThroughFirstFactors is the AAL-downgrade matrix of
 // the kernel: once a second factor is enrolled, no first factor — password,
 // emailed code, magic link, reset — yields a session by itself.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -150,7 +151,6 @@ type plugins struct {
 	routes     []route
 	sections   []ProfileSection
 	policies   []SecondFactorPolicy
-	locales    map[string]components.Locale
 	scripts    bool
 }
 
@@ -207,6 +207,9 @@ func (h *Host) RequireSecondFactor(p SecondFactorPolicy) {
 // UseWebAuthnScript makes the hosted pages load the WebAuthn script
 // shipped in components.
 func (h *Host) UseWebAuthnScript() { h.a.plugins.scripts = true }
+
+// Logger returns Config.Logger, for operational logs (never secrets).
+func (h *Host) Logger() *slog.Logger { return h.a.cfg.Logger }
 
 // Store returns the store.
 func (h *Host) Store() storage.Store { return h.a.store }

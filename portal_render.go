@@ -72,6 +72,29 @@ func (a *Auth) renderPage(w http.ResponseWriter, r *http.Request, status int, ti
 	}
 }
 
+func serveWebAuthnScript(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write([]byte(components.WebAuthnScript()))
+}
+
+// profileSections renders the plugins' sections of the account page.
+func (a *Auth) profileSections(r *http.Request) []templ.Component {
+	s := SessionFromContext(r.Context())
+	var out []templ.Component
+	for _, section := range a.plugins.sections {
+		c, err := section(r, s)
+		if err != nil {
+			a.cfg.Logger.ErrorContext(r.Context(), "latch: rendering a plugin's account section", "err", err)
+			continue
+		}
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 func serveStylesheet(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -207,6 +230,7 @@ func (a *Auth) renderProfile(w http.ResponseWriter, r *http.Request, status int,
 		UpdateProfileAction: base + "update_profile", Emails: contacts(p.User.EmailAddresses), EmailActions: emailActions,
 		Phones: contacts(p.User.PhoneNumbers), PhoneActions: phoneActions, HasPassword: p.User.PasswordEnabled, PasswordAction: base + "password",
 		Devices: devices, RevokeDeviceAction: base + "revoke", DeleteAccountAction: base + "delete", Notice: p.Notice, Errors: errs,
+		Extra:  a.profileSections(r),
 		Locale: loc, Appearance: a.cfg.UI.Appearance})
 	a.renderPage(w, r, status, components.T(loc, "profile.title"), body)
 }

@@ -178,7 +178,6 @@ var englishCore = Locale{
 	"reverify.cancel":            "Cancel",
 	"reverify.subtitle":          "For your security, confirm who you are before this change.",
 	"reverify.title":             "Verify it's you",
-	"signin.passkey.button":      "Sign in with a passkey",
 	"signin.passkey.subtitle":    "Use the passkey saved on this device, on your phone or on a security key.",
 	"signin.passkey.title":       "Sign in with a passkey",
 }
@@ -323,7 +322,6 @@ var frenchCore = Locale{
 	"reverify.cancel":            "Annuler",
 	"reverify.subtitle":          "Par sécurité, confirmez qui vous êtes avant cette modification.",
 	"reverify.title":             "Confirmez votre identité",
-	"signin.passkey.button":      "Se connecter avec une clé d'accès",
 	"signin.passkey.subtitle":    "Utilisez la clé d'accès enregistrée sur cet appareil, sur votre téléphone ou sur une clé de sécurité.",
 	"signin.passkey.title":       "Se connecter avec une clé d'accès",
 }

@@ -1,0 +1,14 @@
+package components
+
+import _ "embed"
+
+//go:embed webauthn.js
+var webauthnScript string
+
+// WebAuthnScript returns the browser script that runs WebAuthn ceremonies
+// for WebAuthnButton forms (and any form with the same attributes) and
+// offers passkeys in the autofill of an identifier field marked for it. It
+// has no dependencies and no inline handlers, so it works under a
+// Content-Security-Policy of script-src 'self'; serve it from the
+// application's origin with Content-Type text/javascript.
+func WebAuthnScript() string { return webauthnScript }
