@@ -308,11 +308,13 @@ func (k Check) holds(c *token.Claims) bool {
 		// A session that ever verified a second factor must verify one
 		// again: a password alone must not stand in for the stronger
 		// factor (no AAL downgrade, SECURITY.md 24).
-		limit := int(k.maxAge / time.Minute)
+		// Ages are whole minutes, rounded down: an age below the limit in
+		// minutes is within maxAge (rounded up to a minute).
+		limit := int((k.maxAge + time.Minute - 1) / time.Minute)
 		if f[1] >= 0 {
-			return f[1] <= limit
+			return f[1] < limit
 		}
-		return f[0] >= 0 && f[0] <= limit
+		return f[0] >= 0 && f[0] < limit
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package latch
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -13,8 +14,8 @@ import (
 // of Handler is in it, and it documents no route that does not exist.
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	var doc struct {
-		OpenAPI string                                `json:"openapi"`
-		Paths   map[string]map[string]json.RawMessage `json:"paths"`
+		OpenAPI string                                        `json:"openapi"`
+		Paths   map[string]map[string]struct{ Tags []string } `json:"paths"`
 	}
 	if err := json.Unmarshal(openAPI, &doc); err != nil || !strings.HasPrefix(doc.OpenAPI, "3.") {
 		t.Fatalf("openapi.json is not an OpenAPI 3 document: %v", err)
@@ -31,10 +32,14 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 			t.Errorf("route %s is not in openapi.json", key)
 		}
 	}
+	// The routes of the plugins shipped with the module (tagged MFA and
+	// Passkeys) are documented here too; their own tests serve them.
 	var documented []string
 	for p, ops := range doc.Paths {
-		for m := range ops {
-			documented = append(documented, m+" "+p)
+		for m, op := range ops {
+			if !slices.Contains(op.Tags, "MFA") && !slices.Contains(op.Tags, "Passkeys") {
+				documented = append(documented, m+" "+p)
+			}
 		}
 	}
 	sort.Strings(documented)

@@ -69,7 +69,7 @@ type app struct {
 	Auth  *latch.Auth
 	Mail  *mailtest.Recorder
 	Clock *testClock
-	URL   string // the server's base URL, e.g. http://127.0.0.1:41234
+	URL   string // the app's BaseURL, e.g. http://127.0.0.1:41234
 }
 
 // landing is the app's own pages. The landing page says who is signed in
@@ -93,7 +93,10 @@ var landing = template.Must(template.New("").Parse(`{{define "home"}}<!doctype h
 
 // newApp starts an app for t and stops it when t ends. Bot protection
 // (the proof of work solved by /v1/pow.js) is left on, as by default.
-func newApp(t *testing.T) *app {
+// Each of configure, in order, may change the configuration before
+// latch.New (add plugins, say); the app's URL is then the configured
+// BaseURL, which must still reach the test server.
+func newApp(t *testing.T, configure ...func(*latch.Config)) *app {
 	t.Helper()
 	chromePath(t) // skip before doing any work
 	// BaseURL must be the server's own URL, known only once it listens:
@@ -111,7 +114,7 @@ func newApp(t *testing.T) *app {
 
 	rec := &mailtest.Recorder{}
 	clock := &testClock{}
-	auth, err := latch.New(latch.Config{
+	cfg := latch.Config{
 		Store:   db,
 		BaseURL: srv.URL,
 		AppName: "E2E",
@@ -119,7 +122,11 @@ func newApp(t *testing.T) *app {
 		Mailer:  rec,
 		Clock:   clock.Now,
 		Session: latch.SessionConfig{MultiSession: true, TokenLifetime: tokenLifetime, Leeway: tokenLeeway},
-	})
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	auth, err := latch.New(cfg)
 	if err != nil {
 		t.Fatalf("latch.New: %v", err)
 	}
@@ -144,7 +151,7 @@ func newApp(t *testing.T) *app {
 		render(w, "dashboard", latch.SessionFromContext(r.Context()).UserID)
 	})))
 	handler = auth.Middleware(mux)
-	return &app{Auth: auth, Mail: rec, Clock: clock, URL: srv.URL}
+	return &app{Auth: auth, Mail: rec, Clock: clock, URL: cfg.BaseURL}
 }
 
 // home is what the landing page shows: who is signed in, and the user

@@ -75,8 +75,13 @@ type Identifier struct {
 	// VerifiedBy names the strategy that verified it ("email_code",
 	// "email_link", "oauth_google", "admin", …).
 	VerifiedBy string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// SecondFactor says the user chose to receive second-factor codes here
+	// (the mfa plugin's opt-in to codes by text message or email). Set by
+	// [IdentifierStore.SetIdentifierSecondFactor]; UpdateIdentifier leaves
+	// it alone.
+	SecondFactor bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Verified reports whether the identifier has been verified.

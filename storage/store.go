@@ -124,11 +124,11 @@ type UserStore interface {
 
 // IdentifierStore holds email addresses, phone numbers and other identifiers.
 type IdentifierStore interface {
-	// CreateIdentifier stores i, computing i.Canonical. ErrConflict when the
-	// ID is taken, when the user already holds the same canonical value of
-	// that kind, or when i is verified and another verified identifier of
-	// that kind has the same canonical value. ErrNotFound when the user
-	// does not exist.
+	// CreateIdentifier stores i (SecondFactor included), computing
+	// i.Canonical. ErrConflict when the ID is taken, when the user already
+	// holds the same canonical value of that kind, or when i is verified
+	// and another verified identifier of that kind has the same canonical
+	// value. ErrNotFound when the user does not exist.
 	CreateIdentifier(ctx context.Context, i *Identifier) error
 	// GetIdentifier returns the identifier with that ID, or ErrNotFound.
 	GetIdentifier(ctx context.Context, id string) (*Identifier, error)
@@ -138,13 +138,16 @@ type IdentifierStore interface {
 	// ListIdentifiers returns all of a user's identifiers, oldest first.
 	ListIdentifiers(ctx context.Context, userID string) ([]*Identifier, error)
 	// UpdateIdentifier replaces Value, VerifiedAt, VerifiedBy and UpdatedAt
-	// (recomputing Canonical). ErrConflict under the rules of
+	// (recomputing Canonical), and leaves SecondFactor as it is. ErrConflict under the rules of
 	// CreateIdentifier (this is how verifying an address that someone else
 	// verified first fails); ErrNotFound if no such identifier.
 	UpdateIdentifier(ctx context.Context, i *Identifier) error
 	// DeleteIdentifier removes it. ErrNotFound if no such identifier. The
 	// caller clears the user's primary pointer if it pointed here.
 	DeleteIdentifier(ctx context.Context, id string) error
+	// SetIdentifierSecondFactor sets SecondFactor to on and UpdatedAt to
+	// at, and changes nothing else. ErrNotFound if no such identifier.
+	SetIdentifierSecondFactor(ctx context.Context, id string, on bool, at time.Time) error
 }
 
 // ExternalAccountStore holds links to outside identity providers.

@@ -2,11 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/latchauth/latch/storage"
 )
 
-var identCols = columns{"id", "user_id", "kind", "value", "canonical", "verified_at", "verified_by", "created_at", "updated_at"}
+var identCols = columns{"id", "user_id", "kind", "value", "canonical", "verified_at", "verified_by", "second_factor", "created_at", "updated_at"}
 
 var (
 	identSelect = `SELECT ` + identCols.list() + ` FROM latch_identifiers`
@@ -19,7 +20,7 @@ var (
 func scanIdent(sc scanner) (*storage.Identifier, error) {
 	i := new(storage.Identifier)
 	var kind string
-	err := sc.Scan(&i.ID, &i.UserID, &kind, &i.Value, &i.Canonical, timeCol{&i.VerifiedAt}, &i.VerifiedBy,
+	err := sc.Scan(&i.ID, &i.UserID, &kind, &i.Value, &i.Canonical, timeCol{&i.VerifiedAt}, &i.VerifiedBy, &i.SecondFactor,
 		timeCol{&i.CreatedAt}, timeCol{&i.UpdatedAt})
 	i.Kind = storage.IdentifierKind(kind)
 	return i, err
@@ -29,7 +30,7 @@ func scanIdent(sc scanner) (*storage.Identifier, error) {
 func (q *querier) CreateIdentifier(ctx context.Context, i *storage.Identifier) error {
 	canonical := storage.Canonical(i.Kind, i.Value)
 	err := q.execOne(ctx, identInsert, i.ID, i.UserID, string(i.Kind), i.Value, canonical,
-		q.tm(i.VerifiedAt), i.VerifiedBy, q.tm(i.CreatedAt), q.tm(i.UpdatedAt), i.UserID)
+		q.tm(i.VerifiedAt), i.VerifiedBy, i.SecondFactor, q.tm(i.CreatedAt), q.tm(i.UpdatedAt), i.UserID)
 	if err != nil {
 		return err
 	}
@@ -69,6 +70,11 @@ func (q *querier) UpdateIdentifier(ctx context.Context, i *storage.Identifier) e
 	}
 	i.Canonical = canonical
 	return nil
+}
+
+// SetIdentifierSecondFactor implements storage.IdentifierStore.
+func (q *querier) SetIdentifierSecondFactor(ctx context.Context, id string, on bool, at time.Time) error {
+	return q.execOne(ctx, `UPDATE latch_identifiers SET second_factor = ?, updated_at = ? WHERE id = ?`, on, q.tm(at), id)
 }
 
 // DeleteIdentifier implements storage.IdentifierStore.

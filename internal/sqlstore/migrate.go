@@ -343,6 +343,13 @@ var migrations = []migration{{
 		`CREATE INDEX latch_audit_events_organization ON latch_audit_events (organization_id, id)`,
 		`CREATE INDEX latch_audit_events_type ON latch_audit_events (type, id)`,
 	},
+}, {
+	version: 2,
+	statements: []string{
+		// The opt-in to second-factor codes sent to this address or
+		// number (the mfa plugin). Existing rows are opted out.
+		`ALTER TABLE latch_identifiers ADD COLUMN second_factor {{bool}} NOT NULL DEFAULT FALSE`,
+	},
 }}
 
 // render substitutes the dialect's column types into a statement.

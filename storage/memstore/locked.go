@@ -115,6 +115,13 @@ func (s *Store) DeleteIdentifier(ctx context.Context, id string) error {
 	return s.st.DeleteIdentifier(ctx, id)
 }
 
+// SetIdentifierSecondFactor implements [storage.IdentifierStore].
+func (s *Store) SetIdentifierSecondFactor(ctx context.Context, id string, on bool, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.SetIdentifierSecondFactor(ctx, id, on, at)
+}
+
 // CreateExternalAccount implements [storage.ExternalAccountStore].
 func (s *Store) CreateExternalAccount(ctx context.Context, a *storage.ExternalAccount) error {
 	s.mu.Lock()

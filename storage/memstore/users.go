@@ -301,6 +301,17 @@ func (s *state) UpdateIdentifier(_ context.Context, i *storage.Identifier) error
 	return nil
 }
 
+func (s *state) SetIdentifierSecondFactor(_ context.Context, id string, on bool, at time.Time) error {
+	old, ok := s.idents[id]
+	if !ok {
+		return notFound("identifier", id)
+	}
+	c := cloneIdent(old)
+	c.SecondFactor, c.UpdatedAt = on, at.UTC()
+	s.putIdent(c)
+	return nil
+}
+
 func (s *state) DeleteIdentifier(_ context.Context, id string) error {
 	i, ok := s.idents[id]
 	if !ok {

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -327,6 +328,7 @@ func identifierTests() []test {
 			upd := *i
 			upd.UserID, upd.Kind, upd.CreatedAt = e.user().ID, storage.KindPhoneNumber, at(time.Hour)
 			upd.Value, upd.VerifiedAt, upd.VerifiedBy, upd.UpdatedAt = "New@Example.com", atB(time.Minute), "email_link", atB(time.Minute)
+			upd.SecondFactor = true // changed only by SetIdentifierSecondFactor
 			e.ok(e.s.UpdateIdentifier(e.ctx, &upd), "UpdateIdentifier")
 			if upd.Canonical != "new@example.com" {
 				e.t.Errorf("UpdateIdentifier must recompute i.Canonical: got %q", upd.Canonical)
@@ -336,6 +338,41 @@ func identifierTests() []test {
 			must(e.s.FindIdentifier(e.ctx, email, "NEW@example.com"))(e)
 			_, err := e.s.FindIdentifier(e.ctx, email, "old@example.com")
 			e.is(err, storage.ErrNotFound, "the old value must no longer be found")
+		}},
+		test{"SetIdentifierSecondFactor sets the opt-in and UpdatedAt only", func(e *env) {
+			u := e.user()
+			i := create(e, e.s.CreateIdentifier, newIdent(u.ID, storage.KindPhoneNumber, "+1 555 0199", true))
+			other := create(e, e.s.CreateIdentifier, newEmail(u.ID, "ada@example.com", true))
+			want := *i
+			e.ok(e.s.SetIdentifierSecondFactor(e.ctx, i.ID, true, atB(time.Minute)), "SetIdentifierSecondFactor on")
+			want.SecondFactor, want.UpdatedAt = true, atB(time.Minute)
+			e.same("SetIdentifierSecondFactor on", must(e.s.GetIdentifier(e.ctx, i.ID))(e), &want)
+			e.same("another identifier of the user", must(e.s.GetIdentifier(e.ctx, other.ID))(e), other)
+			if got := must(e.s.FindIdentifier(e.ctx, storage.KindPhoneNumber, "+15550199"))(e); !got.SecondFactor {
+				e.t.Error("FindIdentifier does not return SecondFactor")
+			}
+			if got := must(e.s.ListIdentifiers(e.ctx, u.ID))(e); len(got) != 2 || got[0].SecondFactor != (got[0].ID == i.ID) || got[1].SecondFactor != (got[1].ID == i.ID) {
+				e.t.Error("ListIdentifiers does not return SecondFactor")
+			}
+			e.ok(e.s.SetIdentifierSecondFactor(e.ctx, i.ID, true, atB(2*time.Minute)), "SetIdentifierSecondFactor on again")
+			e.ok(e.s.SetIdentifierSecondFactor(e.ctx, i.ID, false, at(3*time.Minute)), "SetIdentifierSecondFactor off")
+			want.SecondFactor, want.UpdatedAt = false, at(3*time.Minute)
+			e.same("SetIdentifierSecondFactor off", must(e.s.GetIdentifier(e.ctx, i.ID))(e), &want)
+			e.is(e.s.SetIdentifierSecondFactor(e.ctx, newEmail(u.ID, "x@example.com", false).ID, true, at(0)), storage.ErrNotFound, "SetIdentifierSecondFactor of a missing identifier")
+		}},
+		test{"SetIdentifierSecondFactor is undone with its transaction", func(e *env) {
+			i := create(e, e.s.CreateIdentifier, newEmail(e.user().ID, "tx@example.com", true))
+			boom := errors.New("boom")
+			err := e.s.InTx(e.ctx, func(q storage.Querier) error {
+				if err := q.SetIdentifierSecondFactor(e.ctx, i.ID, true, at(time.Minute)); err != nil {
+					return err
+				}
+				return boom
+			})
+			e.is(err, boom, "InTx")
+			if must(e.s.GetIdentifier(e.ctx, i.ID))(e).SecondFactor {
+				e.t.Error("a rolled-back SetIdentifierSecondFactor is kept")
+			}
 		}},
 	)
 }

@@ -1,0 +1,338 @@
+package mfa_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/mail/mailtest"
+	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/sms"
+	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/storage/memstore"
+	"github.com/latchauth/latch/storage/pgstore"
+	"github.com/latchauth/latch/storage/sqlitestore"
+)
+
+const (
+	base         = "http://app.test"
+	goodPassword = "correct horse battery staple"
+)
+
+// smsRecorder keeps the text messages sent.
+type smsRecorder struct {
+	mu   sync.Mutex
+	msgs []sms.Message
+}
+
+func (r *smsRecorder) Send(_ context.Context, m *sms.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, *m)
+	return nil
+}
+
+func (r *smsRecorder) last(to string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.msgs) - 1; i >= 0; i-- {
+		if r.msgs[i].To == to {
+			return r.msgs[i].Body
+		}
+	}
+	return ""
+}
+
+// env is an app with Latch's routes and the mfa plugin, on a fake clock,
+// with mail and text messages recorded.
+type env struct {
+	*latchtest.Harness
+	mfa     *mfa.Plugin
+	mail    *mailtest.Recorder
+	sms     *smsRecorder
+	handler http.Handler
+}
+
+// newEnv builds the app on store (a fresh memstore when nil).
+func newEnv(t testing.TB, store storage.Store, mc mfa.Config, mod ...func(*latch.Config)) *env {
+	t.Helper()
+	if store == nil {
+		store = memstore.New()
+	}
+	e := &env{mfa: mfa.New(mc), mail: &mailtest.Recorder{}, sms: &smsRecorder{}}
+	cfg := latch.Config{Store: store, BaseURL: base, AppName: "Acme", Mailer: e.mail, SMS: e.sms,
+		Secrets: [][]byte{[]byte(strings.Repeat("s", 32))}, Plugins: []latch.Plugin{e.mfa},
+		SignUp: latch.SignUpConfig{PhoneNumber: latch.Optional}}
+	for _, m := range mod {
+		m(&cfg)
+	}
+	e.Harness = latchtest.NewHarness(t, latchtest.Options{Config: cfg})
+	t.Cleanup(func() { e.Flush() })
+	mux := http.NewServeMux()
+	mux.Handle("/", e.Handler())
+	mux.HandleFunc("GET /whoami", func(w http.ResponseWriter, r *http.Request) {
+		if s := latch.SessionFromContext(r.Context()); s != nil {
+			fmt.Fprint(w, s.UserID)
+			return
+		}
+		fmt.Fprint(w, "signed-out")
+	})
+	e.handler = e.Middleware(mux)
+	return e
+}
+
+func (e *env) browser() *latchtest.Browser { return latchtest.NewBrowser(e.handler) }
+
+// stores runs fn on each database: memory, SQLite, and PostgreSQL when
+// LATCH_TEST_POSTGRES is set.
+func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) {
+	t.Run("memstore", func(t *testing.T) { fn(t, memstore.New()) })
+	t.Run("sqlitestore", func(t *testing.T) { fn(t, sqliteStore(t)) })
+	t.Run("pgstore", func(t *testing.T) { fn(t, pgStore(t)) })
+}
+
+func sqliteStore(t testing.TB) storage.Store {
+	db, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func pgStore(t testing.TB) storage.Store {
+	dsn := os.Getenv("LATCH_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("LATCH_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run these tests on PostgreSQL")
+	}
+	ctx := context.Background()
+	admin, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := fmt.Sprintf("latch_mfa_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := pgstore.Open(ctx, dsn+sep+"search_path="+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// call sends body as JSON with method to path and decodes the answer.
+func call(t testing.TB, b *latchtest.Browser, method, path string, body any) (map[string]any, int) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = strings.NewReader(string(raw))
+	}
+	r := httptest.NewRequest(method, path, rd)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	r.Header.Set("Accept", "application/json")
+	res := b.Do(r)
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return out, res.StatusCode
+}
+
+func post(t testing.TB, b *latchtest.Browser, path string, body any) (map[string]any, int) {
+	t.Helper()
+	return call(t, b, http.MethodPost, path, body)
+}
+
+func errCode(out map[string]any) string {
+	errs, _ := out["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	c, _ := errs[0].(map[string]any)["code"].(string)
+	return c
+}
+
+func mustStatus(t testing.TB, out map[string]any, code int, want string) {
+	t.Helper()
+	if code != http.StatusOK || out["status"] != want {
+		t.Fatalf("status %d %v, want %q: %v", code, out["status"], want, out)
+	}
+}
+
+// lastCode returns the newest six-digit code mailed to to.
+func (e *env) lastCode(t testing.TB, to string) string {
+	t.Helper()
+	e.Flush()
+	msgs := e.mail.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == to {
+			if c := mailtest.CodeIn(msgs[i].Text); c != "" {
+				return c
+			}
+		}
+	}
+	t.Fatalf("no code mailed to %s", to)
+	return ""
+}
+
+// lastLink returns the newest link mailed to to.
+func (e *env) lastLink(t testing.TB, to string) string {
+	t.Helper()
+	e.Flush()
+	msgs := e.mail.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == to {
+			if l := mailtest.LinkIn(msgs[i].Text); l != "" {
+				return l
+			}
+		}
+	}
+	t.Fatalf("no link mailed to %s", to)
+	return ""
+}
+
+// mailed reports whether a message to to has subject containing subject.
+func (e *env) mailed(to, subject string) bool {
+	e.Flush()
+	for _, m := range e.mail.Messages() {
+		if m.To == to && strings.Contains(m.Subject, subject) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *env) mailText(to, subject string) string {
+	e.Flush()
+	msgs := e.mail.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == to && strings.Contains(msgs[i].Subject, subject) {
+			return msgs[i].Text
+		}
+	}
+	return ""
+}
+
+// signUp makes an account with email and password through the JSON API,
+// signed in on b, and returns its ID.
+func (e *env) signUp(t testing.TB, b *latchtest.Browser, email string) string {
+	t.Helper()
+	out, code := post(t, b, "/v1/client/sign_ups", map[string]any{"email_address": email, "password": goodPassword})
+	mustStatus(t, out, code, "missing_requirements")
+	id := out["id"].(string)
+	out, code = post(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
+	mustStatus(t, out, code, "missing_requirements")
+	out, code = post(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, email)})
+	mustStatus(t, out, code, "complete")
+	return out["created_user_id"].(string)
+}
+
+func (e *env) whoami(t testing.TB, b *latchtest.Browser) string {
+	t.Helper()
+	res := b.Get("/whoami")
+	raw, _ := io.ReadAll(res.Body)
+	return string(raw)
+}
+
+// code is the current TOTP code of a base32 secret on the env's clock.
+func (e *env) code(t testing.TB, secret string) string {
+	t.Helper()
+	return codeAt(t, secret, e.Clock.Now())
+}
+
+func codeAt(t testing.TB, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// nextStep moves the clock to the start of the next 30-second step, so the
+// next code is a fresh one.
+func (e *env) nextStep() {
+	now := e.Clock.Now()
+	e.Clock.Advance(time.Duration(30-now.Unix()%30)*time.Second - time.Duration(now.Nanosecond()))
+}
+
+// enrolTOTP sets an authenticator app up for the user signed in on b,
+// through the JSON API, and returns its secret and the backup codes shown.
+func (e *env) enrolTOTP(t testing.TB, b *latchtest.Browser) (secret string, backup []string) {
+	t.Helper()
+	out, code := post(t, b, "/v1/me/totp", map[string]any{})
+	if code != http.StatusOK {
+		t.Fatalf("begin TOTP: %d %v", code, out)
+	}
+	secret = out["secret"].(string)
+	out, code = post(t, b, "/v1/me/totp/attempt_verification", map[string]any{"code": e.code(t, secret)})
+	if code != http.StatusOK || out["verified"] != true {
+		t.Fatalf("finish TOTP: %d %v", code, out)
+	}
+	for _, c := range out["backup_codes"].([]any) {
+		backup = append(backup, c.(string))
+	}
+	e.nextStep()
+	return secret, backup
+}
+
+// signInPassword starts a password sign-in on a new browser and returns it
+// with the answer.
+func (e *env) signInPassword(t testing.TB, email string) (*latchtest.Browser, map[string]any) {
+	t.Helper()
+	b := e.browser()
+	out, code := post(t, b, "/v1/client/sign_ins", map[string]any{"identifier": email, "password": goodPassword})
+	if code != http.StatusOK {
+		t.Fatalf("password sign-in: %d %v", code, out)
+	}
+	return b, out
+}
+
+func attemptSecond(t testing.TB, b *latchtest.Browser, signInID, strategy, code string) (map[string]any, int) {
+	t.Helper()
+	return post(t, b, "/v1/client/sign_ins/"+signInID+"/attempt_second_factor", map[string]any{"strategy": strategy, "code": code})
+}
+
+// session returns the stored session a sign-in created.
+func (e *env) session(t testing.TB, out map[string]any) *storage.Session {
+	t.Helper()
+	id, _ := out["created_session_id"].(string)
+	if id == "" {
+		t.Fatalf("no session created: %v", out)
+	}
+	s, err := e.Store.GetSession(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
