@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -24,6 +25,8 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/components"
+	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/passkeys"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
@@ -62,6 +65,7 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string) error {
 		Secrets: [][]byte{secret},
 		Logger:  log,
 		// Mailer and SMS are unset: codes and links go to this console.
+		Plugins: plugins(host),
 	})
 	if err != nil {
 		return fmt.Errorf("configuring latch: %w", err)
@@ -144,4 +148,15 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// plugins turns on two-step verification (an authenticator app, backup
+// codes) and, when the app is served on a host name such as localhost,
+// passkeys: WebAuthn does not accept an IP address as the site's identity.
+func plugins(host string) []latch.Plugin {
+	ps := []latch.Plugin{mfa.New(mfa.Config{})}
+	if h, _, err := net.SplitHostPort(host); err == nil && net.ParseIP(h) == nil {
+		ps = append(ps, passkeys.New(passkeys.Config{}))
+	}
+	return ps
 }
