@@ -215,6 +215,12 @@ func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r
 		attempts = st.Second.Attempts
 	}
 	st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts, State: at.State, Options: options}
+	if st.EnrollSecond {
+		// Set-up options may hold a seed: never in the clear at rest.
+		if err := a.sealOptions(st.Second); err != nil {
+			return nil, err
+		}
+	}
 	if err := f.save(ctx, a, SignInNeedsSecondFactor); err != nil {
 		return nil, err
 	}
@@ -278,7 +284,11 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 	if err != nil {
 		return nil, storageError(err)
 	}
-	return a.completeSignIn(ctx, w, r, f, u, true)
+	v, err := a.completeSignIn(ctx, w, r, f, u, true)
+	if v != nil {
+		v.BackupCodes = proof.BackupCodes
+	}
+	return v, err
 }
 
 // cmpErr returns err when it is not nil, and otherwise def.

@@ -290,3 +290,63 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestSignUpUnderRequiredPolicyGivesNoOneFactorSession: when every user
+// must have a second factor, sign-up creates the account but no session;
+// the new user sets a factor up in the sign-in it hands over.
+func TestSignUpUnderRequiredPolicyGivesNoOneFactorSession(t *testing.T) {
+	p := newCodePlugin()
+	p.required = true
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword})
+	id := out["id"].(string)
+	call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
+	out, _ = call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	if out["status"] != "complete" || out["created_session_id"] != nil || out["sign_in_id"] == nil {
+		t.Fatalf("sign-up: %v", out)
+	}
+	if b.Cookie("__Host-latch_session") != "" {
+		t.Fatal("a one-factor session cookie was set")
+	}
+	sid := out["sign_in_id"].(string)
+	out, _ = call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_second_factor", map[string]any{"strategy": "test_code"})
+	if out["second_factor_enrollment"] != true {
+		t.Fatalf("not an enrolment: %v", out)
+	}
+	out, _ = call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_second_factor", map[string]any{"strategy": "test_code", "code": "246810"})
+	if out["status"] != "complete" || b.Cookie("__Host-latch_session") == "" {
+		t.Fatalf("enrolment: %v", out)
+	}
+	if s := e.sessionOf(t, b); !slices.Contains(s.Claims.AMR, "mfa") {
+		t.Errorf("amr %v", s.Claims.AMR)
+	}
+	// Another browser cannot pick the hand-over up.
+	if out, _ := call(t, e.browser(), "/v1/client/sign_ins/"+sid+"/attempt_second_factor", map[string]any{"strategy": "test_code", "code": "246810"}); errCode(out) != "resource_not_found" {
+		t.Errorf("another browser: %v", out)
+	}
+}
+
+// TestEnrolmentSeedNotStoredInClear: set-up options (an authenticator's
+// seed) are sealed in the stored flow and shown only through the view.
+func TestEnrolmentSeedNotStoredInClear(t *testing.T) {
+	p := newCodePlugin()
+	store := memstore.New()
+	e := newFlowEnv(t, latch.Config{Store: store, Plugins: []latch.Plugin{p}})
+	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	p.required = true
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
+	id := out["id"].(string)
+	out, _ = call(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": "test_code"})
+	if !strings.Contains(mustJSON(out), "TESTSECRET") {
+		t.Fatalf("the view lacks the set-up: %v", out)
+	}
+	rec, err := store.GetFlow(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(rec.Data), "TESTSECRET") {
+		t.Errorf("the seed is stored in the clear: %s", rec.Data)
+	}
+}

@@ -215,6 +215,39 @@ type factorState struct {
 	// Options what its prepare gave the client.
 	State   json.RawMessage `json:"state,omitempty"`
 	Options json.RawMessage `json:"options,omitempty"`
+	// SealedOptions holds Options encrypted under Config.Secrets (key
+	// OptionsKey) when they carry a secret: an authenticator app's seed
+	// while it is being set up.
+	SealedOptions []byte `json:"sealed_options,omitempty"`
+	OptionsKey    string `json:"options_key,omitempty"`
+}
+
+// optionsPurpose binds sealed factor options to their use.
+const optionsPurpose = "factor-options"
+
+// sealOptions moves the factor's Options into SealedOptions.
+func (a *Auth) sealOptions(f *factorState) error {
+	if len(f.Options) == 0 {
+		return nil
+	}
+	sealed, kid, err := a.secrets.seal(a.cfg.Rand, optionsPurpose, f.Options)
+	if err != nil {
+		return ErrUnavailable.wrap(err)
+	}
+	f.SealedOptions, f.OptionsKey, f.Options = sealed, kid, nil
+	return nil
+}
+
+// openOptions returns the factor's options, opening sealed ones.
+func (a *Auth) openOptions(f *factorState) json.RawMessage {
+	if len(f.SealedOptions) == 0 {
+		return f.Options
+	}
+	plain, err := a.secrets.open(optionsPurpose, f.OptionsKey, f.SealedOptions)
+	if err != nil {
+		return nil // a retired secret: the user starts the set-up again
+	}
+	return plain
 }
 
 // Factor statuses.

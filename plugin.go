@@ -127,6 +127,10 @@ type Proof struct {
 	// MultiFactor says the proof alone is two factors (a passkey with user
 	// verification): a sign-in it completes needs no second factor.
 	MultiFactor bool
+	// BackupCodes are recovery codes made with a factor set up in the
+	// middle of a sign-in: the kernel shows them once, in the answer that
+	// completes it, and keeps them nowhere.
+	BackupCodes []string
 }
 
 // ProfileSection renders a plugin's section of the account page for the

@@ -205,6 +205,16 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		a.renderSignIn(w, r, le.Status, p)
 		return
 	}
+	if s.Status == SignInComplete && len(s.BackupCodes) > 0 {
+		// Shown in this answer and never again, before going on.
+		if redirect == "" {
+			redirect = "/"
+		}
+		loc := a.locale(r)
+		a.renderPage(w, r, http.StatusOK, components.T(loc, "mfa.codes.title"), components.MFABackupCodes(components.MFABackupCodesProps{
+			Codes: s.BackupCodes, DoneURL: redirect, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}))
+		return
+	}
 	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil && len(s.SupportedSecondFactors) > 0 {
 		// Ask for the first of the user's second factors at once; the
 		// page offers the others. If it cannot be prepared (a text that
@@ -346,6 +356,15 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		le := asError(err)
 		p.Err = le
 		a.renderSignUp(w, r, le.Status, p)
+		return
+	}
+	if s.SignInID != "" {
+		// A second factor is required: set one up on the sign-in page,
+		// starting with the first the plugins offer.
+		if f, ferr := readFlow[signInState](ctx, a, s.SignInID); ferr == nil && len(f.state.SecondFactors) > 0 {
+			_, _ = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
+		}
+		a.afterStep(w, r, false, a.cfg.Session.SignInURL, "sign_in_id", s.SignInID, redirect)
 		return
 	}
 	a.afterStep(w, r, s.Status == SignUpComplete, a.cfg.Session.SignUpURL, "sign_up_id", s.ID, redirect)

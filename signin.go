@@ -64,9 +64,13 @@ type SignIn struct {
 	SecondFactorVerification *Verification `json:"second_factor_verification"`
 	// SecondFactorEnrollment says the user must set up one of the
 	// supported second factors before the sign-in completes.
-	SecondFactorEnrollment bool      `json:"second_factor_enrollment,omitempty"`
-	CreatedSessionID       string    `json:"created_session_id,omitempty"`
-	ExpireAt               time.Time `json:"expire_at"`
+	SecondFactorEnrollment bool   `json:"second_factor_enrollment,omitempty"`
+	CreatedSessionID       string `json:"created_session_id,omitempty"`
+	// BackupCodes, only in the answer that completes a sign-in in which a
+	// second factor was set up, are the recovery codes made with it: shown
+	// this once.
+	BackupCodes []string  `json:"backup_codes,omitempty"`
+	ExpireAt    time.Time `json:"expire_at"`
 	NativeTokens
 }
 
@@ -114,6 +118,9 @@ func (a *Auth) signInView(f *flow[signInState]) *SignIn {
 	}
 	for _, s := range st.SecondFactors {
 		v.SupportedSecondFactors = append(v.SupportedSecondFactors, Factor{Strategy: s})
+	}
+	if st.Second != nil && v.SecondFactorVerification != nil {
+		v.SecondFactorVerification.Options = a.openOptions(st.Second)
 	}
 	return v
 }

@@ -42,6 +42,7 @@ type signUpState struct {
 	Phone          *factorState    `json:"phone,omitempty"`
 	UserID         string          `json:"user_id,omitempty"`
 	SessionID      string          `json:"session_id,omitempty"`
+	SignInID       string          `json:"sign_in_id,omitempty"` // the sign-in that sets up a required second factor
 	RedirectURL    string          `json:"redirect_url,omitempty"`
 	Locale         string          `json:"locale,omitempty"`
 }
@@ -64,7 +65,11 @@ type SignUp struct {
 	PasswordEnabled  bool                     `json:"password_enabled"`
 	CreatedUserID    string                   `json:"created_user_id,omitempty"`
 	CreatedSessionID string                   `json:"created_session_id,omitempty"`
-	ExpireAt         time.Time                `json:"expire_at"`
+	// SignInID, when a policy requires a second factor, is the sign-in
+	// (status needs_second_factor, second_factor_enrollment) in which the
+	// new user sets one up; no session exists until then.
+	SignInID string    `json:"sign_in_id,omitempty"`
+	ExpireAt time.Time `json:"expire_at"`
 	NativeTokens
 }
 
@@ -113,7 +118,7 @@ func (a *Auth) signUpView(f *flow[signUpState]) *SignUp {
 	v := &SignUp{ID: f.rec.ID, Object: "sign_up_attempt", Status: f.rec.Status, RequiredFields: req, OptionalFields: opt,
 		MissingFields: a.missingFields(&st), UnverifiedFields: unverifiedFields(&st), Verifications: map[string]*Verification{},
 		EmailAddress: st.EmailAddress, PhoneNumber: st.PhoneNumber, Username: st.Username, FirstName: st.FirstName,
-		LastName: st.LastName, PasswordEnabled: st.PasswordHash != "", CreatedUserID: st.UserID, CreatedSessionID: st.SessionID,
+		LastName: st.LastName, PasswordEnabled: st.PasswordHash != "", CreatedUserID: st.UserID, CreatedSessionID: st.SessionID, SignInID: st.SignInID,
 		ExpireAt: f.rec.ExpiresAt}
 	if st.Email != nil {
 		v.Verifications[fieldEmail] = verificationView(st.Email)
@@ -451,6 +456,13 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 		amr = append(amr, "pwd")
 	}
 	st.PasswordHash = "" // no longer needed in the flow
+	if su, err := a.store.GetUser(ctx, u.ID); err != nil {
+		return nil, storageError(err)
+	} else if required, err := a.secondFactorRequired(ctx, su); err != nil {
+		return nil, err
+	} else if required {
+		return a.signUpNeedsSecondFactor(ctx, w, r, f, amr)
+	}
 	if _, err := a.createSession(ctx, w, r, u.ID, SessionParams{AMR: amr}, func(t *tx, s *storage.Session) error {
 		st.SessionID = s.ID
 		if f.rec.ClientID == "" {
@@ -458,6 +470,39 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		return f.completeIn(ctx, a, t, SignUpComplete)
 	}); err != nil {
+		return nil, err
+	}
+	return a.signUpView(f), nil
+}
+
+// signUpNeedsSecondFactor completes a sign-up whose new user a policy
+// requires to have a second factor: instead of a session, it starts the
+// sign-in in which they set one up, so that no session of theirs ever has
+// one factor.
+func (a *Auth) signUpNeedsSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], amr []string) (*SignUp, error) {
+	st := &f.state
+	factors := a.enrollableSecondFactors()
+	if len(factors) == 0 {
+		return nil, ErrUnavailable.wrap(errors.New("latch: a second factor is required but no plugin offers one to set up"))
+	}
+	in := signInState{UserID: st.UserID, AMR: amr, EnrollSecond: true, RedirectURL: st.RedirectURL, Locale: st.Locale,
+		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent())}
+	for _, fc := range factors {
+		in.SecondFactors = append(in.SecondFactors, fc.Strategy)
+	}
+	si, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsSecondFactor, in)
+	if err != nil {
+		return nil, err
+	}
+	si.rec.ClientID = f.rec.ClientID
+	if err := si.save(ctx, a, SignInNeedsSecondFactor); err != nil {
+		return nil, err
+	}
+	st.SignInID = si.rec.ID
+	if f.rec.ClientID == "" {
+		f.rec.ClientID = si.rec.ClientID
+	}
+	if err := f.completeIn(ctx, a, a.store, SignUpComplete); err != nil {
 		return nil, err
 	}
 	return a.signUpView(f), nil

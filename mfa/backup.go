@@ -2,7 +2,6 @@ package mfa
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
@@ -13,9 +12,6 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/storage"
 )
-
-// backupKeyPurpose derives the key of the backup codes' keyed hash.
-const backupKeyPurpose = "backup-codes"
 
 // A backup code is 15 random bytes (120 bits; NIST SP 800-63B asks at least
 // 112 of a look-up secret that is not rate limited), written as 24
@@ -126,12 +122,13 @@ func (b *BackupCodes) Generate(ctx context.Context, userID string) ([]string, er
 	return codes, nil
 }
 
-// hash is the stored form of a normalised code: HMAC-SHA256 under a key
-// derived from the application's secret, over the user's ID and the code.
-// The key makes a stolen database useless for guessing codes offline; the
-// user ID makes one user's hash say nothing about another's.
+// hash is the stored form of a normalised code: SHA-256 over the user's ID
+// and the code. A code carries 120 bits, beyond any offline guessing, so a
+// fast unkeyed hash suffices (SECURITY.md 23: SHA-256 at 112 bits or more),
+// and rotating Config.Secrets leaves the codes valid. The user ID makes one
+// user's hash say nothing about another's.
 func (b *BackupCodes) hash(userID, code string) []byte {
-	m := hmac.New(sha256.New, b.p.host().Key(backupKeyPurpose))
+	m := sha256.New()
 	m.Write([]byte(userID))
 	m.Write([]byte{0}) // IDs hold no NUL: the pair is unambiguous
 	m.Write([]byte(code))

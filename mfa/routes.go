@@ -155,20 +155,17 @@ func (p *Plugin) serveTOTPVerify(w http.ResponseWriter, r *http.Request, s *latc
 }
 
 // finishTOTP completes the set-up begun from the account, marks the session
-// as having verified a second factor (it just did), and makes backup codes
-// when the user has none left, returning them.
+// as having verified a second factor (it just did), and returns the backup
+// codes FinishEnrollment made when the user had none left.
 func (p *Plugin) finishTOTP(ctx context.Context, w http.ResponseWriter, r *http.Request, s *latch.Session, code string) ([]string, error) {
-	if _, err := p.totp.FinishEnrollment(ctx, p.attempt(r, s), latch.AttemptParams{Strategy: StrategyTOTP, Code: code}); err != nil {
+	proof, err := p.totp.FinishEnrollment(ctx, p.attempt(r, s), latch.AttemptParams{Strategy: StrategyTOTP, Code: code})
+	if err != nil {
 		return nil, err
 	}
 	if err := p.h.MarkSecondFactor(ctx, w, s); err != nil {
 		return nil, err
 	}
-	n, err := p.backup.Remaining(ctx, s.UserID)
-	if err != nil || n > 0 {
-		return nil, err
-	}
-	return p.backup.Generate(ctx, s.UserID)
+	return proof.BackupCodes, nil // made when the user had none
 }
 
 func (p *Plugin) serveTOTPDelete(w http.ResponseWriter, r *http.Request, s *latch.Session) {

@@ -248,7 +248,21 @@ func (t *TOTP) FinishEnrollment(ctx context.Context, at *latch.Attempt, p latch.
 		return nil, err
 	}
 	t.p.notify(ctx, at, latch.MessageFactorAdded, t.p.text(at, "mfa.notify.totp"))
-	return &latch.Proof{AMR: []string{"otp"}}, nil
+	proof := &latch.Proof{AMR: []string{"otp"}}
+	if at.Purpose == latch.PurposeEnrollment {
+		// Set up in the middle of a sign-in: the user gets backup codes
+		// now, shown once by the kernel, as they would from their account.
+		n, err := t.p.backup.Remaining(ctx, at.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			if proof.BackupCodes, err = t.p.backup.Generate(ctx, at.UserID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return proof, nil
 }
 
 // Verify implements latch.Strategy: the code must be that of the current
