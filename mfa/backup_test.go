@@ -12,6 +12,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mfa"
 	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/storage/memstore"
 )
 
 var backupRE = regexp.MustCompile(`^[a-z2-7]{6}-[a-z2-7]{6}-[a-z2-7]{6}-[a-z2-7]{6}$`)
@@ -133,4 +134,33 @@ func TestConcurrentBackupCodeOneWins(t *testing.T) {
 			t.Errorf("%d codes remain, want 9", n)
 		}
 	})
+}
+
+// TestBackupCodesSurviveSecretRotation: putting a new secret first (the
+// documented rotation) leaves the authenticator app and the backup codes
+// working, since seeds are sealed with their key ID and codes hashed
+// without a key.
+func TestBackupCodesSurviveSecretRotation(t *testing.T) {
+	store := memstore.New()
+	e := newEnv(t, store, mfa.Config{})
+	b := e.browser()
+	e.signUp(t, b, "ada@example.com")
+	secret, codes := e.enrolTOTP(t, b)
+
+	rotated := newEnv(t, store, mfa.Config{}, func(c *latch.Config) {
+		c.Secrets = [][]byte{[]byte(strings.Repeat("n", 32)), []byte(strings.Repeat("s", 32))}
+		c.Clock = e.Clock.Now
+	})
+	for _, strategy := range []string{"backup_code", "totp"} {
+		b := rotated.browser()
+		out, _ := post(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
+		id := out["id"].(string)
+		post(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": strategy})
+		code := codes[0]
+		if strategy == "totp" {
+			code = codeAt(t, secret, e.Clock.Now())
+		}
+		out, status := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_second_factor", map[string]any{"strategy": strategy, "code": code})
+		mustStatus(t, out, status, latch.SignInComplete)
+	}
 }
