@@ -244,3 +244,31 @@ func TestPasswordPlusSecurityKey(t *testing.T) {
 	b.follow(webAuthnGet, "#status")
 	b.wantSignedIn(userID)
 }
+
+// TestPasskeyAutofillSignIn: with a passkey on the device, the identifier
+// field's autofill (conditional mediation) signs the user in: the shipped
+// script starts a passkey sign-in as the page loads, the authenticator
+// answers, and the browser lands on the app signed in, with no identifier
+// or password typed and no button pressed.
+func TestPasskeyAutofillSignIn(t *testing.T) {
+	a := newApp(t, onLocalhost, withPlugins)
+	const email = "edith@example.com"
+	userID := a.createUser(t, email, testPassword)
+	b := newBrowser(t, a)
+	b.virtualAuthenticator(webauthn.VirtualAuthenticatorOptions{
+		Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+		Transport:                   webauthn.AuthenticatorTransportInternal,
+		HasResidentKey:              true,
+		HasUserVerification:         true,
+		IsUserVerified:              true,
+		AutomaticPresenceSimulation: true,
+	})
+	b.signIn("/sign-in", email, testPassword, signedIn)
+	b.register(addPasskey)
+	b.signOut()
+
+	b.run(chromedp.Navigate(b.app.URL + "/sign-in"))
+	b.wait(signedIn)
+	b.wantSignedIn(userID)
+	b.screenshot("TestPasskeyAutofillSignIn")
+}
