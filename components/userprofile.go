@@ -46,3 +46,14 @@ func deviceMeta(l Locale, d Device) string {
 	}
 	return strings.Join(parts, " · ")
 }
+
+// primaryEmail is the address the avatar falls back to for its letter when
+// the user has no name.
+func (p UserProfileProps) primaryEmail() string {
+	for _, e := range p.Emails {
+		if e.Primary {
+			return e.Value
+		}
+	}
+	return ""
+}

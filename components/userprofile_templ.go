@@ -242,7 +242,7 @@ func profileSection(p UserProfileProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = avatar(fullName(p.FirstName, p.LastName), "", p.ImageURL, "lg").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = avatar(fullName(p.FirstName, p.LastName), p.primaryEmail(), p.ImageURL, "lg").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
