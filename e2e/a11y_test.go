@@ -41,7 +41,7 @@ func TestAccessibility(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading axe-core: %v", err)
 	}
-	a := newApp(t)
+	a := newApp(t, onLocalhost, withPlugins) // every section of the account page is checked
 	const email = "radia@example.com"
 	a.createUser(t, email, testPassword)
 	b := newBrowser(t, a)

@@ -342,7 +342,7 @@ func (b *browser) luminance(sel string) float64 {
 // (docs/screenshots/profile-dark.png is a copy; profile-light.png comes
 // from TestAccessibility, with the same user).
 func TestProfileDarkTheme(t *testing.T) {
-	a := newApp(t)
+	a := newApp(t, onLocalhost, withPlugins)
 	const email = "radia@example.com"
 	a.createUser(t, email, testPassword)
 	b := newBrowser(t, a)
