@@ -29,10 +29,19 @@ func (a *Auth) strategy(name string, kind FactorKind) Strategy {
 // enrolledSecondFactors lists the second factors a user has set up, in
 // the order the plugins registered them.
 func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]Factor, error) {
+	return a.offeredSecondFactors(ctx, userID, nil)
+}
+
+// offeredSecondFactors lists the second factors a user has set up that may
+// follow a first factor of methods amr (nil: any).
+func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []string) ([]Factor, error) {
 	var out []Factor
 	for _, s := range a.plugins.strategies {
 		info := s.Info()
 		if info.Kind&SecondFactor == 0 {
+			continue
+		}
+		if o, ok := s.(Offerer); ok && amr != nil && !o.Offered(amr) {
 			continue
 		}
 		ok, err := s.Enrolled(ctx, userID)
@@ -189,7 +198,7 @@ func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r
 	if s == nil {
 		return nil, ErrStrategyNotAllowed
 	}
-	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: r}
 	var (
 		options json.RawMessage
 		err     error
@@ -240,7 +249,7 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
 		return nil, err
 	}
-	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: r}
 	if st.Second != nil && st.Second.Strategy == p.Strategy {
 		at.State = st.Second.State
 	}

@@ -90,6 +90,14 @@ type Enroller interface {
 	FinishEnrollment(ctx context.Context, at *Attempt, p AttemptParams) (*Proof, error)
 }
 
+// Offerer is a Strategy that is not offered after some first factors: a
+// code to the mailbox an emailed code just proved is no second factor.
+// Offered receives the first factor's methods (Attempt.AMR).
+type Offerer interface {
+	Strategy
+	Offered(amr []string) bool
+}
+
 // Purposes of an Attempt.
 const (
 	PurposeSignIn         = "sign_in"
@@ -106,6 +114,10 @@ type Attempt struct {
 	// UserID is who is proving their identity; "" for a first factor that
 	// names the user itself (a discoverable passkey).
 	UserID string
+	// AMR lists the methods the sign-in has verified so far (RFC 8176:
+	// "pwd", "otp" for an emailed code or link, "sms", …), so that a second
+	// factor can refuse to repeat the first ("" outside sign-ins).
+	AMR []string
 	// Locale is the language of messages sent.
 	Locale string
 	// Request is the HTTP request being served (for the origin).

@@ -499,11 +499,19 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 		return nil, ErrUserBanned
 	}
 	st.AMR = amr
-	factors, err := a.enrolledSecondFactors(ctx, u.ID)
+	factors, err := a.offeredSecondFactors(ctx, u.ID, amr)
 	if err != nil {
 		return nil, err
 	}
 	if len(factors) == 0 {
+		// A user whose only second factors repeat this first one (codes
+		// to the mailbox just proved) has two factors all the same: this
+		// way in is closed to them, never opened with one.
+		if all, err := a.enrolledSecondFactors(ctx, u.ID); err != nil {
+			return nil, err
+		} else if len(all) > 0 {
+			return nil, ErrStrategyNotAllowed.WithMessage("Sign in another way: your second step goes to the same place as this one.")
+		}
 		required, err := a.secondFactorRequired(ctx, u)
 		if err != nil {
 			return nil, err

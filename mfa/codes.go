@@ -117,28 +117,20 @@ var firstFactorAMR = map[storage.IdentifierKind]string{storage.KindEmailAddress:
 // distinctFromFirst refuses, in a sign-in, a code to the inbox or phone
 // that the first factor already proved: the same channel twice is one
 // factor, and would let whoever holds the mailbox in with no password.
-//
-// The kernel does not tell a strategy what the first factor was, so this
-// reads the sign-in's stored state (its "amr" field); a state it cannot
-// read is refused, so that a change in the kernel fails closed.
-func (c *CodeFactor) distinctFromFirst(ctx context.Context, at *latch.Attempt) error {
+func (c *CodeFactor) distinctFromFirst(_ context.Context, at *latch.Attempt) error {
 	if at.Purpose != latch.PurposeSignIn {
 		return nil // reverification: the session already has two factors or none
 	}
-	f, err := c.p.host().Store().GetFlow(ctx, at.FlowID)
-	if err != nil {
-		return latch.ErrFlowStep
-	}
-	var st struct {
-		AMR []string `json:"amr"`
-	}
-	if json.Unmarshal(f.Data, &st) != nil || len(st.AMR) == 0 {
-		return latch.ErrStrategyNotAllowed
-	}
-	if slices.Contains(st.AMR, firstFactorAMR[c.channel]) {
+	if len(at.AMR) == 0 || !c.Offered(at.AMR) {
 		return latch.ErrStrategyNotAllowed.WithMessage("Use another second step: this one reaches the same place as your first.")
 	}
 	return nil
+}
+
+// Offered implements latch.Offerer: a code is not offered after a first
+// factor that proved its channel.
+func (c *CodeFactor) Offered(amr []string) bool {
+	return !slices.Contains(amr, firstFactorAMR[c.channel])
 }
 
 // setCodeFactor turns codes by c's channel on or off for the signed-in

@@ -2,6 +2,7 @@ package mfa_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -206,4 +207,36 @@ func TestCodeSecondFactorPages(t *testing.T) {
 	if on, _ := e.mfa.Status(context.Background(), uid); *on.PhoneCode {
 		t.Fatal("still on")
 	}
+}
+
+// TestEmailCodeSecondFactorNoSingleChannelSignIn: a user whose only second
+// factor is emailed codes cannot get in with the mailbox alone (an emailed
+// code as the first factor): that way is closed, never completed with one
+// factor; the password still leads to the emailed code.
+func TestEmailCodeSecondFactorNoSingleChannelSignIn(t *testing.T) {
+	e, _, b := codesEnv(t, nil, mfa.Optional)
+	if _, status := post(t, b, "/v1/me/mfa/email_code", map[string]any{}); status != http.StatusOK {
+		t.Fatalf("opt in: %d", status)
+	}
+	nb := e.browser()
+	out, _ := post(t, nb, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
+	id := out["id"].(string)
+	post(t, nb, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
+	out, status := post(t, nb, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	if status == http.StatusOK || errCode(out) != latch.ErrStrategyNotAllowed.Code {
+		t.Fatalf("the mailbox alone: %d %v", status, out)
+	}
+	if e.whoami(t, nb) != "signed-out" {
+		t.Fatal("signed in with one factor")
+	}
+	_, out = e.signInPassword(t, "ada@example.com")
+	mustStatus(t, out, http.StatusOK, latch.SignInNeedsSecondFactor)
+	if !strings.Contains(mustJSONString(out["supported_second_factors"]), "email_code") {
+		t.Errorf("after the password: %v", out["supported_second_factors"])
+	}
+}
+
+func mustJSONString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
