@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -348,5 +349,27 @@ func TestEnrolmentSeedNotStoredInClear(t *testing.T) {
 	}
 	if strings.Contains(string(rec.Data), "TESTSECRET") {
 		t.Errorf("the seed is stored in the clear: %s", rec.Data)
+	}
+}
+
+// TestMagicLinkWithSecondFactorLandsOnSignIn: a magic link opened in the
+// browser that asked for it, for a user with a second factor, goes to the
+// sign-in page asking for that factor — not to the app, signed out.
+func TestMagicLinkWithSecondFactorLandsOnSignIn(t *testing.T) {
+	p := newCodePlugin()
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
+	p.enroll(e.signUp(t, e.browser(), "ada@example.com", goodPassword))
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "redirect_url": "/dashboard"})
+	sid := out["id"].(string)
+	call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_link"})
+	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	res := b.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/sign-in?") || !strings.Contains(loc, sid) {
+		t.Fatalf("after the link: %d %q", res.StatusCode, loc)
+	}
+	out, _ = get(t, b, "/v1/client/sign_ins/"+sid)
+	if out["status"] != "needs_second_factor" || out["second_factor_verification"] == nil {
+		t.Fatalf("the second factor is not asked for: %v", out)
 	}
 }

@@ -170,8 +170,22 @@ func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *h
 		_, err = a.needNewPassword(ctx, f)
 		return a.cfg.Session.SignInURL + "?sign_in_id=" + rec.ID, err
 	}
-	_, err = a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
+	si, err := a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
+	if err == nil && si.Status != SignInComplete {
+		// A second factor is next: on the sign-in page, not the app.
+		a.askSecondFactor(ctx, w, r, rec.ID)
+		return a.signInPageURL(rec.ID, st.RedirectURL), nil
+	}
 	return st.RedirectURL, err
+}
+
+// signInPageURL is the hosted sign-in page of a sign-in in progress.
+func (a *Auth) signInPageURL(id, redirect string) string {
+	q := url.Values{"sign_in_id": {id}}
+	if redirect != "" {
+		q.Set("redirect_url", redirect)
+	}
+	return a.cfg.Session.SignInURL + "?" + q.Encode()
 }
 
 func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, same bool) (string, error) {
@@ -186,6 +200,11 @@ func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *h
 	if !same {
 		return "", f.save(ctx, a, SignUpMissingRequirements)
 	}
-	_, err := a.continueSignUp(ctx, w, r, f)
+	su, err := a.continueSignUp(ctx, w, r, f)
+	if err == nil && su.SignInID != "" {
+		// A second factor is required: set it up on the sign-in page.
+		a.askSecondFactor(ctx, w, r, su.SignInID)
+		return a.signInPageURL(su.SignInID, f.state.RedirectURL), nil
+	}
 	return f.state.RedirectURL, err
 }

@@ -1,6 +1,7 @@
 package latch
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -215,15 +216,8 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 			Codes: s.BackupCodes, DoneURL: redirect, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}))
 		return
 	}
-	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil && len(s.SupportedSecondFactors) > 0 {
-		// Ask for the first of the user's second factors at once; the
-		// page offers the others. If it cannot be prepared (a text that
-		// is rate limited), the page lists them all.
-		if f, ferr := readFlow[signInState](ctx, a, s.ID); ferr == nil {
-			if prepared, perr := a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: s.SupportedSecondFactors[0].Strategy}); perr == nil {
-				s = prepared
-			}
-		}
+	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil {
+		a.askSecondFactor(ctx, w, r, s.ID)
 	}
 	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
 }
@@ -361,9 +355,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 	if s.SignInID != "" {
 		// A second factor is required: set one up on the sign-in page,
 		// starting with the first the plugins offer.
-		if f, ferr := readFlow[signInState](ctx, a, s.SignInID); ferr == nil && len(f.state.SecondFactors) > 0 {
-			_, _ = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
-		}
+		a.askSecondFactor(ctx, w, r, s.SignInID)
 		a.afterStep(w, r, false, a.cfg.Session.SignInURL, "sign_in_id", s.SignInID, redirect)
 		return
 	}
@@ -486,4 +478,16 @@ func (a *Auth) passkeyStrategy() string {
 		}
 	}
 	return ""
+}
+
+// askSecondFactor prepares the first of a sign-in's second factors (or its
+// set-up), so that the page the user lands on asks for it at once and
+// offers the others. If it cannot be prepared (a text that is rate
+// limited), the page lists them all.
+func (a *Auth) askSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, signInID string) {
+	f, err := readFlow[signInState](ctx, a, signInID)
+	if err != nil || f.rec.Status != SignInNeedsSecondFactor || len(f.state.SecondFactors) == 0 {
+		return
+	}
+	_, _ = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
 }
