@@ -91,6 +91,10 @@ var (
 	// ErrStrategyNotAllowed: the strategy is not enabled, or not available
 	// at this step.
 	ErrStrategyNotAllowed = &Error{Code: "strategy_not_allowed", Message: "That way of signing in is not available.", Status: http.StatusUnprocessableEntity, Field: "strategy"}
+	// ErrLastSecondFactor: removing this factor would leave a user whom a
+	// policy requires to have a second factor without one. Every plugin
+	// answers with it.
+	ErrLastSecondFactor = &Error{Code: "last_second_factor", Message: "Two-step verification is required for your account. Set up another method before removing this one.", Status: http.StatusUnprocessableEntity}
 	// ErrCodeIncorrect: the verification code is wrong.
 	ErrCodeIncorrect = &Error{Code: "form_code_incorrect", Message: "That code is incorrect.", Status: http.StatusUnprocessableEntity, Field: "code"}
 	// ErrCodeExpired: the code expired, was used, or has no attempts left.

@@ -70,9 +70,9 @@ const (
 // Errors of this package, answered like the kernel's own.
 var (
 	// ErrLastSecondFactor refuses to remove the last second factor of a
-	// user whom a policy requires to have one.
-	ErrLastSecondFactor = &latch.Error{Code: "last_second_factor", Status: http.StatusUnprocessableEntity,
-		Message: "Two-step verification is required for your account. Set up another method before removing this one."}
+	// user whom a policy requires to have one: the kernel's, shared by
+	// every plugin.
+	ErrLastSecondFactor = latch.ErrLastSecondFactor
 	// ErrTOTPExists refuses to set up an authenticator app over the one
 	// already set up: removing it first is a deliberate, separate step.
 	ErrTOTPExists = &latch.Error{Code: "totp_already_enabled", Status: http.StatusConflict,
