@@ -276,32 +276,26 @@ func (p *Plugin) verifyAllowed(ctx context.Context, at *latch.Attempt, raw json.
 }
 
 // recordUse refuses an assertion whose signature counter did not move
-// forward (a cloned authenticator: go-webauthn flags it, and leaves the
-// decision to the relying party), and records the new counter, backup state
-// and time of use. The counter is checked again in the transaction that
-// advances it, so that of two assertions with the same counter at most one
-// passes on a store that serializes transactions.
+// forward (a cloned authenticator: go-webauthn flags it against the counter
+// read with the credential, and leaves the decision to the relying party),
+// and records the new counter, backup state and time of use. The store
+// checks the counter again in the one conditional write that advances it,
+// so that of two assertions with the same counter at most one passes, on
+// any store and at any isolation level.
 func (p *Plugin) recordUse(ctx context.Context, stored *storage.Credential, wc *webauthn.Credential) error {
 	if wc.Authenticator.CloneWarning {
 		return errNotVerified
 	}
-	return p.h.InTx(ctx, func(t *latch.Tx) error {
-		cur, err := t.GetCredential(ctx, stored.ID)
-		if err != nil {
-			return storageErr(err)
-		}
-		next := wc.Authenticator.SignCount
-		if cur.SignCount != 0 && next <= cur.SignCount {
-			return errNotVerified
-		}
-		now := p.h.Now()
-		cur.SignCount, cur.BackupState, cur.LastUsedAt, cur.UpdatedAt = next, wc.Flags.BackupState, now, now
-		if err := t.UpdateCredential(ctx, cur); err != nil {
-			return storageErr(err)
-		}
-		*stored = *cur
-		return nil
-	})
+	now := p.h.Now()
+	count, backedUp := wc.Authenticator.SignCount, wc.Flags.BackupState
+	switch err := p.h.Store().RecordCredentialUse(ctx, stored.ID, count, backedUp, now); {
+	case errors.Is(err, storage.ErrConsumed):
+		return errNotVerified
+	case err != nil:
+		return storageErr(err)
+	}
+	stored.SignCount, stored.BackupState, stored.LastUsedAt, stored.UpdatedAt = count, backedUp, now, now
+	return nil
 }
 
 // locale is the string table for r, English without a request.

@@ -21,9 +21,18 @@
 // RP ID, challenge, signature, user presence and verification. This package
 // adds what is the relying party's to decide: challenges are single use and
 // kept server-side (Host.NewChallenge), credential IDs are unique across all
-// users, a signature counter that goes backwards refuses the assertion, and
+// users, a signature counter that does not move forward (on an
+// authenticator that keeps one) refuses the assertion, checked by the
+// store's conditional write so that of concurrent assertions with the same
+// count at most one passes, and
 // the user handle of a discoverable assertion must be the credential's
 // owner.
+//
+// A user whom a policy requires to have a second factor cannot remove their
+// last one here: removals of one user's credentials take turns on every
+// store, but one that races the removal of another kind of second factor
+// (an authenticator app, by its own plugin) may still leave the user
+// without any.
 package passkeys
 
 import (
@@ -166,9 +175,9 @@ var (
 	ErrCredentialExists = &latch.Error{Code: "passkey_exists", Message: "This passkey or security key is already registered.",
 		Status: http.StatusUnprocessableEntity, Field: "credential"}
 	// ErrLastSecondFactor: removing the credential would leave a user
-	// whom a policy requires to have a second factor without one.
-	ErrLastSecondFactor = &latch.Error{Code: "second_factor_required", Message: "Your account needs a second step: add another one before removing this one.",
-		Status: http.StatusUnprocessableEntity}
+	// whom a policy requires to have a second factor without one (the
+	// kernel's, shared by every plugin).
+	ErrLastSecondFactor = latch.ErrLastSecondFactor
 	// errNotVerified answers every ceremony that fails its checks with one
 	// message, so that the answer tells an attacker nothing about which
 	// check failed. It is ErrCodeIncorrect to errors.Is, which the flows

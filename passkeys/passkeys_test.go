@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -174,6 +175,62 @@ func TestConcurrentAssertionOneWins(t *testing.T) {
 		wg.Wait()
 		if wins != 1 {
 			t.Fatalf("%d of %d concurrent attempts signed in, want exactly 1", wins, n)
+		}
+	})
+}
+
+// TestConcurrentClonesOneWins signs in at once with copies of one
+// authenticator, each in its own sign-in with its own challenge and all
+// with the same signature count: the counter, advanced by one conditional
+// write, must let exactly one through on every store.
+func TestConcurrentClonesOneWins(t *testing.T) {
+	stores(t, func(t *testing.T, s storage.Store) {
+		e := newEnv(t, s)
+		uid, b := e.newUser(t, "ada@example.com")
+		e.key.Counter = true
+		c := e.register(t, b, passkeys.KindPasskey, "")
+		const n = 16
+		type signIn struct {
+			b         *latchtest.Browser
+			id        string
+			assertion []byte
+		}
+		sis := make([]signIn, n)
+		for i := range sis {
+			nb := e.browser()
+			id, opts := startPasskey(t, nb)
+			assertion, err := e.key.Get(opts, c.Clone()) // count 1, each time
+			if err != nil {
+				t.Fatal(err)
+			}
+			sis[i] = signIn{nb, id, assertion}
+		}
+		results := make([]result, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, si := range sis {
+			wg.Go(func() {
+				<-start
+				results[i] = attemptFirst(t, si.b, si.id, si.assertion)
+			})
+		}
+		close(start)
+		wg.Wait()
+		wins := 0
+		for _, r := range results {
+			switch {
+			case r.Code == http.StatusOK && r.str("status") == "complete":
+				wins++
+			case r.errCode() != "form_code_incorrect":
+				t.Errorf("a losing clone: %d %s", r.Code, r.Raw)
+			}
+		}
+		stored, err := s.ListCredentials(t.Context(), uid)
+		if err != nil || len(stored) != 1 {
+			t.Fatalf("%d credentials, %v; want 1", len(stored), err)
+		}
+		if wins != 1 || stored[0].SignCount != 1 {
+			t.Fatalf("%d of %d assertions with count 1 signed in, stored count %d; want exactly 1 and count 1", wins, n, stored[0].SignCount)
 		}
 	})
 }
@@ -413,7 +470,7 @@ func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
 			t.Errorf("%d factor-removed notices, want 1", n)
 		}
 		r := do(t, b, http.MethodDelete, "/v1/me/passkeys/"+list.Passkeys[1].ID, nil)
-		if r.errCode() != "second_factor_required" {
+		if r.errCode() != "last_second_factor" {
 			t.Fatalf("removing the last factor: %s", r.Raw)
 		}
 		// Another user's credential is not found.
@@ -429,6 +486,49 @@ func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
 	var list struct{ Passkeys []passkeys.View }
 	_ = json.Unmarshal(do(t, b, http.MethodGet, "/v1/me/passkeys", nil).Raw, &list)
 	mustOK(t, do(t, b, http.MethodDelete, "/v1/me/passkeys/"+list.Passkeys[0].ID, nil), "remove the only one without a policy")
+}
+
+// TestConcurrentRemovalsKeepOne removes every credential of a user whom a
+// policy requires a second factor, all at once: however the removals
+// interleave (PostgreSQL runs them at read committed), one credential must
+// be left.
+func TestConcurrentRemovalsKeepOne(t *testing.T) {
+	stores(t, func(t *testing.T, s storage.Store) {
+		e := newEnv(t, s, requireMFA{})
+		uid, b := e.newUser(t, "ada@example.com")
+		const n = 4
+		for i := range n {
+			e.register(t, b, []string{passkeys.KindPasskey, passkeys.KindSecurityKey}[i%2], "Key "+strconv.Itoa(i))
+		}
+		creds, err := s.ListCredentials(t.Context(), uid)
+		if err != nil || len(creds) != n {
+			t.Fatalf("%d credentials, %v; want %d", len(creds), err, n)
+		}
+		results := make([]result, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, c := range creds {
+			wg.Go(func() {
+				<-start
+				results[i] = do(t, b, http.MethodDelete, "/v1/me/passkeys/"+c.ID, nil)
+			})
+		}
+		close(start)
+		wg.Wait()
+		deleted := 0
+		for _, r := range results {
+			switch {
+			case r.Code == http.StatusOK:
+				deleted++
+			case r.errCode() != "last_second_factor":
+				t.Errorf("a concurrent removal: %d %s", r.Code, r.Raw)
+			}
+		}
+		left, err := s.ListCredentials(t.Context(), uid)
+		if err != nil || len(left) != 1 || deleted != n-1 {
+			t.Fatalf("%d of %d concurrent removals succeeded and %d credentials are left (%v); want %d and 1", deleted, n, len(left), err, n-1)
+		}
+	})
 }
 
 func TestRegistrationNeedsReverification(t *testing.T) {

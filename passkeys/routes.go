@@ -3,6 +3,7 @@ package passkeys
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"time"
@@ -216,9 +217,9 @@ func (p *Plugin) serveRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 // remove deletes a credential, unless it is the last second factor of a
-// user a policy requires to keep one. Counting and deleting happen in one
-// transaction, so that two removals at once cannot both see another
-// credential left (on a store that serializes transactions).
+// user a policy requires to keep one. Counting the credentials left and
+// deleting happen in one transaction that holds the user (lockUser), so
+// that two removals at once cannot both see another credential left.
 func (p *Plugin) remove(r *http.Request, s *latch.Session, id string) error {
 	ctx := r.Context()
 	c, err := p.own(ctx, s, id)
@@ -241,24 +242,60 @@ func (p *Plugin) remove(r *http.Request, s *latch.Session, id string) error {
 		}
 		others = slices.ContainsFunc(names, func(n string) bool { return n != StrategySecurityKey })
 	}
-	err = p.h.InTx(ctx, func(t *latch.Tx) error {
-		if required && !others {
-			creds, err := t.ListCredentials(ctx, s.UserID)
-			if err != nil {
-				return err
+	for range maxRemoveRetries {
+		stale := false
+		err = p.h.InTx(ctx, func(t *latch.Tx) error {
+			if required && !others {
+				var err error
+				if stale, err = lockUser(ctx, t, s.UserID); err != nil {
+					return err
+				}
+				creds, err := t.ListCredentials(ctx, s.UserID)
+				if err != nil {
+					return err
+				}
+				if len(creds) <= 1 {
+					return ErrLastSecondFactor
+				}
 			}
-			if len(creds) <= 1 {
-				return ErrLastSecondFactor
+			if err := t.DeleteCredential(ctx, c.ID); err != nil {
+				return storageErr(err)
 			}
+			return t.Emit(ctx, EventPasskeyDeleted, s.UserID, map[string]string{"id": c.ID, "object": "passkey"})
+		})
+		if !stale {
+			break
 		}
-		if err := t.DeleteCredential(ctx, c.ID); err != nil {
-			return storageErr(err)
-		}
-		return t.Emit(ctx, EventPasskeyDeleted, s.UserID, map[string]string{"id": c.ID, "object": "passkey"})
-	})
+		err = latch.ErrConflict
+	}
 	if err != nil {
 		return err
 	}
 	p.notify(ctx, r, s.UserID, latch.MessageFactorRemoved, c)
 	return nil
+}
+
+// maxRemoveRetries bounds how often remove starts again after a concurrent
+// removal by the same user: each round lets at least one through.
+const maxRemoveRetries = 8
+
+// lockUser takes the user's row for the rest of t's transaction, by a
+// version-checked write of the user that changes nothing but its Version:
+// a concurrent transaction locking the same user waits for t to end and,
+// if t committed, fails with ErrStale, which lockUser reports as stale for
+// the caller to start again. Counting a user's credentials and deleting one
+// is safe only under that lock: PostgreSQL runs transactions at read
+// committed, where two removals would each count the credential that the
+// other is deleting.
+func lockUser(ctx context.Context, t *latch.Tx, userID string) (stale bool, err error) {
+	u, err := t.GetUser(ctx, userID)
+	if err != nil {
+		return false, storageErr(err)
+	}
+	if err := t.UpdateUser(ctx, u); errors.Is(err, storage.ErrStale) {
+		return true, err
+	} else if err != nil {
+		return false, storageErr(err)
+	}
+	return false, nil
 }

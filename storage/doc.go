@@ -49,9 +49,10 @@
 // A Store is safe for concurrent use by many goroutines. Each method is atomic
 // on its own. [Store.InTx] runs several methods as one transaction: either all
 // of their writes become visible or none do. Methods documented as
-// conditional (Consume…, Record…Attempt, Advance…, Transition…, and every
-// Update of a versioned record) are safe against races: of many concurrent
-// callers trying the same transition, exactly one succeeds.
+// conditional (Consume…, Record…Attempt, RecordCredentialUse, Advance…,
+// Transition…, and every Update of a versioned record) are safe against
+// races: of many concurrent callers trying the same transition, exactly one
+// succeeds.
 //
 // # Nil
 //

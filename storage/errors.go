@@ -21,8 +21,8 @@ var (
 	ErrStale = errors.New("storage: stale version")
 
 	// ErrConsumed means a single-use record (a verification, backup code,
-	// TOTP step, invitation, event dispatch) has already been used, has
-	// expired, or has no attempts left. Exactly one of several concurrent
+	// TOTP step, WebAuthn signature count, invitation, event dispatch) has
+	// already been used, has expired, or has no attempts left. Exactly one of several concurrent
 	// consumers gets success; the others get ErrConsumed.
 	ErrConsumed = errors.New("storage: already consumed")
 )

@@ -183,8 +183,18 @@ type CredentialStore interface {
 	// ListCredentials returns a user's credentials, oldest first.
 	ListCredentials(ctx context.Context, userID string) ([]*Credential, error)
 	// UpdateCredential replaces Name, SignCount, BackupState, LastUsedAt and
-	// UpdatedAt. ErrNotFound if no such credential.
+	// UpdatedAt, without checking the counter (RecordCredentialUse records
+	// an assertion). ErrNotFound if no such credential.
 	UpdateCredential(ctx context.Context, c *Credential) error
+	// RecordCredentialUse records an assertion: it sets SignCount to
+	// signCount, BackupState to backupState, and LastUsedAt and UpdatedAt
+	// to at, only when signCount is greater than the stored SignCount or
+	// both are 0 (an authenticator without a counter). Of concurrent
+	// callers with the same non-zero signCount exactly one succeeds.
+	// ErrConsumed when the counter did not move forward (a replayed or
+	// cloned authenticator's count), ErrNotFound when there is no such
+	// credential.
+	RecordCredentialUse(ctx context.Context, id string, signCount uint32, backupState bool, at time.Time) error
 	// DeleteCredential removes it. ErrNotFound if no such credential.
 	DeleteCredential(ctx context.Context, id string) error
 }

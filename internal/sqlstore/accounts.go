@@ -82,6 +82,12 @@ var credCols = columns{
 var (
 	credSelect = `SELECT ` + credCols.list() + ` FROM latch_credentials`
 	credInsert = `INSERT INTO latch_credentials (` + credCols.list() + `) SELECT ` + credCols.marks() + ` WHERE EXISTS (` + userExists + `)`
+	// RecordCredentialUse's UPDATE, with its condition on the counter
+	// (whose last argument is the new count): a count that advances, or a
+	// count of 0 (an authenticator without a counter) over a stored 0.
+	credRecordUse         = `UPDATE latch_credentials SET sign_count = ?, backup_state = ?, last_used_at = ?, updated_at = ? WHERE id = ? AND `
+	credRecordUseAdvances = credRecordUse + `sign_count < ?`
+	credRecordUseNoCount  = credRecordUse + `sign_count = ?`
 )
 
 func scanCred(sc scanner) (*storage.Credential, error) {
@@ -123,6 +129,21 @@ func (q *querier) ListCredentials(ctx context.Context, userID string) ([]*storag
 func (q *querier) UpdateCredential(ctx context.Context, c *storage.Credential) error {
 	return q.execOne(ctx, `UPDATE latch_credentials SET name = ?, sign_count = ?, backup_state = ?, last_used_at = ?, updated_at = ? WHERE id = ?`,
 		c.Name, int64(c.SignCount), c.BackupState, q.tm(c.LastUsedAt), q.tm(c.UpdatedAt), c.ID)
+}
+
+// RecordCredentialUse implements storage.CredentialStore: one conditional
+// UPDATE, so that of concurrent callers with the same counter exactly one
+// changes a row, whatever the isolation level.
+func (q *querier) RecordCredentialUse(ctx context.Context, id string, signCount uint32, backupState bool, at time.Time) error {
+	query := credRecordUseAdvances
+	if signCount == 0 {
+		query = credRecordUseNoCount
+	}
+	n, err := q.exec(ctx, query, int64(signCount), backupState, q.tm(at), q.tm(at), id, int64(signCount))
+	if err == nil && n == 0 {
+		err = q.missOr(ctx, storage.ErrConsumed, `SELECT 1 FROM latch_credentials WHERE id = ?`, id)
+	}
+	return err
 }
 
 // DeleteCredential implements storage.CredentialStore.

@@ -199,6 +199,13 @@ func (s *Store) UpdateCredential(ctx context.Context, c *storage.Credential) err
 	return s.st.UpdateCredential(ctx, c)
 }
 
+// RecordCredentialUse implements [storage.CredentialStore].
+func (s *Store) RecordCredentialUse(ctx context.Context, id string, signCount uint32, backupState bool, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.RecordCredentialUse(ctx, id, signCount, backupState, at)
+}
+
 // DeleteCredential implements [storage.CredentialStore].
 func (s *Store) DeleteCredential(ctx context.Context, id string) error {
 	s.mu.Lock()

@@ -445,6 +445,20 @@ func (s *state) UpdateCredential(_ context.Context, c *storage.Credential) error
 	return nil
 }
 
+func (s *state) RecordCredentialUse(_ context.Context, id string, signCount uint32, backupState bool, at time.Time) error {
+	old, ok := s.creds[id]
+	switch {
+	case !ok:
+		return notFound("credential", id)
+	case signCount <= old.SignCount && (signCount != 0 || old.SignCount != 0):
+		return consumed("signature count of credential", id)
+	}
+	n := cloneCred(old)
+	n.SignCount, n.BackupState, n.LastUsedAt, n.UpdatedAt = signCount, backupState, at.UTC(), at.UTC()
+	put(s, s.creds, n.ID, n)
+	return nil
+}
+
 func (s *state) DeleteCredential(_ context.Context, id string) error {
 	c, ok := s.creds[id]
 	if !ok {

@@ -240,6 +240,15 @@ func concurrencyTests() []test {
 				return e.s.AdvanceTOTPStep(e.ctx, s.UserID, s.LastUsedStep+1, at(0))
 			}), storage.ErrConsumed)
 		}),
+		c("RecordCredentialUse same count %d goroutines exactly one wins", func(e *env) {
+			c := create(e, e.s.CreateCredential, newCredential(e.user().ID))
+			e.exactlyOne("RecordCredentialUse with one count", race(n, func(i int) error {
+				return e.s.RecordCredentialUse(e.ctx, c.ID, c.SignCount+1, i%2 == 0, at(time.Duration(i)*time.Second))
+			}), storage.ErrConsumed)
+			if got := must(e.s.GetCredential(e.ctx, c.ID))(e); got.SignCount != c.SignCount+1 {
+				e.t.Errorf("SignCount = %d after the race, want %d", got.SignCount, c.SignCount+1)
+			}
+		}),
 		c("TransitionInvitation %d goroutines exactly one wins", func(e *env) {
 			inv := create(e, e.s.CreateInvitation, newInvitation(e.org().ID))
 			e.exactlyOne("TransitionInvitation pending to accepted", race(n, func(int) error {

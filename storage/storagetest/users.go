@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -449,6 +450,44 @@ func credentialTests() []test {
 			want := *c
 			want.Name, want.SignCount, want.BackupState, want.LastUsedAt, want.UpdatedAt = "Phone", 8, false, upd.LastUsedAt, upd.UpdatedAt
 			e.same("UpdateCredential", must(e.s.GetCredential(e.ctx, c.ID))(e), &want)
+		}},
+		test{"RecordCredentialUse sets counter backup state and times only", func(e *env) {
+			c := create(e, e.s.CreateCredential, newCredential(e.user().ID))
+			e.ok(e.s.RecordCredentialUse(e.ctx, c.ID, c.SignCount+1, false, atB(time.Hour)), "RecordCredentialUse")
+			want := *c
+			want.SignCount, want.BackupState, want.LastUsedAt, want.UpdatedAt = c.SignCount+1, false, at(time.Hour), at(time.Hour)
+			e.same("RecordCredentialUse", must(e.s.GetCredential(e.ctx, c.ID))(e), &want)
+			// The whole range of a uint32 counter.
+			e.ok(e.s.RecordCredentialUse(e.ctx, c.ID, math.MaxUint32, true, at(2*time.Hour)), "RecordCredentialUse with the largest count")
+			want.SignCount, want.BackupState, want.LastUsedAt, want.UpdatedAt = math.MaxUint32, true, at(2*time.Hour), at(2*time.Hour)
+			e.same("RecordCredentialUse with the largest count", must(e.s.GetCredential(e.ctx, c.ID))(e), &want)
+		}},
+		test{"RecordCredentialUse refuses a counter that does not advance", func(e *env) {
+			e.is(e.s.RecordCredentialUse(e.ctx, newCredential("").ID, 1, false, at(0)), storage.ErrNotFound, "RecordCredentialUse of a missing credential")
+			c := create(e, e.s.CreateCredential, newCredential(e.user().ID)) // SignCount 7
+			e.ok(e.s.RecordCredentialUse(e.ctx, c.ID, 9, false, at(time.Hour)), "RecordCredentialUse skipping a count")
+			want := must(e.s.GetCredential(e.ctx, c.ID))(e)
+			for _, n := range []uint32{9, 8, 1, 0} {
+				e.is(e.s.RecordCredentialUse(e.ctx, c.ID, n, true, at(2*time.Hour)), storage.ErrConsumed,
+					fmt.Sprintf("RecordCredentialUse with count %d after 9", n))
+			}
+			e.same("a refused RecordCredentialUse changes nothing", must(e.s.GetCredential(e.ctx, c.ID))(e), want)
+			e.ok(e.s.RecordCredentialUse(e.ctx, c.ID, 10, false, at(3*time.Hour)), "RecordCredentialUse after refusals")
+		}},
+		test{"RecordCredentialUse without a counter", func(e *env) {
+			c := newCredential(e.user().ID)
+			c.SignCount = 0
+			create(e, e.s.CreateCredential, c)
+			// An authenticator that keeps no counter reports 0 every time.
+			for i := range 3 {
+				e.ok(e.s.RecordCredentialUse(e.ctx, c.ID, 0, false, at(time.Duration(i)*time.Minute)), "RecordCredentialUse with count 0 over 0")
+			}
+			if got := must(e.s.GetCredential(e.ctx, c.ID))(e); got.SignCount != 0 || !got.LastUsedAt.Equal(at(2*time.Minute)) {
+				e.t.Errorf("after uses without a counter: SignCount %d, LastUsedAt %v; want 0 and the last use", got.SignCount, got.LastUsedAt)
+			}
+			// Once it counts, it may not go back to 0.
+			e.ok(e.s.RecordCredentialUse(e.ctx, c.ID, 1, false, at(time.Hour)), "RecordCredentialUse with count 1 over 0")
+			e.is(e.s.RecordCredentialUse(e.ctx, c.ID, 0, false, at(time.Hour)), storage.ErrConsumed, "RecordCredentialUse with count 0 over 1")
 		}},
 		test{"List and Delete and missing credentials", func(e *env) {
 			u := e.user()
