@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -114,6 +115,39 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlitestore: migrate: %w", err)
 	}
 	return s, nil
+}
+
+// Migrate brings the schema up to date, as the embedded Store's Migrate
+// does, and tries again while the database is busy. Processes opening a
+// new database file at the same moment each switch it to WAL, and SQLite
+// answers that race with SQLITE_BUSY at once, without waiting for
+// busy_timeout; migrations are idempotent, so trying again is safe.
+func (s *Store) Migrate(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		err := s.Store.Migrate(ctx)
+		if err == nil || !isBusy(err) || attempt == migrateRetries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt+1) * 10 * time.Millisecond):
+		}
+	}
+}
+
+// migrateRetries bounds Migrate's attempts: about three seconds of waiting.
+const migrateRetries = 24
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED
+// (extended codes included).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == 5 || code == 6
 }
 
 // dsn builds a modernc.org/sqlite DSN for path with Open's pragmas. The path
