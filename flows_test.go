@@ -23,32 +23,19 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/mail/smtpmail"
-	"github.com/latchauth/latch/sms"
+	"github.com/latchauth/latch/sms/smstest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 	"github.com/latchauth/latch/storage/pgstore"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
-// smsRecorder keeps the text messages sent.
-type smsRecorder struct {
-	mu   sync.Mutex
-	msgs []sms.Message
-}
-
-func (r *smsRecorder) Send(_ context.Context, m *sms.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, *m)
-	return nil
-}
-
-func (r *smsRecorder) last(to string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := len(r.msgs) - 1; i >= 0; i-- {
-		if r.msgs[i].To == to {
-			return r.msgs[i].Body
+// lastSMS is the body of the last text sent to to, or "".
+func lastSMS(r *smstest.Recorder, to string) string {
+	msgs := r.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == to {
+			return msgs[i].Body
 		}
 	}
 	return ""
@@ -58,13 +45,13 @@ func (r *smsRecorder) last(to string) string {
 type flowEnv struct {
 	*latchtest.Harness
 	mail    *mailtest.Recorder
-	sms     *smsRecorder
+	sms     *smstest.Recorder
 	handler http.Handler
 }
 
 func newFlowEnv(t testing.TB, cfg latch.Config) *flowEnv {
 	t.Helper()
-	e := &flowEnv{mail: &mailtest.Recorder{}, sms: &smsRecorder{}}
+	e := &flowEnv{mail: &mailtest.Recorder{}, sms: &smstest.Recorder{}}
 	if cfg.Mailer == nil {
 		cfg.Mailer = e.mail
 	}
@@ -313,7 +300,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 			t.Fatalf("add phone: %d %v", code, out)
 		}
 		e.Flush()
-		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": mailtest.CodeIn(e.sms.last(ph))})
+		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": mailtest.CodeIn(lastSMS(e.sms, ph))})
 		if code != 200 || out["verified"] != true {
 			t.Fatalf("verify phone: %d %v", code, out)
 		}
@@ -322,7 +309,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 		sid = out["id"].(string)
 		call(t, b2, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "phone_code"})
 		e.Flush()
-		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": mailtest.CodeIn(e.sms.last(ph))})
+		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": mailtest.CodeIn(lastSMS(e.sms, ph))})
 		mustStatus(t, out, code, "complete")
 
 		// ticket

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/mfa"
-	"github.com/latchauth/latch/sms"
+	"github.com/latchauth/latch/sms/smstest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 	"github.com/latchauth/latch/storage/pgstore"
@@ -34,25 +33,12 @@ const (
 	goodPassword = "correct horse battery staple"
 )
 
-// smsRecorder keeps the text messages sent.
-type smsRecorder struct {
-	mu   sync.Mutex
-	msgs []sms.Message
-}
-
-func (r *smsRecorder) Send(_ context.Context, m *sms.Message) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, *m)
-	return nil
-}
-
-func (r *smsRecorder) last(to string) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := len(r.msgs) - 1; i >= 0; i-- {
-		if r.msgs[i].To == to {
-			return r.msgs[i].Body
+// lastSMS is the body of the last text sent to to, or "".
+func lastSMS(r *smstest.Recorder, to string) string {
+	msgs := r.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].To == to {
+			return msgs[i].Body
 		}
 	}
 	return ""
@@ -64,7 +50,7 @@ type env struct {
 	*latchtest.Harness
 	mfa     *mfa.Plugin
 	mail    *mailtest.Recorder
-	sms     *smsRecorder
+	sms     *smstest.Recorder
 	handler http.Handler
 }
 
@@ -74,7 +60,7 @@ func newEnv(t testing.TB, store storage.Store, mc mfa.Config, mod ...func(*latch
 	if store == nil {
 		store = memstore.New()
 	}
-	e := &env{mfa: mfa.New(mc), mail: &mailtest.Recorder{}, sms: &smsRecorder{}}
+	e := &env{mfa: mfa.New(mc), mail: &mailtest.Recorder{}, sms: &smstest.Recorder{}}
 	cfg := latch.Config{Store: store, BaseURL: base, AppName: "Acme", Mailer: e.mail, SMS: e.sms,
 		Secrets: [][]byte{[]byte(strings.Repeat("s", 32))}, Plugins: []latch.Plugin{e.mfa},
 		SignUp: latch.SignUpConfig{PhoneNumber: latch.Optional}}
