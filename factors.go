@@ -195,8 +195,8 @@ func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r
 		return nil, ErrFlowStep
 	}
 	s := a.strategy(p.Strategy, SecondFactor)
-	if s == nil {
-		return nil, ErrStrategyNotAllowed
+	if s == nil || !slices.Contains(st.SecondFactors, p.Strategy) {
+		return nil, ErrStrategyNotAllowed // only what the sign-in offered
 	}
 	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: r}
 	var (
@@ -243,7 +243,7 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 		return nil, ErrFlowStep
 	}
 	s := a.strategy(p.Strategy, SecondFactor)
-	if s == nil {
+	if s == nil || !slices.Contains(st.SecondFactors, p.Strategy) {
 		return nil, ErrStrategyNotAllowed
 	}
 	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {

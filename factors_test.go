@@ -22,6 +22,8 @@ import (
 // the kernel's side of the plugin contract; the real factors are tested
 // in mfa and passkeys.
 type codePlugin struct {
+	name     string // default "test_code"
+	notAfter string // an amr value after which it is not offered
 	mu       sync.Mutex
 	enrolled map[string]bool
 	used     map[string]bool // flow IDs whose code was used
@@ -40,8 +42,15 @@ func (p *codePlugin) Register(h *latch.Host) error {
 }
 
 func (p *codePlugin) Info() latch.StrategyInfo {
-	return latch.StrategyInfo{Name: "test_code", Kind: latch.SecondFactor, Input: latch.InputCode, Label: "strategy.test_code"}
+	name := p.name
+	if name == "" {
+		name = "test_code"
+	}
+	return latch.StrategyInfo{Name: name, Kind: latch.SecondFactor, Input: latch.InputCode, Label: "strategy.test_code"}
 }
+
+// Offered implements latch.Offerer.
+func (p *codePlugin) Offered(amr []string) bool { return p.notAfter == "" || !slices.Contains(amr, p.notAfter) }
 
 func (p *codePlugin) Enrolled(_ context.Context, userID string) (bool, error) {
 	p.mu.Lock()
@@ -371,5 +380,28 @@ func TestMagicLinkWithSecondFactorLandsOnSignIn(t *testing.T) {
 	out, _ = get(t, b, "/v1/client/sign_ins/"+sid)
 	if out["status"] != "needs_second_factor" || out["second_factor_verification"] == nil {
 		t.Fatalf("the second factor is not asked for: %v", out)
+	}
+}
+
+// TestSecondFactorNotOfferedCannotBeUsed: a strategy that declines to
+// follow the first factor (latch.Offerer) is neither listed nor accepted.
+func TestSecondFactorNotOfferedCannotBeUsed(t *testing.T) {
+	app, mail := newCodePlugin(), newCodePlugin()
+	mail.name, mail.notAfter = "test_mail", "pwd"
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{app, mail}})
+	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	app.enroll(uid)
+	mail.enroll(uid)
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
+	if got := mustJSON(out["supported_second_factors"]); got != `[{"strategy":"test_code"}]` {
+		t.Fatalf("offered %s", got)
+	}
+	id := out["id"].(string)
+	if out, _ := call(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": "test_mail"}); errCode(out) != "strategy_not_allowed" {
+		t.Errorf("prepare: %v", out)
+	}
+	if out, _ := call(t, b, "/v1/client/sign_ins/"+id+"/attempt_second_factor", map[string]any{"strategy": "test_mail", "code": "246810"}); errCode(out) != "strategy_not_allowed" {
+		t.Errorf("attempt: %v", out)
 	}
 }
