@@ -50,7 +50,9 @@ func (p *codePlugin) Info() latch.StrategyInfo {
 }
 
 // Offered implements latch.Offerer.
-func (p *codePlugin) Offered(amr []string) bool { return p.notAfter == "" || !slices.Contains(amr, p.notAfter) }
+func (p *codePlugin) Offered(amr []string) bool {
+	return p.notAfter == "" || !slices.Contains(amr, p.notAfter)
+}
 
 func (p *codePlugin) Enrolled(_ context.Context, userID string) (bool, error) {
 	p.mu.Lock()
