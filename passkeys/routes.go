@@ -200,7 +200,7 @@ func (p *Plugin) rename(ctx context.Context, s *latch.Session, id, name string) 
 			return latch.ErrNotFound
 		}
 		c.Name, c.UpdatedAt = name, p.h.Now()
-		if err := t.UpdateCredential(ctx, c); err != nil {
+		if err := t.RenameCredential(ctx, c.ID, name, c.UpdatedAt); err != nil {
 			return storageErr(err)
 		}
 		return t.Emit(ctx, EventPasskeyUpdated, s.UserID, viewOf(c))

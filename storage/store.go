@@ -182,10 +182,11 @@ type CredentialStore interface {
 	FindCredential(ctx context.Context, credentialID []byte) (*Credential, error)
 	// ListCredentials returns a user's credentials, oldest first.
 	ListCredentials(ctx context.Context, userID string) ([]*Credential, error)
-	// UpdateCredential replaces Name, SignCount, BackupState, LastUsedAt and
-	// UpdatedAt, without checking the counter (RecordCredentialUse records
-	// an assertion). ErrNotFound if no such credential.
-	UpdateCredential(ctx context.Context, c *Credential) error
+	// RenameCredential sets Name and UpdatedAt, and nothing else: the
+	// counter and use times change only through RecordCredentialUse, so a
+	// rename racing an assertion cannot set the counter back. ErrNotFound
+	// if no such credential.
+	RenameCredential(ctx context.Context, id, name string, at time.Time) error
 	// RecordCredentialUse records an assertion: it sets SignCount to
 	// signCount, BackupState to backupState, and LastUsedAt and UpdatedAt
 	// to at, only when signCount is greater than the stored SignCount or

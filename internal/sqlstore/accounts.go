@@ -125,10 +125,9 @@ func (q *querier) ListCredentials(ctx context.Context, userID string) ([]*storag
 	return getAll(ctx, q, scanCred, credSelect+` WHERE user_id = ? ORDER BY id`, userID)
 }
 
-// UpdateCredential implements storage.CredentialStore.
-func (q *querier) UpdateCredential(ctx context.Context, c *storage.Credential) error {
-	return q.execOne(ctx, `UPDATE latch_credentials SET name = ?, sign_count = ?, backup_state = ?, last_used_at = ?, updated_at = ? WHERE id = ?`,
-		c.Name, int64(c.SignCount), c.BackupState, q.tm(c.LastUsedAt), q.tm(c.UpdatedAt), c.ID)
+// RenameCredential implements storage.CredentialStore.
+func (q *querier) RenameCredential(ctx context.Context, id, name string, at time.Time) error {
+	return q.execOne(ctx, `UPDATE latch_credentials SET name = ?, updated_at = ? WHERE id = ?`, name, q.tm(at), id)
 }
 
 // RecordCredentialUse implements storage.CredentialStore: one conditional

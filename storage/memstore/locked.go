@@ -192,11 +192,11 @@ func (s *Store) ListCredentials(ctx context.Context, userID string) ([]*storage.
 	return s.st.ListCredentials(ctx, userID)
 }
 
-// UpdateCredential implements [storage.CredentialStore].
-func (s *Store) UpdateCredential(ctx context.Context, c *storage.Credential) error {
+// RenameCredential implements [storage.CredentialStore].
+func (s *Store) RenameCredential(ctx context.Context, id, name string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.UpdateCredential(ctx, c)
+	return s.st.RenameCredential(ctx, id, name, at)
 }
 
 // RecordCredentialUse implements [storage.CredentialStore].

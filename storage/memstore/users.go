@@ -433,14 +433,13 @@ func (s *state) ListCredentials(_ context.Context, userID string) ([]*storage.Cr
 	return list(s.creds, s.credsByUser[userID], cloneCred), nil
 }
 
-func (s *state) UpdateCredential(_ context.Context, c *storage.Credential) error {
-	old, ok := s.creds[c.ID]
+func (s *state) RenameCredential(_ context.Context, id, name string, at time.Time) error {
+	old, ok := s.creds[id]
 	if !ok {
-		return notFound("credential", c.ID)
+		return notFound("credential", id)
 	}
 	n := cloneCred(old)
-	n.Name, n.SignCount, n.BackupState = c.Name, c.SignCount, c.BackupState
-	n.LastUsedAt, n.UpdatedAt = c.LastUsedAt.UTC(), c.UpdatedAt.UTC()
+	n.Name, n.UpdatedAt = name, at.UTC()
 	put(s, s.creds, n.ID, n)
 	return nil
 }

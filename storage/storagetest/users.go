@@ -441,15 +441,12 @@ func credentialTests() []test {
 			_, err := e.s.FindCredential(e.ctx, bytes.ToUpper(c.CredentialID))
 			e.is(err, storage.ErrNotFound, "FindCredential matches bytes exactly")
 		}},
-		test{"UpdateCredential replaces name counter backup state and times only", func(e *env) {
+		test{"RenameCredential sets the name and time only", func(e *env) {
 			c := create(e, e.s.CreateCredential, newCredential(e.user().ID))
-			upd := newCredential(e.user().ID)
-			upd.ID, upd.Name, upd.SignCount, upd.BackupState = c.ID, "Phone", 8, false
-			upd.LastUsedAt, upd.UpdatedAt = atB(time.Hour), atB(time.Hour)
-			e.ok(e.s.UpdateCredential(e.ctx, upd), "UpdateCredential")
+			e.ok(e.s.RenameCredential(e.ctx, c.ID, "Phone", atB(time.Hour)), "RenameCredential")
 			want := *c
-			want.Name, want.SignCount, want.BackupState, want.LastUsedAt, want.UpdatedAt = "Phone", 8, false, upd.LastUsedAt, upd.UpdatedAt
-			e.same("UpdateCredential", must(e.s.GetCredential(e.ctx, c.ID))(e), &want)
+			want.Name, want.UpdatedAt = "Phone", at(time.Hour)
+			e.same("RenameCredential", must(e.s.GetCredential(e.ctx, c.ID))(e), &want)
 		}},
 		test{"RecordCredentialUse sets counter backup state and times only", func(e *env) {
 			c := create(e, e.s.CreateCredential, newCredential(e.user().ID))
@@ -501,7 +498,7 @@ func credentialTests() []test {
 			_, err = e.s.FindCredential(e.ctx, c1.CredentialID)
 			e.is(err, storage.ErrNotFound, "FindCredential after delete")
 			e.is(e.s.DeleteCredential(e.ctx, c1.ID), storage.ErrNotFound, "DeleteCredential twice")
-			e.is(e.s.UpdateCredential(e.ctx, c1), storage.ErrNotFound, "UpdateCredential of a missing credential")
+			e.is(e.s.RenameCredential(e.ctx, c1.ID, "x", atB(0)), storage.ErrNotFound, "RenameCredential of a missing credential")
 		}},
 	)
 }
