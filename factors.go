@@ -82,15 +82,26 @@ func (a *Auth) secondFactorRequired(ctx context.Context, u *storage.User) (bool,
 	return false, nil
 }
 
-// notifyUser sends a security notification to the user's primary email
-// address, or to their primary phone number when they have no email.
+// notifyUser sends a security notification to every verified email
+// address of the user (SECURITY.md 25: whoever changed a factor may also
+// have made their own address primary), or to their primary phone number
+// when they have no email.
 func (a *Auth) notifyUser(ctx context.Context, userID string, kind MessageKind, locale string, d MessageData) error {
 	u, err := a.GetUser(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if e := u.PrimaryEmailAddress(); e != "" {
-		return a.send(ctx, kind, Recipient{Email: e, Locale: locale}, d)
+	sent := false
+	for _, e := range u.EmailAddresses {
+		if e.Verified {
+			if err := a.send(ctx, kind, Recipient{Email: e.Value, Locale: locale}, d); err != nil {
+				return err
+			}
+			sent = true
+		}
+	}
+	if sent {
+		return nil
 	}
 	for _, p := range u.PhoneNumbers {
 		if p.Primary {

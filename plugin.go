@@ -279,9 +279,9 @@ func (h *Host) InTx(ctx context.Context, fn func(t *Tx) error) error {
 	return h.a.inTx(ctx, func(t *tx) error { return fn(&Tx{Querier: t, t: t}) })
 }
 
-// Notify sends a security notification of kind to the user's primary
-// email address (and, failing that, phone number), with data. It does not
-// wait for the delivery.
+// Notify sends a security notification of kind to every verified email
+// address of the user (failing any, their primary phone number), with
+// data. It does not wait for the delivery.
 func (h *Host) Notify(ctx context.Context, userID string, kind MessageKind, locale string, data MessageData) error {
 	return h.a.notifyUser(ctx, userID, kind, locale, data)
 }

@@ -501,3 +501,21 @@ func TestSetUpTwiceRefused(t *testing.T) {
 	out, status := attemptSecond(t, b2, out["id"].(string), "totp", e.code(t, secret))
 	mustStatus(t, out, status, latch.SignInComplete)
 }
+
+// TestFactorChangeNotifiesEveryAddress: setting an authenticator app up is
+// told to every verified address of the account, not only the primary one
+// (which whoever made the change may have just made their own).
+func TestFactorChangeNotifiesEveryAddress(t *testing.T) {
+	e := newEnv(t, nil, mfa.Config{})
+	b := e.browser()
+	uid := e.signUp(t, b, "ada@example.com")
+	if _, err := e.AddEmailAddress(context.Background(), uid, "ada@work.example", true); err != nil {
+		t.Fatal(err)
+	}
+	e.enrolTOTP(t, b)
+	for _, to := range []string{"ada@example.com", "ada@work.example"} {
+		if !e.mailed(to, "sign-in method was added") {
+			t.Errorf("%s was not told", to)
+		}
+	}
+}
