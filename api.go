@@ -24,6 +24,18 @@ func (a *Auth) routes() []route {
 	return append(a.kernelRoutes(), a.plugins.routes...)
 }
 
+// Routes lists the routes Handler serves, the kernel's and the plugins',
+// as "METHOD pattern" (the http.ServeMux form), for an application's
+// documentation, logs and tests.
+func (a *Auth) Routes() []string {
+	rs := a.routes()
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.method + " " + r.pattern
+	}
+	return out
+}
+
 func (a *Auth) kernelRoutes() []route {
 	return []route{
 		{"GET", "/.well-known/jwks.json", a.serveJWKS, false},

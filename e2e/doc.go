@@ -12,6 +12,10 @@
 //	(cd /tmp && npm pack axe-core@4 && tar xzf axe-core-4.*.tgz)
 //	LATCH_TEST_CHROME=/usr/bin/chromium LATCH_TEST_AXE=/tmp/package/axe.min.js go test ./e2e/
 //
-// Every test saves a full-page screenshot of where it ended to
+// Every browser test saves a full-page screenshot of where it ended to
 // e2e/screenshots/<TestName>.png (git-ignored), to look at after a run.
+//
+// The package is also where the module is tested whole, with every plugin
+// it ships (the kernel's own tests cannot import them):
+// TestOpenAPIDocumentsThePlugins needs no browser.
 package e2e
