@@ -257,10 +257,6 @@ func (h *Host) Open(purpose, keyID string, ciphertext []byte) ([]byte, error) {
 	return h.a.secrets.open(purpose, keyID, ciphertext)
 }
 
-// Key derives a 32-byte key for purpose from the first of Config.Secrets,
-// for keyed hashes (of backup codes, say).
-func (h *Host) Key(purpose string) []byte { return derive(h.a.cfg.Secrets[0], purpose) }
-
 // Tx is a write transaction of a plugin: its store and the events it emits,
 // written in the same transaction and dispatched after commit.
 type Tx struct {

@@ -283,13 +283,19 @@ func (p *Plugin) verifyAllowed(ctx context.Context, at *latch.Attempt, raw json.
 // so that of two assertions with the same counter at most one passes, on
 // any store and at any isolation level.
 func (p *Plugin) recordUse(ctx context.Context, stored *storage.Credential, wc *webauthn.Credential) error {
+	// A counter that went back is the one sign of a copied key: the user
+	// sees only "could not be verified", the operator a warning.
 	if wc.Authenticator.CloneWarning {
+		p.h.Logger().WarnContext(ctx, "passkeys: signature counter did not advance; the authenticator may be cloned",
+			"credential", stored.ID, "user_id", stored.UserID, "stored", stored.SignCount, "presented", wc.Authenticator.SignCount)
 		return errNotVerified
 	}
 	now := p.h.Now()
 	count, backedUp := wc.Authenticator.SignCount, wc.Flags.BackupState
 	switch err := p.h.Store().RecordCredentialUse(ctx, stored.ID, count, backedUp, now); {
 	case errors.Is(err, storage.ErrConsumed):
+		p.h.Logger().WarnContext(ctx, "passkeys: signature counter already used; a replay or a cloned authenticator",
+			"credential", stored.ID, "user_id", stored.UserID, "presented", count)
 		return errNotVerified
 	case err != nil:
 		return storageErr(err)
