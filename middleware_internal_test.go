@@ -15,6 +15,7 @@ import (
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 	"github.com/latchauth/latch/storage/sqlitestore"
+	"github.com/latchauth/latch/token"
 )
 
 // countingStore counts the storage calls a refresh could make: every read
@@ -219,3 +220,31 @@ func BenchmarkEd25519Verify(b *testing.B) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestReverifiedWindow pins what Reverified reads from the fva claim: ages
+// in whole minutes, below the limit; the second factor's age once the
+// session has used one (a password must not stand in for it), the first
+// factor's otherwise; -1 (never) never holds.
+func TestReverifiedWindow(t *testing.T) {
+	for _, tc := range []struct {
+		fva  [2]int
+		want bool
+	}{
+		{[2]int{0, -1}, true},
+		{[2]int{9, -1}, true},
+		{[2]int{10, -1}, false}, // ten whole minutes: the window is over
+		{[2]int{-1, -1}, false},
+		{[2]int{0, 30}, false}, // a fresh password does not refresh a two-factor session
+		{[2]int{30, 9}, true},
+		{[2]int{30, 10}, false},
+	} {
+		fva := tc.fva
+		got := Reverified(10 * time.Minute).holds(&token.Claims{FactorVerificationAge: &fva})
+		if got != tc.want {
+			t.Errorf("fva %v: holds = %v, want %v", tc.fva, got, tc.want)
+		}
+	}
+	if !Reverified(30 * time.Second).holds(&token.Claims{FactorVerificationAge: &[2]int{0, -1}}) {
+		t.Error("a window under a minute rounds up to one")
+	}
+}
