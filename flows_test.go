@@ -8,16 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
@@ -26,20 +22,7 @@ import (
 	"github.com/latchauth/latch/sms/smstest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
-	"github.com/latchauth/latch/storage/pgstore"
-	"github.com/latchauth/latch/storage/sqlitestore"
 )
-
-// lastSMS is the body of the last text sent to to, or "".
-func lastSMS(r *smstest.Recorder, to string) string {
-	msgs := r.Messages()
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].To == to {
-			return msgs[i].Body
-		}
-	}
-	return ""
-}
 
 // flowEnv is an app with Latch's routes, a mail recorder and an SMS recorder.
 type flowEnv struct {
@@ -189,43 +172,7 @@ const goodPassword = "correct horse battery staple"
 
 // stores runs fn against every store the machine offers: memory, SQLite,
 // and PostgreSQL when LATCH_TEST_POSTGRES is set.
-func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) {
-	t.Run("memstore", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("sqlitestore", func(t *testing.T) {
-		db, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "app.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, db)
-	})
-	t.Run("pgstore", func(t *testing.T) {
-		dsn := os.Getenv("LATCH_TEST_POSTGRES")
-		if dsn == "" {
-			t.Skip("LATCH_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run the flows on PostgreSQL")
-		}
-		ctx := context.Background()
-		admin, err := pgxpool.New(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		schema := fmt.Sprintf("latch_flows_%d", time.Now().UnixNano())
-		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); admin.Close() })
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		db, err := pgstore.Open(ctx, dsn+sep+"search_path="+schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, db)
-	})
-}
+func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
 
 // TestEveryStrategyOverRealSMTP signs users up and in with every strategy
 // through the JSON API, on each database, with mail delivered by a real
@@ -300,7 +247,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 			t.Fatalf("add phone: %d %v", code, out)
 		}
 		e.Flush()
-		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": mailtest.CodeIn(lastSMS(e.sms, ph))})
+		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": mailtest.CodeIn(e.sms.LastTo(ph))})
 		if code != 200 || out["verified"] != true {
 			t.Fatalf("verify phone: %d %v", code, out)
 		}
@@ -309,7 +256,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 		sid = out["id"].(string)
 		call(t, b2, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "phone_code"})
 		e.Flush()
-		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": mailtest.CodeIn(lastSMS(e.sms, ph))})
+		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": mailtest.CodeIn(e.sms.LastTo(ph))})
 		mustStatus(t, out, code, "complete")
 
 		// ticket

@@ -78,7 +78,7 @@ func TestCodeSecondFactorsAreOptIn(t *testing.T) {
 				t.Fatalf("prepare %s: %d %v", tc.strategy, status, out)
 			}
 			e.Flush()
-			code := lastSMS(e.sms, phone)
+			code := e.sms.LastTo(phone)
 			if tc.strategy == "email_code" {
 				code = e.lastCode(t, "ada@example.com")
 			} else {
@@ -133,7 +133,7 @@ func TestCodeSecondFactorNotTheFirstChannelAgain(t *testing.T) {
 	refused(b1, id, "email_code")
 	allowed(b1, id, "phone_code")
 	e.Flush() // the code just texted by allowed must be recorded before the next one
-	b2, id := first(phone, "phone_code", func() string { e.Flush(); return mailtest.CodeIn(lastSMS(e.sms, phone)) })
+	b2, id := first(phone, "phone_code", func() string { e.Flush(); return mailtest.CodeIn(e.sms.LastTo(phone)) })
 	refused(b2, id, "phone_code")
 	allowed(b2, id, "email_code")
 }

@@ -7,13 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
@@ -24,25 +21,12 @@ import (
 	"github.com/latchauth/latch/sms/smstest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
-	"github.com/latchauth/latch/storage/pgstore"
-	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
 const (
 	base         = "http://app.test"
 	goodPassword = "correct horse battery staple"
 )
-
-// lastSMS is the body of the last text sent to to, or "".
-func lastSMS(r *smstest.Recorder, to string) string {
-	msgs := r.Messages()
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].To == to {
-			return msgs[i].Body
-		}
-	}
-	return ""
-}
 
 // env is an app with Latch's routes and the mfa plugin, on a fake clock,
 // with mail and text messages recorded.
@@ -86,51 +70,7 @@ func (e *env) browser() *latchtest.Browser { return latchtest.NewBrowser(e.handl
 
 // stores runs fn on each database: memory, SQLite, and PostgreSQL when
 // LATCH_TEST_POSTGRES is set.
-func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) {
-	t.Run("memstore", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("sqlitestore", func(t *testing.T) { fn(t, sqliteStore(t)) })
-	t.Run("pgstore", func(t *testing.T) { fn(t, pgStore(t)) })
-}
-
-func sqliteStore(t testing.TB) storage.Store {
-	db, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "app.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func pgStore(t testing.TB) storage.Store {
-	dsn := os.Getenv("LATCH_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("LATCH_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run these tests on PostgreSQL")
-	}
-	ctx := context.Background()
-	admin, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := fmt.Sprintf("latch_mfa_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	db, err := pgstore.Open(ctx, dsn+sep+"search_path="+schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
 
 // call sends body as JSON with method to path and decodes the answer.
 func call(t testing.TB, b *latchtest.Browser, method, path string, body any) (map[string]any, int) {

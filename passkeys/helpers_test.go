@@ -3,28 +3,19 @@ package passkeys_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/passkeys"
 	"github.com/latchauth/latch/storage"
-	"github.com/latchauth/latch/storage/memstore"
-	"github.com/latchauth/latch/storage/pgstore"
-	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
 const (
@@ -43,64 +34,7 @@ type env struct {
 
 // stores runs fn on each database: memory, SQLite in a temporary
 // directory, and PostgreSQL when LATCH_TEST_POSTGRES is set.
-func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) {
-	t.Run("memstore", func(t *testing.T) { fn(t, memstore.New()) })
-	t.Run("sqlitestore", func(t *testing.T) {
-		db, err := sqlitestore.Open(context.Background(), filepath.Join(t.TempDir(), "app.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		fn(t, db)
-	})
-	t.Run("pgstore", func(t *testing.T) { fn(t, pgStore(t)) })
-}
-
-// pgStore opens a migrated pgstore in a fresh schema of the server that
-// LATCH_TEST_POSTGRES names, dropped when the test ends, or skips.
-func pgStore(t testing.TB) storage.Store {
-	dsn := os.Getenv("LATCH_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("LATCH_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run these tests on PostgreSQL")
-	}
-	ctx := context.Background()
-	admin, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	schema := "latch_passkeys_" + strings.ToLower(rand.Text())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	db, err := pgstore.Open(ctx, withSearchPath(t, dsn, schema))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() }) // before the schema is dropped
-	return db
-}
-
-// withSearchPath sets search_path in a URL or key=value DSN.
-func withSearchPath(t testing.TB, dsn, schema string) string {
-	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
-		return dsn + " search_path=" + schema
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
 
 func newEnv(t testing.TB, s storage.Store, more ...latch.Plugin) *env {
 	t.Helper()

@@ -78,6 +78,19 @@ func (r *Recorder) Last() *sms.Message {
 	return r.msgs[len(r.msgs)-1]
 }
 
+// LastTo returns the body of the most recent message to the number to, or
+// "" when none was sent there.
+func (r *Recorder) LastTo(to string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.msgs) - 1; i >= 0; i-- {
+		if r.msgs[i].To == to {
+			return r.msgs[i].Body
+		}
+	}
+	return ""
+}
+
 // WaitFor returns the oldest message to the number to that no earlier
 // WaitFor returned, waiting up to timeout for one to arrive; it fails the
 // test when none does.

@@ -24,6 +24,9 @@ func TestRecorder(t *testing.T) {
 	if len(r.Messages()) != 2 || r.Last().Body != "code 222222" {
 		t.Fatalf("messages %v", r.Messages())
 	}
+	if got, none := r.LastTo("+14155550123"), r.LastTo("+33612345678"); got != "code 222222" || none != "" {
+		t.Errorf("LastTo: %q, %q", got, none)
+	}
 	if a, b := r.WaitFor(t, "+14155550123", time.Second), r.WaitFor(t, "+14155550123", time.Second); a.Body != "code 111111" || b.Body != "code 222222" {
 		t.Errorf("order: %q, %q", a.Body, b.Body)
 	}
