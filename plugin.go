@@ -298,10 +298,10 @@ func (h *Host) CheckCode(ctx context.Context, verificationID, code string) error
 	return err
 }
 
-// NewChallenge stores data (a WebAuthn session, say) as a single-use
-// challenge of at's flow, alive for ttl (at most five minutes), and
-// returns its ID.
-func (h *Host) NewChallenge(ctx context.Context, at *Attempt, data []byte, ttl time.Duration) (string, error) {
+// NewChallenge stores data, a JSON document (a WebAuthn session, say), as
+// a single-use challenge of at's flow and purpose, alive for ttl (at most
+// five minutes), and returns its ID.
+func (h *Host) NewChallenge(ctx context.Context, at *Attempt, data json.RawMessage, ttl time.Duration) (string, error) {
 	ttl = min(ttl, 5*time.Minute)
 	id, err := h.a.newID(PrefixVerification)
 	if err != nil {

@@ -86,3 +86,49 @@ func TestHostedPagesIgnoreUnsafeRedirects(t *testing.T) {
 		}
 	}
 }
+
+// TestSignOutFormEndsOnlyTheActiveAccount: with several accounts on one
+// browser, the user button's "Sign out" ends the account in use and keeps
+// the others; "Sign out of all accounts" (?all=1) ends every one.
+func TestSignOutFormEndsOnlyTheActiveAccount(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Session: latch.SessionConfig{MultiSession: true}})
+	b := e.browser()
+	ada := e.signUp(t, b, "ada@example.com", goodPassword)
+	grace := e.signUp(t, b, "grace@example.com", goodPassword)
+	if got := e.whoami(t, b); got != grace {
+		t.Fatalf("active %s, want the last signed in", got)
+	}
+	b.Post("/sign-out", nil)
+	if got := e.whoami(t, b); got != ada {
+		t.Fatalf("after signing out of one account the browser is %s, want the other (%s) kept", got, ada)
+	}
+	e.signUp(t, b, "edsger@example.com", goodPassword)
+	b.Post("/sign-out?all=1", nil)
+	if got := e.whoami(t, b); got != "signed-out" {
+		t.Fatalf("after signing out of all: %s", got)
+	}
+}
+
+// TestHostedPagesContinueAfterLinkOpenedElsewhere: a magic link opened on
+// another device lets the tab that asked for it finish the sign-in.
+func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	laptop, phone := e.browser(), e.browser()
+	res := laptop.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}})
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	id := loc.Query().Get("sign_in_id")
+	laptop.Post("/sign-in", url.Values{"intent": {"use_strategy"}, "strategy": {"email_link"}, "sign_in_id": {id}})
+	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
+	if e.whoami(t, phone) != "signed-out" {
+		t.Fatal("the other device was signed in")
+	}
+	if html := page(t, laptop.Get("/sign-in?sign_in_id="+id)); !strings.Contains(html, `value="link_continue"`) {
+		t.Fatalf("the tab does not offer to continue:\n%s", html)
+	}
+	laptop.Post("/sign-in", url.Values{"intent": {"link_continue"}, "sign_in_id": {id}})
+	if got := e.whoami(t, laptop); got != uid {
+		t.Fatalf("the tab is %s, want %s", got, uid)
+	}
+}
