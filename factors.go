@@ -3,6 +3,7 @@ package latch
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -26,16 +27,16 @@ func (a *Auth) strategy(name string, kind FactorKind) Strategy {
 	return s
 }
 
-// enrolledSecondFactors lists the second factors a user has set up, in
+// enrolledSecondFactors names the second factors a user has set up, in
 // the order the plugins registered them.
-func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]Factor, error) {
+func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]string, error) {
 	return a.offeredSecondFactors(ctx, userID, nil)
 }
 
-// offeredSecondFactors lists the second factors a user has set up that may
+// offeredSecondFactors names the second factors a user has set up that may
 // follow a first factor of methods amr (nil: any).
-func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []string) ([]Factor, error) {
-	var out []Factor
+func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []string) ([]string, error) {
+	var out []string
 	for _, s := range a.plugins.strategies {
 		info := s.Info()
 		if info.Kind&SecondFactor == 0 {
@@ -49,20 +50,33 @@ func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []st
 			return nil, asError(err)
 		}
 		if ok {
-			out = append(out, Factor{Strategy: info.Name})
+			out = append(out, info.Name)
 		}
 	}
 	return out, nil
 }
 
-// enrollableSecondFactors lists the second factors a user may set up in
-// the middle of a sign-in.
-func (a *Auth) enrollableSecondFactors() []Factor {
-	var out []Factor
+// enrollableSecondFactors names the second factors a user may set up in
+// the middle of a sign-in; it is an error that a policy requires one and
+// no plugin offers any.
+func (a *Auth) enrollableSecondFactors() ([]string, error) {
+	var out []string
 	for _, s := range a.plugins.strategies {
 		if _, ok := s.(Enroller); ok && s.Info().Kind&SecondFactor != 0 {
-			out = append(out, Factor{Strategy: s.Info().Name})
+			out = append(out, s.Info().Name)
 		}
+	}
+	if len(out) == 0 {
+		return nil, ErrUnavailable.wrap(errors.New("latch: a second factor is required but no plugin offers one to set up"))
+	}
+	return out, nil
+}
+
+// factorsOf is the API's view of strategy names.
+func factorsOf(names []string) []Factor {
+	out := make([]Factor, len(names))
+	for i, n := range names {
+		out[i] = Factor{Strategy: n}
 	}
 	return out
 }

@@ -352,12 +352,7 @@ func (h *Host) SecondFactorRequired(ctx context.Context, u *storage.User) (bool,
 // EnrolledSecondFactors lists the second-factor strategies userID has set
 // up.
 func (h *Host) EnrolledSecondFactors(ctx context.Context, userID string) ([]string, error) {
-	fs, err := h.a.enrolledSecondFactors(ctx, userID)
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = f.Strategy
-	}
-	return names, err
+	return h.a.enrolledSecondFactors(ctx, userID)
 }
 
 // MarkSecondFactor records on session s that a second factor was verified

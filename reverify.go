@@ -58,8 +58,8 @@ func (a *Auth) reverifyView(f *flow[reverifyState]) *Reverification {
 	if f.state.Second {
 		v.Level = "second_factor"
 	}
-	for _, s := range f.state.Factors {
-		v.SupportedFactors = append(v.SupportedFactors, Factor{Strategy: s})
+	if len(f.state.Factors) > 0 {
+		v.SupportedFactors = factorsOf(f.state.Factors)
 	}
 	return v
 }
@@ -94,10 +94,7 @@ func (a *Auth) reverifyStateFor(ctx context.Context, sessionID, userID string) (
 		return nil, err
 	}
 	if len(second) > 0 {
-		st.Second = true
-		for _, f := range second {
-			st.Factors = append(st.Factors, f.Strategy)
-		}
+		st.Second, st.Factors = true, second
 		return st, nil
 	}
 	u, err := a.store.GetUser(ctx, userID)
@@ -277,12 +274,12 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 	}
 	if v == nil {
 		// The list of factors, without a stored flow: GET changes nothing.
-		factors, err := a.reverifyFactors(ctx, SessionFromContext(ctx).UserID)
+		st, err := a.reverifyStateFor(ctx, "", SessionFromContext(ctx).UserID)
 		if err != nil {
 			writeError(w, err)
 			return
 		}
-		v = &Reverification{SupportedFactors: factors}
+		v = &Reverification{SupportedFactors: factorsOf(st.Factors)}
 	}
 	loc := a.locale(r)
 	p := components.ReverifyProps{Action: a.cfg.Session.ReverifyURL, CancelURL: redirect, Errors: errorsOf(perr),
@@ -308,19 +305,6 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	a.renderPage(w, r, status, components.T(loc, "reverify.title"), components.Reverify(p))
-}
-
-// reverifyFactors lists the factors the user may reverify with.
-func (a *Auth) reverifyFactors(ctx context.Context, userID string) ([]Factor, error) {
-	st, err := a.reverifyStateFor(ctx, "", userID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Factor, 0, len(st.Factors))
-	for _, s := range st.Factors {
-		out = append(out, Factor{Strategy: s})
-	}
-	return out, nil
 }
 
 // servePortalReverifyPost handles the reverification page's forms.

@@ -116,8 +116,8 @@ func (a *Auth) signInView(f *flow[signInState]) *SignIn {
 	} else {
 		v.SupportedFirstFactors = a.pluginFirstFactors(nil, "")
 	}
-	for _, s := range st.SecondFactors {
-		v.SupportedSecondFactors = append(v.SupportedSecondFactors, Factor{Strategy: s})
+	if len(st.SecondFactors) > 0 {
+		v.SupportedSecondFactors = factorsOf(st.SecondFactors)
 	}
 	if st.Second != nil && v.SecondFactorVerification != nil {
 		v.SecondFactorVerification.Options = a.openOptions(st.Second)
@@ -520,17 +520,14 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 			// The user must set a second factor up before the session
 			// exists: a policy's promise of two factors holds from the
 			// first sign-in on.
-			factors, st.EnrollSecond = a.enrollableSecondFactors(), true
-			if len(factors) == 0 {
-				return nil, ErrUnavailable.wrap(errors.New("latch: a second factor is required but no plugin offers one to set up"))
+			if factors, err = a.enrollableSecondFactors(); err != nil {
+				return nil, err
 			}
+			st.EnrollSecond = true
 		}
 	}
 	if len(factors) > 0 {
-		st.SecondFactors = st.SecondFactors[:0]
-		for _, f := range factors {
-			st.SecondFactors = append(st.SecondFactors, f.Strategy)
-		}
+		st.SecondFactors = factors
 		if err := f.save(ctx, a, SignInNeedsSecondFactor); err != nil {
 			return nil, err
 		}

@@ -481,15 +481,12 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 // one factor.
 func (a *Auth) signUpNeedsSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], amr []string) (*SignUp, error) {
 	st := &f.state
-	factors := a.enrollableSecondFactors()
-	if len(factors) == 0 {
-		return nil, ErrUnavailable.wrap(errors.New("latch: a second factor is required but no plugin offers one to set up"))
+	factors, err := a.enrollableSecondFactors()
+	if err != nil {
+		return nil, err
 	}
-	in := signInState{UserID: st.UserID, AMR: amr, EnrollSecond: true, RedirectURL: st.RedirectURL, Locale: st.Locale,
+	in := signInState{UserID: st.UserID, AMR: amr, SecondFactors: factors, EnrollSecond: true, RedirectURL: st.RedirectURL, Locale: st.Locale,
 		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent())}
-	for _, fc := range factors {
-		in.SecondFactors = append(in.SecondFactors, fc.Strategy)
-	}
 	si, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsSecondFactor, in)
 	if err != nil {
 		return nil, err
