@@ -407,3 +407,17 @@ func TestSecondFactorNotOfferedCannotBeUsed(t *testing.T) {
 		t.Errorf("attempt: %v", out)
 	}
 }
+
+// TestReverifyPageOffersTheSecondFactor: the hosted reverification page
+// of a user with a second factor offers it, and not the password.
+func TestReverifyPageOffersTheSecondFactor(t *testing.T) {
+	p := newCodePlugin()
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
+	b := e.browser()
+	p.enroll(e.signUp(t, b, "ada@example.com", goodPassword))
+	res := b.Get("/reverify?redirect_url=/user")
+	html := page(t, res)
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, `value="test_code"`) || strings.Contains(html, `value="password"`) {
+		t.Fatalf("reverify page: %d\n%s", res.StatusCode, html)
+	}
+}

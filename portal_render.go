@@ -112,12 +112,11 @@ func (a *Auth) branding() components.Branding {
 	return components.Branding{AppName: a.cfg.AppName, LogoURL: a.cfg.UI.LogoURL}
 }
 
-// strategyLabel is the string-table key naming a strategy, or "".
-func (a *Auth) strategyLabel(name string) string {
-	if key, ok := strategyLabels[name]; ok && a.strategy(name, SecondFactor) == nil {
-		return key
-	}
-	if s := a.plugins.byName[name]; s != nil {
+// strategyLabel is the string-table key naming a strategy used as kind:
+// a plugin's second-factor strategy may share a kernel first factor's name
+// (phone_code), and each use has its own wording.
+func (a *Auth) strategyLabel(name string, kind FactorKind) string {
+	if s := a.strategy(name, kind); s != nil {
 		return s.Info().Label
 	}
 	return strategyLabels[name]
@@ -153,11 +152,15 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 		hidden["ticket"], hidden["intent"] = p.Ticket, "ticket"
 	}
 	var strategies []components.StrategyOption
+	kind := FirstFactor
+	if p.Step == components.StepSecondFactor {
+		kind = SecondFactor
+	}
 	for _, f := range p.Strategies {
-		if p.Step != components.StepSecondFactor && a.strategy(f.Strategy, FirstFactor) != nil {
+		if kind == FirstFactor && a.strategy(f.Strategy, FirstFactor) != nil {
 			continue // a passkey has its own button
 		}
-		if key := a.strategyLabel(f.Strategy); key != "" {
+		if key := a.strategyLabel(f.Strategy, kind); key != "" {
 			strategies = append(strategies, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
 		}
 	}

@@ -279,7 +279,10 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 			writeError(w, err)
 			return
 		}
-		v = &Reverification{SupportedFactors: factorsOf(st.Factors)}
+		v = &Reverification{SupportedFactors: factorsOf(st.Factors), Level: "first_factor"}
+		if st.Second {
+			v.Level = "second_factor"
+		}
 	}
 	loc := a.locale(r)
 	p := components.ReverifyProps{Action: a.cfg.Session.ReverifyURL, CancelURL: redirect, Errors: errorsOf(perr),
@@ -293,8 +296,12 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 	if v.ID != "" {
 		p.Hidden["reverification_id"] = v.ID
 	}
+	kind := FirstFactor
+	if v.Level == "second_factor" {
+		kind = SecondFactor
+	}
 	for _, f := range v.SupportedFactors {
-		if key := a.strategyLabel(f.Strategy); key != "" {
+		if key := a.strategyLabel(f.Strategy, kind); key != "" {
 			p.Factors = append(p.Factors, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
 		}
 	}
