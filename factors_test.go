@@ -24,6 +24,7 @@ import (
 type codePlugin struct {
 	name     string // default "test_code"
 	notAfter string // an amr value after which it is not offered
+	recovery bool   // stands in for the others, like backup codes
 	mu       sync.Mutex
 	enrolled map[string]bool
 	used     map[string]bool // flow IDs whose code was used
@@ -46,7 +47,7 @@ func (p *codePlugin) Info() latch.StrategyInfo {
 	if name == "" {
 		name = "test_code"
 	}
-	return latch.StrategyInfo{Name: name, Kind: latch.SecondFactor, Input: latch.InputCode, Label: "strategy.test_code"}
+	return latch.StrategyInfo{Name: name, Kind: latch.SecondFactor, Input: latch.InputCode, Label: "strategy.test_code", Recovery: p.recovery}
 }
 
 // Offered implements latch.Offerer.

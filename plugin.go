@@ -58,6 +58,10 @@ type StrategyInfo struct {
 	// Label is the key of the strategy's name in the components' string
 	// table ("strategy.totp").
 	Label string
+	// Recovery marks a factor that only stands in for the others (backup
+	// codes): it never counts as the one a user keeps when a policy
+	// requires a second factor.
+	Recovery bool
 }
 
 // Strategy is one way to prove an identity, added by a plugin. Prepare
@@ -353,6 +357,17 @@ func (h *Host) SecondFactorRequired(ctx context.Context, u *storage.User) (bool,
 // up.
 func (h *Host) EnrolledSecondFactors(ctx context.Context, userID string) ([]string, error) {
 	return h.a.enrolledSecondFactors(ctx, userID)
+}
+
+// OtherSecondFactors lists the second factors userID has set up other than
+// except, recovery factors left out: what would remain to them if except
+// went. A plugin removing the last of its kind refuses (ErrLastSecondFactor)
+// when this is empty and SecondFactorRequired holds.
+func (h *Host) OtherSecondFactors(ctx context.Context, userID, except string) ([]string, error) {
+	names, err := h.a.enrolledSecondFactors(ctx, userID)
+	return slices.DeleteFunc(names, func(n string) bool {
+		return n == except || h.a.plugins.byName[n].Info().Recovery
+	}), err
 }
 
 // MarkSecondFactor records on session s that a second factor was verified

@@ -9,6 +9,7 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/storage/memstore"
 )
 
 // hostPlugin keeps the Host it is given, to test the Host itself.
@@ -78,5 +79,24 @@ func TestSealedDataBoundToPurposeAndRotatable(t *testing.T) {
 	latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{Secrets: [][]byte{next, old}, Plugins: []latch.Plugin{rotated}}})
 	if plain, err := rotated.h.Open("totp-seed", kid, sealed); err != nil || string(plain) != "seed" {
 		t.Errorf("after rotation: %q %v", plain, err)
+	}
+}
+
+// TestRecoveryCodesDoNotCountAsTheFactorKept: what would remain of a user's
+// second factors if one went leaves recovery factors out, so that no plugin
+// lets a required user keep backup codes alone.
+func TestRecoveryCodesDoNotCountAsTheFactorKept(t *testing.T) {
+	host, app, codes := &hostPlugin{}, newCodePlugin(), newCodePlugin()
+	codes.name, codes.recovery = "test_backup", true
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{host, app, codes}})
+	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	app.enroll(uid)
+	codes.enroll(uid)
+	ctx := context.Background()
+	if others, err := host.h.OtherSecondFactors(ctx, uid, "test_code"); err != nil || len(others) != 0 {
+		t.Errorf("besides the app: %v %v, want nothing (codes only stand in)", others, err)
+	}
+	if others, err := host.h.OtherSecondFactors(ctx, uid, "test_backup"); err != nil || len(others) != 1 || others[0] != "test_code" {
+		t.Errorf("besides the codes: %v %v, want the app", others, err)
 	}
 }

@@ -33,7 +33,7 @@ type BackupCodes struct{ p *Plugin }
 
 // Info implements latch.Strategy.
 func (b *BackupCodes) Info() latch.StrategyInfo {
-	return latch.StrategyInfo{Name: StrategyBackupCode, Kind: latch.SecondFactor, Input: latch.InputCode, Label: "strategy.backup_code"}
+	return latch.StrategyInfo{Name: StrategyBackupCode, Kind: latch.SecondFactor, Input: latch.InputCode, Label: "strategy.backup_code", Recovery: true}
 }
 
 // Enrolled implements latch.Strategy: the user has an unused code.

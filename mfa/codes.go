@@ -153,7 +153,7 @@ func (p *Plugin) setCodeFactor(ctx context.Context, r *http.Request, s *latch.Se
 	name := c.Info().Name
 	last := false
 	if !on {
-		others, err := p.otherFactors(ctx, s.UserID, name)
+		others, err := p.h.OtherSecondFactors(ctx, s.UserID, name)
 		if err != nil {
 			return err
 		}

@@ -235,7 +235,7 @@ func (p *Plugin) profileSection(r *http.Request, s *latch.Session) (templ.Compon
 	l := p.h.Locale(r)
 	props := components.MFASectionProps{TOTP: st.TOTP, SetUpTOTPURL: p.base() + "/totp", RemoveTOTPAction: p.base() + "?do=totp_remove",
 		BackupCodesRemaining: st.BackupCodesRemaining, Required: st.Required, Locale: l}
-	if others, err := p.otherFactors(ctx, s.UserID, ""); err != nil {
+	if others, err := p.h.OtherSecondFactors(ctx, s.UserID, ""); err != nil {
 		return nil, err
 	} else if len(others) > 0 {
 		props.BackupCodesAction = p.base() + "?do=backup_codes"

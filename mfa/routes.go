@@ -3,7 +3,6 @@ package mfa
 import (
 	"context"
 	"net/http"
-	"slices"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/components"
@@ -183,7 +182,7 @@ func (p *Plugin) RemoveTOTP(ctx context.Context, at *latch.Attempt) error {
 		return storageErr(err)
 	}
 	verified := !s.VerifiedAt.IsZero()
-	others, err := p.otherFactors(ctx, at.UserID, StrategyTOTP)
+	others, err := p.h.OtherSecondFactors(ctx, at.UserID, StrategyTOTP)
 	if err != nil {
 		return err
 	}
@@ -211,16 +210,6 @@ func (p *Plugin) RemoveTOTP(ctx context.Context, at *latch.Attempt) error {
 	}
 	p.notify(ctx, at, latch.MessageFactorRemoved, p.text(at, "mfa.notify.totp"))
 	return nil
-}
-
-// otherFactors lists the user's second factors other than except and
-// backup codes, which only stand in for another factor.
-func (p *Plugin) otherFactors(ctx context.Context, userID, except string) ([]string, error) {
-	enrolled, err := p.h.EnrolledSecondFactors(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(enrolled, func(s string) bool { return s == except || s == StrategyBackupCode }), nil
 }
 
 // mayRemoveLast refuses to remove the user's last second factor when a
@@ -253,7 +242,7 @@ func (p *Plugin) serveBackupCodes(w http.ResponseWriter, r *http.Request, s *lat
 // regenerate makes a new set of backup codes for a user who has another
 // second factor.
 func (p *Plugin) regenerate(ctx context.Context, userID string) ([]string, error) {
-	others, err := p.otherFactors(ctx, userID, "")
+	others, err := p.h.OtherSecondFactors(ctx, userID, "")
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/latchauth/latch"
@@ -234,13 +233,13 @@ func (p *Plugin) remove(r *http.Request, s *latch.Session, id string) error {
 	if err != nil {
 		return err
 	}
-	others := false // another kind of second factor (an authenticator app…)
+	others := false // another kind of second factor (an authenticator app; backup codes do not count)
 	if required {
-		names, err := p.h.EnrolledSecondFactors(ctx, s.UserID)
+		names, err := p.h.OtherSecondFactors(ctx, s.UserID, StrategySecurityKey)
 		if err != nil {
 			return err
 		}
-		others = slices.ContainsFunc(names, func(n string) bool { return n != StrategySecurityKey })
+		others = len(names) > 0
 	}
 	for range maxRemoveRetries {
 		stale := false
