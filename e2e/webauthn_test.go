@@ -55,6 +55,17 @@ func onLocalhost(c *latch.Config) {
 	c.BaseURL = u.String()
 }
 
+// platformAuthenticator is a device's built-in authenticator (Touch ID,
+// Windows Hello): it keeps passkeys and verifies the user.
+var platformAuthenticator = webauthn.VirtualAuthenticatorOptions{
+	Protocol:                    webauthn.AuthenticatorProtocolCtap2,
+	Transport:                   webauthn.AuthenticatorTransportInternal,
+	HasResidentKey:              true,
+	HasUserVerification:         true,
+	IsUserVerified:              true,
+	AutomaticPresenceSimulation: true,
+}
+
 // virtualAuthenticator turns on the tab's WebAuthn domain, with no browser
 // UI, and attaches a virtual authenticator with opts, which answers every
 // ceremony of the pages loaded in the tab (no real device, no prompt). It
@@ -162,14 +173,7 @@ func TestPasskeySignInWithoutPassword(t *testing.T) {
 	const email = "dorothy@example.com"
 	userID := a.createUser(t, email, testPassword)
 	b := newBrowser(t, a)
-	auth := b.virtualAuthenticator(webauthn.VirtualAuthenticatorOptions{
-		Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-		Transport:                   webauthn.AuthenticatorTransportInternal,
-		HasResidentKey:              true,
-		HasUserVerification:         true,
-		IsUserVerified:              true,
-		AutomaticPresenceSimulation: true,
-	})
+	auth := b.virtualAuthenticator(platformAuthenticator)
 
 	b.signIn("/sign-in", email, testPassword, signedIn)
 	b.wantSignedIn(userID)
@@ -255,14 +259,7 @@ func TestPasskeyAutofillSignIn(t *testing.T) {
 	const email = "edith@example.com"
 	userID := a.createUser(t, email, testPassword)
 	b := newBrowser(t, a)
-	b.virtualAuthenticator(webauthn.VirtualAuthenticatorOptions{
-		Protocol:                    webauthn.AuthenticatorProtocolCtap2,
-		Transport:                   webauthn.AuthenticatorTransportInternal,
-		HasResidentKey:              true,
-		HasUserVerification:         true,
-		IsUserVerified:              true,
-		AutomaticPresenceSimulation: true,
-	})
+	b.virtualAuthenticator(platformAuthenticator)
 	b.signIn("/sign-in", email, testPassword, signedIn)
 	b.register(addPasskey)
 	b.signOut()
