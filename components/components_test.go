@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -26,7 +27,17 @@ func strategies() []StrategyOption {
 }
 
 // cases is every state with a golden file.
+// cases is every state of every component with a golden file: the
+// kernel's, and the mfa and passkeys plugins' (testdata/mfa_*.html,
+// testdata/passkeys_*.html).
 func cases() map[string]templ.Component {
+	all := coreCases()
+	maps.Copy(all, mfaCases())
+	maps.Copy(all, passkeyCases())
+	return all
+}
+
+func coreCases() map[string]templ.Component {
 	si := func(step string, mod func(*SignInProps)) templ.Component {
 		p := SignInProps{Step: step, Action: "/auth/sign-in", Identifier: "jane@example.com", Hidden: hidden1,
 			SignUpURL: "/auth/sign-up", RestartURL: "/auth/sign-in?restart=1", Branding: branding, Strategies: strategies()}
@@ -287,7 +298,7 @@ func TestHiddenFieldsSorted(t *testing.T) {
 }
 
 // keyRe finds message keys used in the sources.
-var keyRe = regexp.MustCompile(`"((?:common|field|meta|signin|signup|userbutton|profile)\.[a-z_.]*[a-z_])"`)
+var keyRe = regexp.MustCompile(`"((?:common|field|meta|signin|signup|userbutton|profile|factor|reverify|mfa|strategy)\.[a-z_.]*[a-z_])"`)
 
 func TestLocalesComplete(t *testing.T) {
 	var used []string
@@ -306,6 +317,22 @@ func TestLocalesComplete(t *testing.T) {
 		}
 	}
 	// Keys built from a prefix at run time.
+	for _, kind := range []string{MFAChannelPhone, MFAChannelEmail} {
+		for _, suffix := range []string{"title", "description", "missing", "on_item", "off_item"} {
+			used = append(used, "mfa."+kind+"."+suffix)
+		}
+	}
+	for _, kind := range []string{"passkey", "security_key"} {
+		for _, prefix := range []string{"profile.passkeys.kind.", "profile.passkeys.add.", "profile.passkeys.add.subtitle.",
+			"profile.passkeys.add.button.", "profile.passkeys.default_name.", "profile.passkeys.factor.", "strategy."} {
+			used = append(used, prefix+kind)
+		}
+		used = append(used, "factor."+kind+".button")
+	}
+	// A factor form's hint names its strategy.
+	for _, s := range []string{"totp", "backup_code", "phone_code", "email_code", "password", "passkey", "security_key"} {
+		used = append(used, "factor."+s+".hint")
+	}
 	used = append(used, "field.email_address", "field.phone_number", "field.username",
 		"profile.section.email", "profile.section.phone",
 		"signup.verify_email.title", "signup.verify_email.subtitle", "signup.verify_phone.title", "signup.verify_phone.subtitle")
@@ -331,7 +358,7 @@ func TestLocalesComplete(t *testing.T) {
 	}
 	// Rendered output holds no raw keys.
 	for name, c := range cases() {
-		if m := regexp.MustCompile(`>\s*(signin|signup|profile|userbutton|common|field)\.[a-z_.]+`).FindString(render(t, c)); m != "" {
+		if m := regexp.MustCompile(`>\s*(signin|signup|profile|userbutton|common|field|factor|reverify|mfa|strategy)\.[a-z_.]+`).FindString(render(t, c)); m != "" {
 			t.Errorf("%s: untranslated key %q", name, m)
 		}
 	}
