@@ -113,6 +113,9 @@ func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 // bounded in size.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct == "" && r.ContentLength == 0 {
+		return nil // no body: a step that takes no parameters
+	}
 	switch ct {
 	case "application/json":
 		d := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFlowBodyBytes))
