@@ -116,32 +116,17 @@ func (e *flowEnv) mailCount(to string) int {
 }
 
 // call posts body as JSON and decodes the answer.
-func call(t testing.TB, b *latchtest.Browser, path string, body any) (map[string]any, int) {
-	t.Helper()
-	res := b.PostJSON(path, body)
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return out, res.StatusCode
+func call(_ testing.TB, b *latchtest.Browser, path string, body any) (map[string]any, int) {
+	code, out := b.JSON(http.MethodPost, path, body)
+	return out, code
 }
 
-func get(t testing.TB, b *latchtest.Browser, path string) (map[string]any, int) {
-	t.Helper()
-	r := httptest.NewRequest("GET", path, nil)
-	r.Header.Set("Accept", "application/json")
-	res := b.Do(r)
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return out, res.StatusCode
+func get(_ testing.TB, b *latchtest.Browser, path string) (map[string]any, int) {
+	code, out := b.JSON(http.MethodGet, path, nil)
+	return out, code
 }
 
-func errCode(out map[string]any) string {
-	errs, _ := out["errors"].([]any)
-	if len(errs) == 0 {
-		return ""
-	}
-	c, _ := errs[0].(map[string]any)["code"].(string)
-	return c
-}
+func errCode(out map[string]any) string { return latchtest.ErrorCode(out) }
 
 func mustStatus(t testing.TB, out map[string]any, code int, want string) {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,6 +72,41 @@ func (b *Browser) PostJSON(path string, v any) *http.Response {
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("Accept", "application/json")
 	return b.Do(r)
+}
+
+// JSON sends body as JSON (nothing when body is nil) with method to path,
+// as an API client would, and returns the status and the decoded answer
+// (nil when it is not a JSON object).
+func (b *Browser) JSON(method, path string, body any) (int, map[string]any) {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			panic("latchtest: " + err.Error())
+		}
+		rd = bytes.NewReader(raw)
+	}
+	r := httptest.NewRequest(method, path, rd)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	r.Header.Set("Accept", "application/json")
+	res := b.Do(r)
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// ErrorCode returns the code of the first error of a JSON API answer
+// ("form_password_incorrect"), or "" when it holds none.
+func ErrorCode(answer map[string]any) string {
+	errs, _ := answer["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	first, _ := errs[0].(map[string]any)
+	code, _ := first["code"].(string)
+	return code
 }
 
 // Cookies returns the cookies the browser holds.

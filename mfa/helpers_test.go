@@ -2,11 +2,9 @@ package mfa_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -73,25 +71,9 @@ func (e *env) browser() *latchtest.Browser { return latchtest.NewBrowser(e.handl
 func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
 
 // call sends body as JSON with method to path and decodes the answer.
-func call(t testing.TB, b *latchtest.Browser, method, path string, body any) (map[string]any, int) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = strings.NewReader(string(raw))
-	}
-	r := httptest.NewRequest(method, path, rd)
-	if body != nil {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	r.Header.Set("Accept", "application/json")
-	res := b.Do(r)
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	return out, res.StatusCode
+func call(_ testing.TB, b *latchtest.Browser, method, path string, body any) (map[string]any, int) {
+	code, out := b.JSON(method, path, body)
+	return out, code
 }
 
 func post(t testing.TB, b *latchtest.Browser, path string, body any) (map[string]any, int) {
@@ -99,14 +81,7 @@ func post(t testing.TB, b *latchtest.Browser, path string, body any) (map[string
 	return call(t, b, http.MethodPost, path, body)
 }
 
-func errCode(out map[string]any) string {
-	errs, _ := out["errors"].([]any)
-	if len(errs) == 0 {
-		return ""
-	}
-	c, _ := errs[0].(map[string]any)["code"].(string)
-	return c
-}
+func errCode(out map[string]any) string { return latchtest.ErrorCode(out) }
 
 func mustStatus(t testing.TB, out map[string]any, code int, want string) {
 	t.Helper()
