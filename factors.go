@@ -96,33 +96,13 @@ func (a *Auth) secondFactorRequired(ctx context.Context, u *storage.User) (bool,
 	return false, nil
 }
 
-// notifyUser sends a security notification to every verified email
-// address of the user (SECURITY.md 25: whoever changed a factor may also
-// have made their own address primary), or to their primary phone number
-// when they have no email.
+// notifyUser is notify for a user known by ID.
 func (a *Auth) notifyUser(ctx context.Context, userID string, kind MessageKind, locale string, d MessageData) error {
 	u, err := a.GetUser(ctx, userID)
 	if err != nil {
 		return err
 	}
-	sent := false
-	for _, e := range u.EmailAddresses {
-		if e.Verified {
-			if err := a.send(ctx, kind, Recipient{Email: e.Value, Locale: locale}, d); err != nil {
-				return err
-			}
-			sent = true
-		}
-	}
-	if sent {
-		return nil
-	}
-	for _, p := range u.PhoneNumbers {
-		if p.Primary {
-			return a.send(ctx, kind, Recipient{Phone: p.Value, Locale: locale}, d)
-		}
-	}
-	return nil
+	return a.notify(ctx, u, locale, kind, d)
 }
 
 // sendFactorCode sends a code to the user's primary email address or phone

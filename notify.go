@@ -161,12 +161,29 @@ func (a *Auth) send(ctx context.Context, kind MessageKind, to Recipient, d Messa
 // mailer or SMS sender, for tests and for a graceful shutdown.
 func (a *Auth) Flush() { a.outbox.wg.Wait() }
 
-// notify sends a security notification to a user's primary email address,
-// if they have one.
-func (a *Auth) notify(ctx context.Context, u *User, locale string, kind MessageKind, d MessageData) {
-	if e := u.PrimaryEmailAddress(); e != "" {
-		_ = a.send(ctx, kind, Recipient{Email: e, Locale: locale}, d)
+// notify sends a security notification to every verified email address of
+// u (SECURITY.md 25: whoever made the change may have made their own
+// address primary first), or, without one, to their primary phone number.
+// It does not wait for the delivery.
+func (a *Auth) notify(ctx context.Context, u *User, locale string, kind MessageKind, d MessageData) error {
+	sent := false
+	for _, e := range u.EmailAddresses {
+		if e.Verified {
+			if err := a.send(ctx, kind, Recipient{Email: e.Value, Locale: locale}, d); err != nil {
+				return err
+			}
+			sent = true
+		}
 	}
+	if sent {
+		return nil
+	}
+	for _, p := range u.PhoneNumbers {
+		if p.Primary {
+			return a.send(ctx, kind, Recipient{Phone: p.Value, Locale: locale}, d)
+		}
+	}
+	return nil
 }
 
 // noteSignIn tells a user who had signed in before about a sign-in from a
