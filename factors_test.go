@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
@@ -420,5 +422,47 @@ func TestReverifyPageOffersTheSecondFactor(t *testing.T) {
 	html := page(t, res)
 	if res.StatusCode != http.StatusOK || !strings.Contains(html, `value="test_code"`) || strings.Contains(html, `value="password"`) {
 		t.Fatalf("reverify page: %d\n%s", res.StatusCode, html)
+	}
+}
+
+// TestSecondFactorBruteForceSlowed: guesses at a user's second factor are
+// limited per user, across sign-ins (a new sign-in does not buy new
+// guesses), and the right code still works once the limit lets it through.
+func TestSecondFactorBruteForceSlowed(t *testing.T) {
+	clock := latchtest.NewClock(latchtest.Start)
+	p := newCodePlugin()
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Clock: clock.Now, Plugins: []latch.Plugin{p},
+		Protection: latch.ProtectionConfig{Limiter: ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: clock.Now}), Bot: latch.BotConfig{Disabled: true}}})
+	e.Clock = clock
+	p.enroll(e.signUp(t, e.browser(), "ada@example.com", goodPassword))
+	limited := false
+	for i := 0; i < 20 && !limited; i++ {
+		b := e.browser() // a fresh sign-in each time
+		out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
+		id := out["id"].(string)
+		call(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": "test_code"})
+		out, code := call(t, b, "/v1/client/sign_ins/"+id+"/attempt_second_factor", map[string]any{"strategy": "test_code", "code": "000000"})
+		switch errCode(out) {
+		case "rate_limited":
+			limited = code == http.StatusTooManyRequests
+			if i > 6 {
+				t.Errorf("limited only after %d guesses", i)
+			}
+		case "form_code_incorrect":
+		default:
+			t.Fatalf("guess %d: %d %v", i, code, out)
+		}
+		clock.Advance(time.Second)
+	}
+	if !limited {
+		t.Fatal("20 wrong second-factor codes in 20 seconds were never limited")
+	}
+	clock.Advance(time.Minute)
+	b := e.browser()
+	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
+	id := out["id"].(string)
+	call(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": "test_code"})
+	if out, _ := call(t, b, "/v1/client/sign_ins/"+id+"/attempt_second_factor", map[string]any{"strategy": "test_code", "code": "246810"}); out["status"] != "complete" {
+		t.Fatalf("the right code after the wait: %v", out)
 	}
 }
