@@ -17,6 +17,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/mail/smtpmail"
 	"github.com/latchauth/latch/sms/smstest"
@@ -155,15 +156,11 @@ func (e *flowEnv) whoami(t testing.TB, b *latchtest.Browser) string {
 
 const goodPassword = "correct horse battery staple"
 
-// stores runs fn against every store the machine offers: memory, SQLite,
-// and PostgreSQL when LATCH_TEST_POSTGRES is set.
-func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
-
 // TestEveryStrategyOverRealSMTP signs users up and in with every strategy
 // through the JSON API, on each database, with mail delivered by a real
 // SMTP server and read back from it.
 func TestEveryStrategyOverRealSMTP(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		srv := mailtest.NewServer(t)
 		mailer := smtpmail.New(smtpmail.Config{Host: srv.Host, Port: srv.Port, From: "auth@app.example", TLS: smtpmail.InsecurePlaintext})
 		e := newFlowEnv(t, latch.Config{Store: s, Mailer: mailer, SignUp: latch.SignUpConfig{PhoneNumber: latch.Optional}})

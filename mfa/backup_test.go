@@ -10,6 +10,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mfa"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
@@ -20,7 +21,7 @@ var backupRE = regexp.MustCompile(`^[a-z2-7]{6}-[a-z2-7]{6}-[a-z2-7]{6}-[a-z2-7]
 // TestBackupCodesShape: a set-up shows ten distinct codes of 120 bits
 // once, and only keyed hashes are stored.
 func TestBackupCodesShape(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		b := e.browser()
@@ -80,7 +81,7 @@ func TestBackupCodesNeedAnotherFactor(t *testing.T) {
 // TestBackupCodeReuse: a backup code signs in once, typed any way; the
 // user is told, with how many remain.
 func TestBackupCodeReuse(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		b := e.browser()
@@ -123,7 +124,7 @@ func TestBackupCodeReuse(t *testing.T) {
 // TestConcurrentBackupCodeOneWins: 32 sign-ins racing with one backup
 // code; exactly one gets a session.
 func TestConcurrentBackupCodeOneWins(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		b := e.browser()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/mfa"
 	"github.com/latchauth/latch/storage"
@@ -46,7 +47,7 @@ func supported(out map[string]any) []string {
 // factor until the user turns them on, and then each signs in with its own
 // amr.
 func TestCodeSecondFactorsAreOptIn(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e, uid, b := codesEnv(t, s, mfa.Optional)
 		if _, out := e.signInPassword(t, "ada@example.com"); out["status"] != latch.SignInComplete {
 			t.Fatalf("before opting in, sign-in asks for a second factor: %v", out)

@@ -66,10 +66,6 @@ func newEnv(t testing.TB, store storage.Store, mc mfa.Config, mod ...func(*latch
 
 func (e *env) browser() *latchtest.Browser { return latchtest.NewBrowser(e.handler) }
 
-// stores runs fn on each database: memory, SQLite, and PostgreSQL when
-// LATCH_TEST_POSTGRES is set.
-func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
-
 // call sends body as JSON with method to path and decodes the answer.
 func call(_ testing.TB, b *latchtest.Browser, method, path string, body any) (map[string]any, int) {
 	code, out := b.JSON(method, path, body)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mfa"
 	"github.com/latchauth/latch/storage"
 )
@@ -115,7 +116,7 @@ func TestTOTPClockSkew(t *testing.T) {
 // TestTOTPCodeReuse: a code that signed in once never signs in again, on
 // any browser.
 func TestTOTPCodeReuse(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		_ = uid
@@ -145,7 +146,7 @@ func TestTOTPCodeReuse(t *testing.T) {
 // TestTOTPCodeReuseWithSpaces: spaces and dashes do not make a used code
 // new, in either order.
 func TestTOTPCodeReuseWithSpaces(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		b := e.browser()
@@ -174,7 +175,7 @@ func TestTOTPCodeReuseWithSpaces(t *testing.T) {
 // TestConcurrentTOTPCodeOneWins: 32 sign-ins racing with one code through
 // attempt_second_factor; exactly one gets a session.
 func TestConcurrentTOTPCodeOneWins(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		b := e.browser()
@@ -229,7 +230,7 @@ func raceSecondFactor(t *testing.T, e *env, strategy string, code func(i int) st
 // TestSetupCodeNotReusableForSignIn: the code that proved the set-up (from
 // the account page, or in the middle of a sign-in) cannot sign in.
 func TestSetupCodeNotReusableForSignIn(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		t.Run("account", func(t *testing.T) {
 			e := newEnv(t, s, mfa.Config{})
 			uid := e.signUp(t, e.browser(), "ada@example.com")
@@ -281,7 +282,7 @@ func options(t testing.TB, out map[string]any) map[string]any {
 // user without a second factor stops until they set up an app, and the
 // session it then creates is multi-factor.
 func TestEnrolmentRequiredAtSignIn(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{Policy: mfa.Required, Issuer: "Acme Corp"})
 		e.signUp(t, e.browser(), "ada@example.com")
 		b, out := e.signInPassword(t, "ada@example.com")
@@ -355,7 +356,7 @@ func TestEnrolmentRequiredAtSignIn(t *testing.T) {
 // the key that sealed it, opens with that key only, and survives rotating
 // the application's secrets.
 func TestTOTPSeedEncryptedAtRest(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
 		uid := e.signUp(t, e.browser(), "ada@example.com")
 		b := e.browser()

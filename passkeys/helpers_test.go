@@ -32,10 +32,6 @@ type env struct {
 	key     *passkeys.SoftAuthenticator
 }
 
-// stores runs fn on each database: memory, SQLite in a temporary
-// directory, and PostgreSQL when LATCH_TEST_POSTGRES is set.
-func stores(t *testing.T, fn func(t *testing.T, s storage.Store)) { latchtest.Stores(t, fn) }
-
 func newEnv(t testing.TB, s storage.Store, more ...latch.Plugin) *env {
 	t.Helper()
 	return newEnvAt(t, s, base, more...)

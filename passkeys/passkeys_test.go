@@ -13,12 +13,13 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/passkeys"
 	"github.com/latchauth/latch/storage"
 )
 
 func TestPasskeySignInWithoutIdentifier(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		uid, b := e.newUser(t, "ada@example.com")
 		c := e.register(t, b, passkeys.KindPasskey, "Laptop")
@@ -92,7 +93,7 @@ func TestPasskeyOptionsRevealNothing(t *testing.T) {
 }
 
 func TestChallengeReplay(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		c := e.register(t, b, passkeys.KindPasskey, "")
@@ -143,7 +144,7 @@ func tamper(t testing.TB, assertion []byte) []byte {
 }
 
 func TestConcurrentAssertionOneWins(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		c := e.register(t, b, passkeys.KindPasskey, "")
@@ -184,7 +185,7 @@ func TestConcurrentAssertionOneWins(t *testing.T) {
 // with the same signature count: the counter, advanced by one conditional
 // write, must let exactly one through on every store.
 func TestConcurrentClonesOneWins(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		uid, b := e.newUser(t, "ada@example.com")
 		e.key.Counter = true
@@ -236,7 +237,7 @@ func TestConcurrentClonesOneWins(t *testing.T) {
 }
 
 func TestWrongOriginRefused(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		phish := &passkeys.SoftAuthenticator{Origin: "https://app.example.evil.example"}
@@ -253,7 +254,7 @@ func TestWrongOriginRefused(t *testing.T) {
 }
 
 func TestWrongRPIDRefused(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		other := &passkeys.SoftAuthenticator{Origin: base, RPID: "evil.example"}
@@ -268,7 +269,7 @@ func TestWrongRPIDRefused(t *testing.T) {
 }
 
 func TestClonedAuthenticatorRefused(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		e.key.Counter = true
@@ -309,7 +310,7 @@ func mustUser(t testing.TB, e *env, email string) string {
 }
 
 func TestDuplicateCredentialIDRefused(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, ada := e.newUser(t, "ada@example.com")
 		_, bob := e.newUser(t, "bob@example.com")
@@ -324,7 +325,7 @@ func TestDuplicateCredentialIDRefused(t *testing.T) {
 }
 
 func TestSecurityKeyAsSecondFactor(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		b := e.browser()
 		uid := e.signUp(t, b, "ada@example.com")
@@ -415,7 +416,7 @@ func TestSecurityKeyEnrolledDuringSignIn(t *testing.T) {
 }
 
 func TestUserHandleMismatchRefused(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, ada := e.newUser(t, "ada@example.com")
 		bobID, bob := e.newUser(t, "bob@example.com")
@@ -435,7 +436,7 @@ func TestUserHandleMismatchRefused(t *testing.T) {
 }
 
 func TestChallengeExpiresAfterFiveMinutes(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		c := e.register(t, b, passkeys.KindPasskey, "")
@@ -455,7 +456,7 @@ func TestChallengeExpiresAfterFiveMinutes(t *testing.T) {
 }
 
 func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, requireMFA{})
 		_, b := e.newUser(t, "ada@example.com")
 		e.register(t, b, passkeys.KindSecurityKey, "One")
@@ -493,7 +494,7 @@ func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
 // interleave (PostgreSQL runs them at read committed), one credential must
 // be left.
 func TestConcurrentRemovalsKeepOne(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, requireMFA{})
 		uid, b := e.newUser(t, "ada@example.com")
 		const n = 4
@@ -532,7 +533,7 @@ func TestConcurrentRemovalsKeepOne(t *testing.T) {
 }
 
 func TestRegistrationNeedsReverification(t *testing.T) {
-	stores(t, func(t *testing.T, s storage.Store) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
 		begun := post(t, b, "/v1/me/passkeys", map[string]any{"kind": "passkey"})

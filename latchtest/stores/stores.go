@@ -1,4 +1,8 @@
-package latchtest
+// Package stores opens each store Latch ships for a test: memstore,
+// sqlitestore in a temporary directory, and pgstore in a fresh schema of
+// the server LATCH_TEST_POSTGRES names. It is apart from latchtest so that
+// the stores' own tests can use latchtest.
+package stores
 
 import (
 	"context"
@@ -17,12 +21,12 @@ import (
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
-// Stores runs fn once per store Latch ships, each as a subtest named after
+// Each runs fn once per store Latch ships, each as a subtest named after
 // it: memstore, sqlitestore in a temporary directory, and pgstore in a
 // fresh schema when LATCH_TEST_POSTGRES names a server (that subtest skips,
 // saying so, otherwise). A host app's tests use it to check that what they
 // build on Latch behaves the same on every database.
-func Stores(t *testing.T, fn func(t *testing.T, s storage.Store)) {
+func Each(t *testing.T, fn func(t *testing.T, s storage.Store)) {
 	t.Run("memstore", func(t *testing.T) { fn(t, memstore.New()) })
 	t.Run("sqlitestore", func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run("pgstore", func(t *testing.T) { fn(t, Postgres(t)) })
