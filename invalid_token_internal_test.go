@@ -1,0 +1,115 @@
+package latch
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/latchauth/latch/storage/memstore"
+	"github.com/latchauth/latch/storage/sqlitestore"
+)
+
+// clientCookieOf returns the client cookie among cookies.
+func (f *fixture) clientCookie() *http.Cookie {
+	for _, c := range f.cookies {
+		if c.Name == f.a.cookies.clientName {
+			return c
+		}
+	}
+	return nil
+}
+
+// forgedToken is a well-formed session token for the fixture's session,
+// with the header (and so the kid) of a real one and a signature that is
+// not: it costs a full signature check to refuse.
+func (f *fixture) forgedToken() string {
+	parts := strings.Split(f.session.Token, ".")
+	sig := make([]byte, 64)
+	for i := range sig {
+		sig[i] = byte(i)
+	}
+	return parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// BenchmarkInvalidToken is the server cost of requests an attacker can
+// make for free: a garbage session cookie next to their own valid client
+// cookie (which a refresh would check against the database, then sign a new
+// token for), and a well-formed forgery (which a verifier refuses only
+// after checking its signature). writes/op counts storage writes.
+func BenchmarkInvalidToken(b *testing.B) {
+	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	b.Run("garbage+client", func(b *testing.B) {
+		db, err := sqlitestore.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		cs := &countingStore{Store: db}
+		f := newFixture(b, cs)
+		h := f.a.Middleware(next)
+		r := f.request(f.clientCookie(), &http.Cookie{Name: f.a.cookies.sessionName, Value: "garbage"})
+		cs.writes.Store(0)
+		b.ReportAllocs()
+		for b.Loop() {
+			h.ServeHTTP(httptest.NewRecorder(), r)
+		}
+		b.ReportMetric(float64(cs.writes.Load())/float64(b.N), "writes/op")
+	})
+	b.Run("forgery", func(b *testing.B) {
+		f := newFixture(b, memstore.New())
+		h := f.a.Middleware(next)
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer "+f.forgedToken())
+		w := httptest.NewRecorder()
+		b.ReportAllocs()
+		for b.Loop() {
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+// heapPerCachedToken returns the live heap per verified token that the
+// middleware remembers, for requests whose Cookie header also carries pad
+// bytes of junk.
+func heapPerCachedToken(tb testing.TB, pad int) float64 {
+	f := newFixture(tb, memstore.New())
+	h := f.a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	const n = 256
+	junk := strings.Repeat("j", pad)
+	toks := make([]string, n)
+	for i := range toks {
+		c := *f.session.Claims
+		c.SessionID = f.session.ID + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		tok, err := f.a.keys.set.Sign(&c)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		toks[i] = tok
+	}
+	f.a.cache = newTokenCache(f.a.cfg.Session.Leeway)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, tok := range toks {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Cookie", "junk="+junk+"; "+f.a.cookies.sessionName+"="+tok)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if got := len(f.a.cache.m); got != n {
+		tb.Fatalf("%d tokens cached, want %d", got, n)
+	}
+	runtime.KeepAlive(toks)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+}
+
+func TestTokenCacheDoesNotKeepCookieHeaders(t *testing.T) {
+	per := heapPerCachedToken(t, 64<<10)
+	t.Logf("%.0f bytes of heap per cached token with a 64 KiB Cookie header", per)
+}
