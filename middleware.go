@@ -67,6 +67,11 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 			return nil
 		}
 		claims, err := a.verifier.VerifyAllowExpired(tok)
+		if err == nil && claims.SessionID == "" {
+			// Signed by us but for no session: not a session token,
+			// whatever else it is.
+			claims, err = nil, errNotSession
+		}
 		switch {
 		case err == nil:
 			s = sessionOf(claims, tok)
@@ -91,6 +96,8 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 	}
 	return s
 }
+
+var errNotSession = errors.New("latch: token names no session")
 
 // refresh mints a new token for the session sid ("" for the client's active
 // session) of the browser of r: one read (client and session together) and

@@ -592,15 +592,18 @@ func TestCustomClaimsAndTemplates(t *testing.T) {
 		claims["meta"].(map[string]any)["plan"] != "pro" || claims["nested"].(map[string]any)["plan"] != "pro" || claims["sub"] != u.ID {
 		t.Errorf("template claims: %v", claims)
 	}
-	// A template signed by the session keys verifies with the JWKS, and is
-	// not a session token.
+	// A template signed by the session keys verifies with the JWKS as a
+	// template token, and is not a session token.
 	tok, err := a.TemplateToken(ctx, "partner", s.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := a.Verifier().Verify(tok)
+	c, err := templateVerifier(t, a, "partner").Verify(tok)
 	if err != nil || c.Extra["uid"] != u.ID || c.SessionID != "" {
 		t.Errorf("partner token: %+v %v", c, err)
+	}
+	if _, err := a.Verifier().Verify(tok); err == nil {
+		t.Error("the session verifier accepted a template token")
 	}
 	if _, err := latch.New(latch.Config{Store: a.Store, Session: latch.SessionConfig{Templates: []latch.JWTTemplate{{Name: "x", Claims: map[string]any{"sub": "admin"}}}}}); err == nil {
 		t.Error("a template may override sub")

@@ -25,11 +25,25 @@ import (
 // {{session.id}} and {{session.actor}}. A value that is exactly one
 // shortcode takes the shortcode's type (a metadata object stays an object,
 // a missing value is null); shortcodes inside other text are interpolated.
+//
+// A template token is not a session token and never signs anybody in to
+// Latch: signed with the session keys, it carries the typ header
+// token.TypeTemplate and an audience, both of which every session verifier
+// (Middleware, Auth.Verifier, token.NewRemoteVerifier with its defaults)
+// refuses, and no sid. A service verifies it with token.NewRemoteVerifier on
+// the JWKS, Config.Type set to token.TypeTemplate and Config.Audience to the
+// template's audience. Revoking the session cannot recall a token already
+// handed to another service, so its lifetime is short by default and never
+// outlasts the session.
 type JWTTemplate struct {
 	Name     string         // the {template} of /v1/client/sessions/{id}/tokens/{template}
 	Claims   map[string]any // custom claims; may not name iss, sub, exp, iat, nbf, aud, azp, sid
-	Lifetime time.Duration  // default 60 s; at most 24 h
-	Audience string         // the aud claim, or ""
+	Lifetime time.Duration  // default 60 s; at most 24 h, and never past the session's end
+	// Audience is the aud claim. Empty means the template's Name for
+	// tokens signed with the session keys (so that one template's tokens
+	// are not another's, and no session verifier accepts them), and no aud
+	// with a SigningKey (HMAC verifiers are often strict about aud).
+	Audience string
 
 	// SigningKey, when set, signs with HS256 under this shared secret (at
 	// least 32 bytes), for services that verify only HMAC tokens. Without
@@ -86,8 +100,12 @@ func (a *Auth) TemplateToken(ctx context.Context, name, sessionID string) (strin
 	if life == 0 {
 		life = time.Minute
 	}
+	exp := now.Add(life)
+	if s.ExpiresAt.Before(exp) {
+		exp = s.ExpiresAt.UTC().Truncate(time.Second)
+	}
 	if t.SigningKey != nil {
-		c := jwt.MapClaims{"iss": a.cfg.BaseURL, "sub": u.ID, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(life).Unix()}
+		c := jwt.MapClaims{"iss": a.cfg.BaseURL, "sub": u.ID, "iat": now.Unix(), "nbf": now.Unix(), "exp": exp.Unix()}
 		if t.Audience != "" {
 			c["aud"] = t.Audience
 		}
@@ -103,11 +121,13 @@ func (a *Auth) TemplateToken(ctx context.Context, name, sessionID string) (strin
 	if err := a.ensureKeys(ctx); err != nil {
 		return "", asError(err)
 	}
-	c := &token.Claims{Issuer: a.cfg.BaseURL, AuthorizedParty: a.cfg.Session.AuthorizedParties[0], Subject: u.ID, IssuedAt: now, NotBefore: now, ExpiresAt: now.Add(life), Extra: extra}
-	if t.Audience != "" {
-		c.Audience = []string{t.Audience}
+	aud := t.Audience
+	if aud == "" {
+		aud = t.Name
 	}
-	signed, err := a.keys.set.Sign(c)
+	c := &token.Claims{Issuer: a.cfg.BaseURL, AuthorizedParty: a.cfg.Session.AuthorizedParties[0], Subject: u.ID, Audience: []string{aud},
+		IssuedAt: now, NotBefore: now, ExpiresAt: exp, Extra: extra}
+	signed, err := a.keys.set.SignType(c, token.TypeTemplate)
 	if err != nil {
 		return "", ErrUnavailable.wrap(err)
 	}

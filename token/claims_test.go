@@ -219,6 +219,35 @@ func TestTypHeaderRequired(t *testing.T) {
 	}
 }
 
+// TestTemplateTokenIsNotASession: a token signed with the session keys for another
+// service (a JWT template) carries TypeTemplate, which a session verifier refuses; a
+// verifier for templates accepts it and refuses session tokens in turn.
+func TestTemplateTokenIsNotASession(t *testing.T) {
+	k := mustKey(t, EdDSA, "key-ed")
+	ks := mustKeySet(t, Keys{Current: k})
+	c := sessionClaims()
+	c.SessionID = ""
+	tmpl, err := ks.SignType(c, TypeTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, mustVerifier(t, ks, Config{}), tmpl, ErrMalformed)
+	wantErr(t, mustVerifier(t, ks, Config{Type: TypeSession}), tmpl, ErrMalformed)
+	tv := mustVerifier(t, ks, Config{Type: TypeTemplate})
+	if _, err := tv.Verify(tmpl); err != nil {
+		t.Fatalf("a template verifier refused a template token: %v", err)
+	}
+	wantErr(t, tv, mustSign(t, ks, sessionClaims()), ErrMalformed)
+	for _, bad := range []string{"", "a b", strings.Repeat("x", 65), "t\x00"} {
+		if _, err := ks.SignType(c, bad); err == nil {
+			t.Errorf("SignType accepted typ %q", bad)
+		}
+		if _, err := NewVerifier(ks, Config{Issuer: testIssuer, Type: bad}); err == nil && bad != "" {
+			t.Errorf("NewVerifier accepted typ %q", bad)
+		}
+	}
+}
+
 func TestMalformedTokens(t *testing.T) {
 	k := mustKey(t, EdDSA, "key-ed")
 	ks := mustKeySet(t, Keys{Current: k})

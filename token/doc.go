@@ -55,7 +55,8 @@
 //     (CVE-2015-9235, CVE-2022-23540) → ErrAlgorithm.
 //  4. Header. No "jwk", "jku", "x5u", "x5c", "x5t" or "x5t#S256" (keys are never taken from
 //     or fetched because of a token, CVE-2018-0114) → ErrUnknownKey; no "crit" (no
-//     extension is understood) and "typ" equal to "JWT" → ErrMalformed.
+//     extension is understood) and "typ" equal to Config.Type, by default "JWT"
+//     ([TypeSession]; JWT-template tokens carry [TypeTemplate] and are refused) → ErrMalformed.
 //  5. Key. "kid" names a key of the [KeySource] (at most [MaxKIDLength] bytes, compared
 //     exactly; never used as a path, URL or query), and "alg" is that key's algorithm →
 //     ErrUnknownKey, ErrAlgorithm.

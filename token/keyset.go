@@ -142,6 +142,16 @@ func (s *KeySet) JWKS() ([]byte, error) {
 // a token without them). "v" is written as [ClaimsVersion] when claims.Version is zero;
 // times are truncated to whole seconds. claims is not modified.
 func (s *KeySet) Sign(claims *Claims) (string, error) {
+	return s.SignType(claims, TypeSession)
+}
+
+// SignType is [KeySet.Sign] with another "typ" header, for tokens that are not session
+// tokens ([TypeTemplate]): a [Verifier] accepts only the type of its Config.Type, so such a
+// token never passes as a session although the same key signs it.
+func (s *KeySet) SignType(claims *Claims, typ string) (string, error) {
+	if err := validType(typ); err != nil {
+		return "", err
+	}
 	snap := s.snap.Load()
 	if snap == nil || snap.state.Current == nil || snap.state.Current.private == nil {
 		return "", ErrNoSigningKey
@@ -156,6 +166,7 @@ func (s *KeySet) Sign(claims *Claims) (string, error) {
 	}
 	t := jwt.NewWithClaims(k.method, &c)
 	t.Header["kid"] = k.kid
+	t.Header["typ"] = typ
 	signed, err := t.SignedString(k.private)
 	if err != nil {
 		return "", fmt.Errorf("token: signing: %w", err)

@@ -30,6 +30,21 @@ var (
 	ErrExpired         = errors.New("token: expired")
 )
 
+// Token types: the "typ" header (RFC 8725 §3.11, explicit typing) says what a token is
+// for, so that a token minted for one purpose is never accepted for another although the
+// same keys sign both.
+const (
+	// TypeSession is the typ of session tokens, and what a [Verifier] accepts by default.
+	// It is plain "JWT" so that verifiers built before explicit typing keep accepting
+	// session tokens.
+	TypeSession = "JWT"
+	// TypeTemplate is the typ of JWT-template tokens: tokens the kernel mints for other
+	// services from a session, signed with the same keys. A session verifier refuses them;
+	// a service that accepts them sets Config.Type to TypeTemplate (and Config.Audience to
+	// the template's audience).
+	TypeTemplate = "latch-template+jwt"
+)
+
 // Defaults and bounds of [Config].
 const (
 	DefaultLeeway       = 5 * time.Second
@@ -66,6 +81,11 @@ type Config struct {
 	// Clock returns the current time. Nil means time.Now.
 	Clock func() time.Time
 
+	// Type is the "typ" header every token must carry, compared case-insensitively
+	// (RFC 7515 §4.1.9). Empty means [TypeSession]: a session verifier, which refuses
+	// JWT-template tokens ([TypeTemplate]) signed with the same keys.
+	Type string
+
 	// Algorithms is the allow-list of "alg" values. Nil means {EdDSA, ES256}; only those
 	// two may be listed. A token's alg must also be the algorithm of the key its kid names.
 	Algorithms []Algorithm
@@ -84,6 +104,7 @@ type Verifier struct {
 	issuer  string
 	azp     []string
 	aud     []string
+	typ     string
 	leeway  time.Duration
 	maxSize int
 	clock   func() time.Time
@@ -112,6 +133,7 @@ func NewVerifier(keys KeySource, cfg Config) (*Verifier, error) {
 		issuer:  cfg.Issuer,
 		azp:     append([]string(nil), cfg.AuthorizedParties...),
 		aud:     append([]string(nil), cfg.Audience...),
+		typ:     cfg.Type,
 		leeway:  cfg.Leeway,
 		maxSize: cfg.MaxTokenSize,
 		clock:   cfg.Clock,
@@ -120,6 +142,12 @@ func NewVerifier(keys KeySource, cfg Config) (*Verifier, error) {
 		if s == "" {
 			return nil, errors.New("token: empty authorized party or audience")
 		}
+	}
+	if v.typ == "" {
+		v.typ = TypeSession
+	}
+	if err := validType(v.typ); err != nil {
+		return nil, err
 	}
 	switch {
 	case v.leeway == 0:
@@ -265,8 +293,8 @@ func (v *Verifier) lookupKey(t *jwt.Token) (any, error) {
 		}
 	}
 	// RFC 7515 §4.1.9: typ is case-insensitive. Requiring it keeps other JWTs signed with
-	// these keys (which must use another typ) from passing as session tokens.
-	if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, "JWT") {
+	// these keys (JWT templates, which use TypeTemplate) from passing as session tokens.
+	if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, v.typ) {
 		return nil, errTyp
 	}
 	kid, _ := t.Header["kid"].(string)
@@ -299,7 +327,7 @@ func (e *keyError) Unwrap() error { return e.kind }
 
 var (
 	errCrit        = &keyError{kind: ErrMalformed, msg: "crit header: no extensions are supported"}
-	errTyp         = &keyError{kind: ErrMalformed, msg: "typ header must be JWT"}
+	errTyp         = &keyError{kind: ErrMalformed, msg: "typ header is not the token type this verifier accepts"}
 	errBadKID      = &keyError{kind: ErrUnknownKey, msg: "kid header missing, not a string, or too long"}
 	errKIDNotFound = &keyError{kind: ErrUnknownKey, msg: "no key with this kid"}
 	errAlgMismatch = &keyError{kind: ErrAlgorithm, msg: "alg is not the algorithm of the key named by kid"}
@@ -373,6 +401,19 @@ func (v *Verifier) checkClaims(c *Claims) error {
 	}
 	if now.Add(-v.leeway).After(c.ExpiresAt) {
 		return ErrExpired
+	}
+	return nil
+}
+
+// validType bounds a typ value: short printable ASCII, as a media type is.
+func validType(typ string) error {
+	if typ == "" || len(typ) > 64 {
+		return errors.New("token: token type must be 1 to 64 bytes")
+	}
+	for i := 0; i < len(typ); i++ {
+		if typ[i] <= ' ' || typ[i] > '~' {
+			return errors.New("token: token type must be printable ASCII without spaces")
+		}
 	}
 	return nil
 }
