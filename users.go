@@ -241,14 +241,28 @@ func (a *Auth) UpdateUserMetadata(ctx context.Context, id string, m UserMetadata
 }
 
 // DeleteUser deletes the user and everything that belongs to it (identifiers,
-// sessions, factors, memberships) and emits user.deleted.
+// sessions, factors, memberships) and emits user.deleted. Like BanUser, it
+// signs the user out at once: their sessions are revoked in the same
+// transaction (session.revoked for each), so their tokens stop working on
+// this instance now, on the others within about a second in strict mode,
+// and at their next refresh (TokenLifetime) otherwise.
 func (a *Auth) DeleteUser(ctx context.Context, id string) error {
-	return a.inTx(ctx, func(t *tx) error {
+	var ended []string
+	err := a.inTx(ctx, func(t *tx) error {
+		var err error
+		if ended, err = a.endSessions(ctx, t, storage.SessionFilter{UserID: id}, "", storage.SessionRevoked); err != nil {
+			return err
+		}
 		if err := t.Querier.DeleteUser(ctx, id); err != nil {
 			return storageError(err)
 		}
 		return t.emit(ctx, EventUserDeleted, map[string]any{"id": id, "deleted": true}, auditInfo{UserID: id})
 	})
+	if err != nil {
+		return err
+	}
+	a.revoke(ctx, ended...)
+	return nil
 }
 
 // ListUsers returns one page of users and the cursor of the next page (""
