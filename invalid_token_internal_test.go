@@ -109,7 +109,50 @@ func heapPerCachedToken(tb testing.TB, pad int) float64 {
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
 }
 
+// TestTokenCacheDoesNotKeepCookieHeaders: a cached token is a copy, so a
+// request with a 64 KiB junk cookie beside its session token leaves about
+// a kilobyte behind (it left 74 KB, the whole header, before), and the
+// cache's estimate of an entry is not below what the entry holds.
 func TestTokenCacheDoesNotKeepCookieHeaders(t *testing.T) {
 	per := heapPerCachedToken(t, 64<<10)
 	t.Logf("%.0f bytes of heap per cached token with a 64 KiB Cookie header", per)
+	const bound = 4 << 10
+	if per > bound {
+		t.Errorf("each cached token keeps %.0f bytes alive, more than %d: the request's headers are retained", per, bound)
+	}
+	f := newFixture(t, memstore.New())
+	if est, held := 2*len(f.session.Token)+cachedTokenOverhead, heapPerCachedToken(t, 0); float64(est) < held {
+		t.Logf("estimate %d, held %.0f, token %d bytes", est, held, len(f.session.Token))
+		t.Errorf("the cache estimates %d bytes per entry, less than it holds", est)
+	}
+}
+
+// TestTokenCacheBoundedInBytes: however many large tokens arrive, the
+// cache's estimate of what it holds stays within its byte bound.
+func TestTokenCacheBoundedInBytes(t *testing.T) {
+	f := newFixture(t, memstore.New())
+	c := newTokenCache(f.a.cfg.Session.Leeway)
+	c.maxBytes = 64 << 10
+	now := f.a.cfg.Clock()
+	for i := range 1000 {
+		tok := strings.Repeat("t", 2000) + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
+		c.put(tok, f.session, now)
+		if c.bytes > c.maxBytes {
+			t.Fatalf("after %d puts the cache holds an estimated %d bytes, over its bound of %d", i+1, c.bytes, c.maxBytes)
+		}
+		if c.get(tok, now) == nil {
+			t.Fatal("the token just put is not cached")
+		}
+	}
+	if c.bytes != sizeOf(c) {
+		t.Errorf("the cache counts %d bytes, its entries %d", c.bytes, sizeOf(c))
+	}
+}
+
+func sizeOf(c *tokenCache) int {
+	n := 0
+	for _, e := range c.m {
+		n += e.size
+	}
+	return n
 }

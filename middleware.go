@@ -74,6 +74,9 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 		}
 		switch {
 		case err == nil:
+			// A copy: tok points into the request's Cookie or
+			// Authorization header, which the cache must not keep alive.
+			tok = strings.Clone(tok)
 			s = sessionOf(claims, tok)
 			a.cache.put(tok, s, now)
 		case !fromCookie:
@@ -209,24 +212,38 @@ func sessionOf(c *token.Claims, tok string) *Session {
 
 // tokenCache remembers verified tokens for as long as the verifier would
 // accept them, so that the signature of a token is checked once, not on
-// every request. It is bounded: when full it drops expired entries, and
-// everything if none had expired.
+// every request. It is bounded in entries and in bytes (an estimate of what
+// each entry holds: its token and the claims decoded from it): when full it
+// drops expired entries, and everything if that is not enough. Keys are
+// copies of the token, never substrings of a request header, so an entry
+// never keeps a request's headers alive.
 type tokenCache struct {
-	mu     sync.RWMutex
-	m      map[string]cachedToken
-	max    int
-	leeway time.Duration
+	mu       sync.RWMutex
+	m        map[string]cachedToken
+	max      int
+	maxBytes int
+	bytes    int
+	leeway   time.Duration
 }
 
 type cachedToken struct {
 	s           *Session
 	from, until time.Time // the verifier's acceptance window: nbf/iat - leeway, exp + leeway
+	size        int
 }
 
-const tokenCacheSize = 1 << 14
+const (
+	tokenCacheSize  = 1 << 14
+	tokenCacheBytes = 32 << 20
+	// cachedTokenOverhead is what an entry holds besides the token's
+	// bytes, measured (TestTokenCacheDoesNotKeepCookieHeaders): the map
+	// slot, the Session and the decoded claims, whose strings together
+	// are about as long as the token again.
+	cachedTokenOverhead = 1024
+)
 
 func newTokenCache(leeway time.Duration) *tokenCache {
-	return &tokenCache{m: make(map[string]cachedToken), max: tokenCacheSize, leeway: leeway}
+	return &tokenCache{m: make(map[string]cachedToken), max: tokenCacheSize, maxBytes: tokenCacheBytes, leeway: leeway}
 }
 
 func (c *tokenCache) get(tok string, now time.Time) *Session {
@@ -239,25 +256,34 @@ func (c *tokenCache) get(tok string, now time.Time) *Session {
 	return e.s
 }
 
+// put remembers s under tok, which must not share memory with a request.
 func (c *tokenCache) put(tok string, s *Session, now time.Time) {
 	from := s.Claims.IssuedAt
 	if s.Claims.NotBefore.After(from) {
 		from = s.Claims.NotBefore
 	}
-	e := cachedToken{s: s, from: from.Add(-c.leeway), until: s.Claims.ExpiresAt.Add(c.leeway)}
+	size := 2*len(tok) + cachedTokenOverhead
+	e := cachedToken{s: s, from: from.Add(-c.leeway), until: s.Claims.ExpiresAt.Add(c.leeway), size: size}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
+	if old, ok := c.m[tok]; ok {
+		c.bytes -= old.size
+		delete(c.m, tok)
+	}
+	if len(c.m) >= c.max || c.bytes+size > c.maxBytes {
 		for k, v := range c.m {
 			if !now.Before(v.until) {
+				c.bytes -= v.size
 				delete(c.m, k)
 			}
 		}
-		if len(c.m) >= c.max {
+		if len(c.m) >= c.max || c.bytes+size > c.maxBytes {
 			clear(c.m)
+			c.bytes = 0
 		}
 	}
 	c.m[tok] = e
+	c.bytes += size
 }
 
 // Check is one condition of Has and Protect. Make one with Role,
