@@ -26,6 +26,7 @@ type Auth struct {
 	verifier  *token.Verifier
 	cookies   *cookieJar
 	cache     *tokenCache
+	forged    forgeryGuard
 	revoked   *revokedSet
 	devices   deviceParser
 	templates map[string]JWTTemplate

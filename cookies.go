@@ -104,13 +104,9 @@ func (j *cookieJar) setClient(w http.ResponseWriter, r *http.Request, v clientCo
 // readClient opens the client cookie (or header); ok is false when it is
 // absent, tampered with, sealed by a removed secret, or too old.
 func (j *cookieJar) readClient(r *http.Request) (v clientCookie, ok bool) {
-	raw := r.Header.Get(ClientHeader)
+	raw := j.rawClient(r)
 	if raw == "" {
-		c, err := r.Cookie(j.clientName)
-		if err != nil {
-			return v, false
-		}
-		raw = c.Value
+		return v, false
 	}
 	if len(raw) > maxCookieLength {
 		return v, false
@@ -119,6 +115,19 @@ func (j *cookieJar) readClient(r *http.Request) (v clientCookie, ok bool) {
 		return v, false
 	}
 	return v, v.ClientID != "" && v.Secret != ""
+}
+
+// rawClient returns the sealed client value of r (header or cookie),
+// unopened, or "".
+func (j *cookieJar) rawClient(r *http.Request) string {
+	if raw := r.Header.Get(ClientHeader); raw != "" {
+		return raw
+	}
+	c, err := r.Cookie(j.clientName)
+	if err != nil {
+		return ""
+	}
+	return c.Value
 }
 
 // setSession sets the session-token cookie. The cookie outlives the token

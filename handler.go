@@ -82,6 +82,10 @@ func (a *Auth) serveClient(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *Auth) serveSessionToken(w http.ResponseWriter, r *http.Request) {
+	if err := a.limitSessionTokens(r); err != nil {
+		writeError(w, err)
+		return
+	}
 	s, err := a.clientSession(r, r.PathValue("id"))
 	if err != nil {
 		writeError(w, err)

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchauth/latch/storage/memstore"
 	"github.com/latchauth/latch/storage/sqlitestore"
@@ -155,4 +156,80 @@ func sizeOf(c *tokenCache) int {
 		n += e.size
 	}
 	return n
+}
+
+// serve runs the middleware on r and returns the session it found.
+func (f *fixture) serve(r *http.Request) (*Session, *httptest.ResponseRecorder) {
+	var got *Session
+	rec := httptest.NewRecorder()
+	f.a.Middleware(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { got = SessionFromContext(r.Context()) })).ServeHTTP(rec, r)
+	return got, rec
+}
+
+// TestUnreadableSessionCookieRefreshedOncePerInterval: a browser whose
+// session cookie is garbage is refreshed from its client cookie once; the
+// same client sending garbage again within unreadableRefreshLimit is signed
+// out without a storage call or a signature.
+func TestUnreadableSessionCookieRefreshedOncePerInterval(t *testing.T) {
+	cs := &countingStore{Store: memstore.New()}
+	f := newFixture(t, cs)
+	garbage := f.request(f.clientCookie(), &http.Cookie{Name: f.a.cookies.sessionName, Value: "garbage"})
+	if err := f.a.ensureKeys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cs.reads.Store(0)
+	cs.writes.Store(0)
+	if s, _ := f.serve(garbage); s == nil || s.ID != f.session.ID {
+		t.Fatalf("the first unreadable cookie was not refreshed: %+v", s)
+	}
+	for range 20 {
+		if s, _ := f.serve(garbage); s != nil {
+			t.Fatal("an unreadable cookie was refreshed again within the interval")
+		}
+	}
+	if r, w := cs.reads.Load(), cs.writes.Load(); r != 1 || w != 1 {
+		t.Errorf("21 requests with an unreadable cookie cost %d reads and %d writes, want 1 and 1", r, w)
+	}
+	f.advance(unreadableRefreshLimit.Period + time.Second)
+	if s, _ := f.serve(garbage); s == nil {
+		t.Error("an unreadable cookie was not refreshed after the interval")
+	}
+}
+
+// TestForgedTokensRateLimitedPerAddress: past forgedTokenLimit signature
+// failures from one address, that address's uncached tokens are refused
+// without a signature check (even a valid one, until the limit allows
+// again), while other addresses are unaffected.
+func TestForgedTokensRateLimitedPerAddress(t *testing.T) {
+	f := newFixture(t, memstore.New())
+	from := func(ip, tok string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = ip + ":1234"
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return r
+	}
+	fresh := func() string { // a valid token this instance has not cached
+		f.advance(time.Second)
+		c := *f.session.Claims
+		c.IssuedAt, c.NotBefore, c.ExpiresAt = f.a.cfg.Clock(), f.a.cfg.Clock(), f.a.cfg.Clock().Add(time.Minute)
+		tok, err := f.a.keys.set.Sign(&c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	forged := f.forgedToken()
+	for range forgedTokenLimit.Burst + 5 {
+		f.serve(from("203.0.113.7", forged))
+	}
+	if s, _ := f.serve(from("203.0.113.7", fresh())); s != nil {
+		t.Error("an address over its forgery budget had a token checked")
+	}
+	if s, _ := f.serve(from("198.51.100.1", fresh())); s == nil {
+		t.Error("another address was refused for the first one's forgeries")
+	}
+	f.advance(time.Minute)
+	if s, _ := f.serve(from("203.0.113.7", fresh())); s == nil {
+		t.Error("the address was still refused after its budget recovered")
+	}
 }

@@ -2,13 +2,17 @@ package latch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
 )
@@ -66,11 +70,26 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 			a.cfg.Logger.ErrorContext(r.Context(), "latch: loading signing keys", "err", err)
 			return nil
 		}
-		claims, err := a.verifier.VerifyAllowExpired(tok)
-		if err == nil && claims.SessionID == "" {
-			// Signed by us but for no session: not a session token,
-			// whatever else it is.
-			claims, err = nil, errNotSession
+		var claims *token.Claims
+		var err error
+		ip := ""
+		if a.forged.active() {
+			ip = a.proxies.clientIP(r)
+		}
+		if ip != "" && a.forged.blocked(ip, now) {
+			// This address sent too many forgeries lately: its tokens
+			// are refused without a signature check until it waits.
+			err = errForgeries
+		} else {
+			claims, err = a.verifier.VerifyAllowExpired(tok)
+			if err == nil && claims.SessionID == "" {
+				// Signed by us but for no session: not a session token,
+				// whatever else it is.
+				claims, err = nil, errNotSession
+			}
+			if errors.Is(err, token.ErrSignature) {
+				a.noteForgery(r, ip)
+			}
 		}
 		switch {
 		case err == nil:
@@ -86,7 +105,7 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 		default:
 			// A forged or unreadable cookie proves nothing: fall back
 			// to the client cookie, which is what a refresh checks.
-			return a.refresh(w, r, "")
+			return a.refreshUnreadable(w, r)
 		}
 	}
 	if a.revoked.has(s.ID) {
@@ -100,7 +119,96 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 	return s
 }
 
-var errNotSession = errors.New("latch: token names no session")
+var (
+	errNotSession = errors.New("latch: token names no session")
+	errForgeries  = errors.New("latch: too many forged tokens from this address")
+)
+
+// Limits on requests that cost the server work and prove nothing. They are
+// loose for people and tight for scripts: a browser needs one refresh to
+// replace an unreadable cookie, a real token never fails its signature
+// check, and a tab asks for a session token about once a minute.
+var (
+	// unreadableRefreshLimit: refreshes from an unreadable session
+	// cookie, per client.
+	unreadableRefreshLimit = ratelimit.Limit{Rate: 1, Period: 10 * time.Second, Burst: 1}
+	// forgedTokenLimit: tokens failing their signature check, per client
+	// address; past it, the address's uncached tokens are refused without a
+	// check until the limit allows again.
+	forgedTokenLimit = ratelimit.Limit{Rate: 10, Period: time.Minute, Burst: 10}
+	// sessionTokenLimit: session and template tokens minted through
+	// POST /v1/client/sessions/{id}/tokens, per session.
+	sessionTokenLimit = ratelimit.Limit{Rate: 60, Period: time.Minute, Burst: 30}
+)
+
+// noteForgery counts a token that failed its signature check against its
+// client address (ip, or r's when ""), and blocks the address once it is
+// over forgedTokenLimit.
+func (a *Auth) noteForgery(r *http.Request, ip string) {
+	if ip == "" {
+		ip = a.proxies.clientIP(r)
+	}
+	var re *rateError
+	if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"forged-token:" + ip, forgedTokenLimit}); errors.As(err, &re) {
+		a.cfg.Logger.WarnContext(r.Context(), "latch: too many forged session tokens; refusing this address's tokens unchecked", "ip", ip, "for", re.retryAfter)
+		now := a.cfg.Clock()
+		a.forged.block(ip, now, now.Add(re.retryAfter))
+	}
+}
+
+// limitSessionTokens applies sessionTokenLimit to a request for a token of
+// the session in its path. The key is that session under the browser's
+// client ID, which the sealed client cookie proves before any storage read,
+// so neither another browser nor a flood costs a read or a signature.
+// Without a client cookie it lets the request through, to be refused.
+func (a *Auth) limitSessionTokens(r *http.Request) error {
+	cc, ok := a.cookies.readClient(r)
+	if !ok {
+		return nil
+	}
+	return a.limit(r.Context(), ErrRateLimited, limitCheck{"session-token:" + cc.ClientID + "|" + r.PathValue("id"), sessionTokenLimit})
+}
+
+// forgeryGuard holds the client addresses that sent too many forged tokens,
+// each until its rate limit allows again, so that their tokens are refused
+// before a signature check. It is bounded: when full it drops what has
+// expired, and everything if nothing had.
+type forgeryGuard struct {
+	mu    sync.RWMutex
+	until map[string]time.Time
+	n     atomic.Int64 // len(until), so that the hot path needs no lock when empty
+}
+
+const forgeryGuardSize = 1 << 12
+
+func (g *forgeryGuard) active() bool { return g.n.Load() > 0 }
+
+func (g *forgeryGuard) blocked(ip string, now time.Time) bool {
+	g.mu.RLock()
+	t, ok := g.until[ip]
+	g.mu.RUnlock()
+	return ok && now.Before(t)
+}
+
+func (g *forgeryGuard) block(ip string, now, until time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.until == nil {
+		g.until = map[string]time.Time{}
+	}
+	if len(g.until) >= forgeryGuardSize {
+		for k, t := range g.until {
+			if !now.Before(t) {
+				delete(g.until, k)
+			}
+		}
+		if len(g.until) >= forgeryGuardSize {
+			clear(g.until)
+		}
+	}
+	g.until[ip] = until
+	g.n.Store(int64(len(g.until)))
+}
 
 // refresh mints a new token for the session sid ("" for the client's active
 // session) of the browser of r: one read (client and session together) and
@@ -114,6 +222,7 @@ func (a *Auth) refresh(w http.ResponseWriter, r *http.Request, sid string) *Sess
 		a.cookies.clear(w)
 		return nil
 	}
+
 	c, s, err := a.store.GetClientSession(ctx, cc.ClientID, sid)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -146,6 +255,29 @@ func (a *Auth) refresh(w http.ResponseWriter, r *http.Request, sid string) *Sess
 	}
 	a.cookies.setSession(w, sess.Token)
 	return sess
+}
+
+// refreshUnreadable refreshes the active session of a browser whose session
+// cookie holds no token we can read (garbage, a forgery, a token of another
+// instance's configuration) at most once per client per
+// unreadableRefreshLimit: a real browser has a good token after the first
+// refresh, while a client that keeps sending garbage beside its own client
+// cookie would otherwise cost a database write and a signature on every
+// request. Refused, the request is signed out.
+func (a *Auth) refreshUnreadable(w http.ResponseWriter, r *http.Request) *Session {
+	raw := a.cookies.rawClient(r)
+	if raw == "" {
+		a.cookies.clear(w)
+		return nil
+	}
+	// Keyed on a hash of the sealed value, which is one per client until
+	// its next sign-in or sign-out: checking costs no unsealing, and the
+	// limiter (perhaps Redis) never sees the secret it carries.
+	h := sha256.Sum256([]byte(raw))
+	if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"unreadable-token:" + hex.EncodeToString(h[:16]), unreadableRefreshLimit}); err != nil {
+		return nil
+	}
+	return a.refresh(w, r, "")
 }
 
 // mint signs a session token for s with the current claims.

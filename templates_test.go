@@ -9,6 +9,7 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
 )
@@ -138,4 +139,47 @@ func TestTemplateTokenRefusedAfterRevocation(t *testing.T) {
 			t.Error("a template token was minted for a revoked session")
 		}
 	})
+}
+
+// TestSessionTokenEndpointRateLimitedPerSession: minting tokens through
+// POST /v1/client/sessions/{id}/tokens is limited per session, so a loop
+// cannot turn one session into a stream of signatures; another browser's
+// session keeps its own budget.
+func TestSessionTokenEndpointRateLimitedPerSession(t *testing.T) {
+	clock := latchtest.NewClock(latchtest.Start)
+	a := newApp(t, latch.Config{Clock: clock.Now, Protection: latch.ProtectionConfig{Limiter: ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: clock.Now})},
+		Session: latch.SessionConfig{Templates: []latch.JWTTemplate{partnerTemplate}}})
+	a.Clock = clock
+	u := a.user(t, "ada@example.com")
+	b := a.browser()
+	sess := latchtest.SignIn(t, a.Auth, b, u.ID)
+	limited := 0
+	for i := range 60 {
+		path := "/v1/client/sessions/" + sess.ID + "/tokens"
+		if i%2 == 1 {
+			path += "/partner"
+		}
+		res := b.Post(path, nil)
+		switch res.StatusCode {
+		case http.StatusOK:
+			if limited > 0 {
+				t.Fatal("a token was minted after the limit refused one")
+			}
+		case http.StatusTooManyRequests:
+			if res.Header.Get("Retry-After") == "" {
+				t.Error("429 without Retry-After")
+			}
+			limited++
+		default:
+			t.Fatalf("request %d: %d %s", i, res.StatusCode, body(t, res))
+		}
+	}
+	if limited == 0 {
+		t.Fatal("60 token requests in a row for one session were all served")
+	}
+	other := a.browser()
+	os := latchtest.SignIn(t, a.Auth, other, u.ID)
+	if res := other.Post("/v1/client/sessions/"+os.ID+"/tokens", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("another session was limited by the first one's requests: %d", res.StatusCode)
+	}
 }
