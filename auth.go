@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/latchauth/latch/botcheck"
+	"github.com/latchauth/latch/internal/storelog"
 	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
@@ -17,29 +19,32 @@ import (
 // sign-in), the HTTP handler and the middleware. Make one with New and share
 // it; it is safe for concurrent use.
 type Auth struct {
-	cfg       Config
-	store     storage.Store
-	ids       *idGenerator
-	events    *eventBus
-	secrets   *keyring
-	keys      signingKeys
-	verifier  *token.Verifier
-	cookies   *cookieJar
-	cache     *tokenCache
-	forged    forgeryGuard
-	revoked   *revokedSet
-	devices   deviceParser
-	templates map[string]JWTTemplate
-	passwords *password.Hasher
-	messages  messages
-	outbox    outbox
-	limiter   ratelimit.Limiter
-	proxies   proxies
-	pow       *botcheck.PoW
-	powGuard  botcheck.ReplayGuard
-	plugins   plugins
-	stop      context.CancelFunc
-	listening chan struct{}
+	cfg      Config
+	store    storage.Store
+	ids      *idGenerator
+	events   *eventBus
+	secrets  *keyring
+	keys     signingKeys
+	verifier *token.Verifier
+	cookies  *cookieJar
+	cache    *tokenCache
+	forged   forgeryGuard
+	// reservedReported holds the reserved claim names Config.Session.Claims
+	// returned that have been logged, so that each is logged once.
+	reservedReported sync.Map
+	revoked          *revokedSet
+	devices          deviceParser
+	templates        map[string]JWTTemplate
+	passwords        *password.Hasher
+	messages         messages
+	outbox           outbox
+	limiter          ratelimit.Limiter
+	proxies          proxies
+	pow              *botcheck.PoW
+	powGuard         botcheck.ReplayGuard
+	plugins          plugins
+	stop             context.CancelFunc
+	listening        chan struct{}
 }
 
 // New validates cfg, fills in defaults and returns a ready Auth. It does no
@@ -53,7 +58,7 @@ func New(cfg Config) (*Auth, error) {
 	}
 	a := &Auth{
 		cfg:       cfg,
-		store:     cfg.Store,
+		store:     storelog.Wrap(cfg.Store, cfg.Logger), // every failure answered with 503 is in the log, by operation
 		ids:       newIDGenerator(cfg.Rand),
 		secrets:   &keyring{secrets: cfg.Secrets},
 		cache:     newTokenCache(cfg.Session.Leeway),
@@ -133,7 +138,7 @@ func (a *Auth) Verifier() *token.Verifier { return a.verifier }
 // Store returns the store Latch uses, for applications that read Latch's
 // records directly (reports, migrations). Writes through it bypass events
 // and validation.
-func (a *Auth) Store() storage.Store { return a.store }
+func (a *Auth) Store() storage.Store { return a.cfg.Store }
 
 // now is the current time at the precision every adapter stores.
 func (a *Auth) now() time.Time { return a.cfg.Clock().UTC().Truncate(time.Microsecond) }

@@ -317,11 +317,42 @@ func (a *Auth) claimsFor(ctx context.Context, s *storage.Session) (*token.Claims
 	if f := a.cfg.Session.Claims; f != nil {
 		extra, err := f(ctx, s)
 		if err != nil {
+			a.cfg.Logger.ErrorContext(ctx, "latch: Config.Session.Claims failed", "session_id", s.ID, "err", err)
 			return nil, ErrUnavailable.wrap(err)
 		}
-		c.Extra = extra
+		c.Extra = a.withoutReservedClaims(ctx, extra)
 	}
 	return c, nil
+}
+
+// withoutReservedClaims drops from the custom claims of a session token
+// those that name a registered claim (sub, sid, org_role, …), which Sign
+// would refuse: one misnamed claim must not fail every sign-in with a 503,
+// and dropping it can only withhold, never grant. Each name is reported
+// once, at error level, naming it, since the hook has a bug to fix.
+func (a *Auth) withoutReservedClaims(ctx context.Context, extra map[string]any) map[string]any {
+	var bad []string
+	for k := range extra {
+		if token.IsRegisteredClaim(k) {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) == 0 {
+		return extra
+	}
+	clean := make(map[string]any, len(extra)-len(bad))
+	for k, v := range extra {
+		if !token.IsRegisteredClaim(k) {
+			clean[k] = v
+		}
+	}
+	for _, k := range bad {
+		if _, seen := a.reservedReported.LoadOrStore(k, true); !seen {
+			a.cfg.Logger.ErrorContext(ctx, "latch: Config.Session.Claims returned a claim that Latch sets itself; it is left out of every session token",
+				"claim", k)
+		}
+	}
+	return clean
 }
 
 func minutesSince(now, t time.Time) int {

@@ -76,6 +76,11 @@ var registeredClaims = [...]string{
 	"org_id", "org_slug", "org_role", "org_permissions", "pla", "fea", "act", "amr", "v",
 }
 
+// IsRegisteredClaim reports whether name, in any letter case, is a claim that [Claims]
+// owns, and so one that [Claims.Extra] may not hold: [KeySet.Sign] refuses such custom
+// claims, and decoding drops them.
+func IsRegisteredClaim(name string) bool { return isRegistered(name) }
+
 func isRegistered(name string) bool {
 	for _, r := range registeredClaims {
 		if strings.EqualFold(name, r) {
