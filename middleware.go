@@ -43,6 +43,14 @@ func WithSession(ctx context.Context, s *Session) context.Context {
 // banning or revoking ends it) and sets the new cookie. A bearer token is
 // never refreshed here: native and SPA clients ask the JSON API for a new
 // one. Requests with neither cookie nor token pass through untouched.
+//
+// Only session tokens sign a request in: JWT-template tokens, signed with
+// the same keys, are refused. Invalid tokens are kept cheap: a session
+// cookie that holds no readable token is refreshed from the client cookie
+// at most once per client every 10 seconds (otherwise the request is signed
+// out), and a client address whose tokens fail their signature check more
+// than 10 times a minute has its uncached tokens refused unchecked until
+// the limit allows again.
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s := a.authenticate(w, r); s != nil {
