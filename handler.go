@@ -1,8 +1,12 @@
 package latch
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
+	"strings"
 
 	"github.com/latchauth/latch/storage"
 )
@@ -11,7 +15,8 @@ import (
 // OpenAPI document at /v1/openapi.json); mount it at the root of the
 // application's mux. Every state-changing route refuses cross-origin
 // browser requests (http.CrossOriginProtection, trusting
-// Session.AuthorizedParties), and no GET changes state.
+// Session.AuthorizedParties), and no GET changes state. Every route bounds
+// its body (maxBodyBytes) and refuses multipart bodies.
 func (a *Auth) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes() {
@@ -19,7 +24,7 @@ func (a *Auth) Handler() http.Handler {
 		if rt.signedIn {
 			h = a.RequireSignedIn(h)
 		}
-		mux.Handle(rt.method+" "+rt.pattern, h)
+		mux.Handle(rt.method+" "+rt.pattern, limitBody(bodyLimit(rt.method, rt.pattern), h))
 	}
 
 	cop := http.NewCrossOriginProtection()
@@ -30,6 +35,56 @@ func (a *Auth) Handler() http.Handler {
 		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
 	}))
 	return cop.Handler(securityHeaders(a.withSession(mux)))
+}
+
+// maxBodyBytes bounds the body of a request to any of Handler's routes: the
+// largest bodies Latch reads (a passkey's attestation, 8 KiB of metadata)
+// are a few KiB.
+const maxBodyBytes = 64 << 10
+
+// bodyLimit is the bound on the body of a route: maxBodyBytes, or another
+// where a route needs one.
+func bodyLimit(method, pattern string) int64 {
+	switch method + " " + pattern {
+	case "POST /v1/tokens/refresh":
+		return 4 << 10 // a refresh token
+	}
+	return maxBodyBytes
+}
+
+// limitBody bounds the body of a request at limit bytes before any handler
+// reads it, answering 413 past it, and refuses multipart bodies with 415:
+// no route takes one, and parsing one (r.FormValue does) spools its files
+// to disk. A body of unknown length (chunked) is read here, so that an
+// oversized one is refused before a handler has acted on half of it.
+func limitBody(limit int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > limit {
+			writeError(w, ErrBodyTooLarge)
+			return
+		}
+		if ct := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type"))); strings.HasPrefix(ct, "multipart/") {
+			writeError(w, ErrUnsupportedMediaType)
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if r.ContentLength < 0 {
+				b, err := io.ReadAll(r.Body)
+				if err != nil {
+					var tooLarge *http.MaxBytesError
+					if errors.As(err, &tooLarge) {
+						writeError(w, ErrBodyTooLarge)
+					} else {
+						writeError(w, ErrInvalid.wrap(err))
+					}
+					return
+				}
+				r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withSession runs the middleware unless the application already has.
