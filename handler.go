@@ -16,12 +16,16 @@ import (
 // application's mux. Every state-changing route refuses cross-origin
 // browser requests (http.CrossOriginProtection, trusting
 // Session.AuthorizedParties), and no GET changes state. Every route bounds
-// its body (maxBodyBytes) and refuses multipart bodies.
+// its body (maxBodyBytes) and refuses multipart bodies; every /v1/ route
+// answers in JSON, a signed-out request included.
 func (a *Auth) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes() {
 		var h http.Handler = rt.handler
-		if rt.signedIn {
+		switch {
+		case rt.signedIn && isAPIRoute(rt.pattern):
+			h = requireSessionJSON(h)
+		case rt.signedIn:
 			h = a.RequireSignedIn(h)
 		}
 		mux.Handle(rt.method+" "+rt.pattern, limitBody(bodyLimit(rt.method, rt.pattern), h))
@@ -35,6 +39,24 @@ func (a *Auth) Handler() http.Handler {
 		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
 	}))
 	return cop.Handler(securityHeaders(a.withSession(mux)))
+}
+
+// isAPIRoute tells the JSON API's routes, which answer JSON to every
+// request, from the hosted pages, which send a signed-out browser to the
+// sign-in page. A browser's fetch() of /v1/me must get a 401 it can act
+// on, not the sign-in page with a 200.
+func isAPIRoute(pattern string) bool { return strings.HasPrefix(pattern, "/v1/") }
+
+// requireSessionJSON answers a signed-out request with a JSON 401, whatever
+// it accepts.
+func requireSessionJSON(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if SessionFromContext(r.Context()) == nil {
+			writeError(w, ErrSignedOut)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // maxBodyBytes bounds the body of a request to any of Handler's routes: the
