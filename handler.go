@@ -17,7 +17,8 @@ import (
 // browser requests (http.CrossOriginProtection, trusting
 // Session.AuthorizedParties), and no GET changes state. Every route bounds
 // its body (maxBodyBytes) and refuses multipart bodies; every /v1/ route
-// answers in JSON, a signed-out request included.
+// answers in JSON, a signed-out request included; responses to native apps
+// (NativeHeader) carry no cookies.
 func (a *Auth) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range a.routes() {
@@ -38,7 +39,7 @@ func (a *Auth) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
 	}))
-	return cop.Handler(securityHeaders(a.withSession(mux)))
+	return withoutCookiesForNative(cop.Handler(securityHeaders(a.withSession(mux))))
 }
 
 // isAPIRoute tells the JSON API's routes, which answer JSON to every
@@ -108,6 +109,55 @@ func limitBody(limit int64, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// withoutCookiesForNative removes every cookie from the responses to
+// native apps: they keep none (their client value travels in ClientHeader,
+// their session token in Authorization), and a cookie a native HTTP stack
+// did keep would be a second, unmanaged copy of their credentials.
+func withoutCookiesForNative(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isNative(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		cw := &cookielessWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		cw.dropCookies() // a handler that wrote nothing
+	})
+}
+
+// cookielessWriter drops Set-Cookie headers before the response's headers
+// go out.
+type cookielessWriter struct {
+	http.ResponseWriter
+	sent bool
+}
+
+func (w *cookielessWriter) dropCookies() {
+	if !w.sent {
+		w.sent = true
+		w.Header().Del("Set-Cookie")
+	}
+}
+
+func (w *cookielessWriter) WriteHeader(code int) {
+	w.dropCookies()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *cookielessWriter) Write(b []byte) (int, error) {
+	w.dropCookies()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streaming handlers flush through the wrapper.
+func (w *cookielessWriter) Flush() {
+	w.dropCookies()
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *cookielessWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withSession runs the middleware unless the application already has.
 func (a *Auth) withSession(next http.Handler) http.Handler {
