@@ -37,16 +37,24 @@ func (c repeatByte) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// multipartUpload is a multipart/form-data body of about size bytes: one
-// file part, as a browser uploading a large file sends.
-func multipartUpload(size int64) (*countingBody, string) {
-	const boundary = "latchtestboundary"
-	head := "--" + boundary + "\r\nContent-Disposition: form-data; name=\"session_id\"; filename=\"big.bin\"\r\n" +
+// The parts of a multipart/form-data body with one file part, as a
+// browser uploading a large file sends.
+const (
+	uploadBoundary = "latchtestboundary"
+	uploadHead     = "--" + uploadBoundary + "\r\nContent-Disposition: form-data; name=\"session_id\"; filename=\"big.bin\"\r\n" +
 		"Content-Type: application/octet-stream\r\n\r\n"
-	tail := "\r\n--" + boundary + "--\r\n"
-	return &countingBody{r: io.MultiReader(strings.NewReader(head), io.LimitReader(repeatByte('a'), size), strings.NewReader(tail))},
-		"multipart/form-data; boundary=" + boundary
+	uploadTail = "\r\n--" + uploadBoundary + "--\r\n"
+)
+
+// multipartUpload is a multipart/form-data body whose file is size bytes,
+// and its Content-Type.
+func multipartUpload(size int64) (*countingBody, string) {
+	return &countingBody{r: io.MultiReader(strings.NewReader(uploadHead), io.LimitReader(repeatByte('a'), size), strings.NewReader(uploadTail))},
+		"multipart/form-data; boundary=" + uploadBoundary
 }
+
+// multipartLength is the length of multipartUpload(size).
+func multipartLength(size int64) int64 { return int64(len(uploadHead)) + size + int64(len(uploadTail)) }
 
 // TestOversizedBodiesAreRefusedWithoutSpooling sends every route a body
 // far larger than any route takes. Before, unauthenticated POST /sign-out,
@@ -79,7 +87,7 @@ func TestOversizedBodiesAreRefusedWithoutSpooling(t *testing.T) {
 			body, ct := multipartUpload(size)
 			req := httptest.NewRequest(method, path, body)
 			req.Header.Set("Content-Type", ct)
-			req.ContentLength = size
+			req.ContentLength = multipartLength(size)
 			if res := b.Do(req); res.StatusCode != http.StatusRequestEntityTooLarge || body.read > 0 {
 				t.Errorf("%s: multipart upload of 40 MiB: %d, read %d bytes", route, res.StatusCode, body.read)
 			}
@@ -102,6 +110,29 @@ func TestOversizedBodiesAreRefusedWithoutSpooling(t *testing.T) {
 			}
 		}
 	}
+	// Over a real connection, for the three routes that took any body
+	// while signed out: the server answers 413 at once and the client
+	// stops sending long before the end of the body.
+	srv := httptest.NewServer(e.handler)
+	defer srv.Close()
+	for _, path := range []string{"/sign-out", "/v1/switch-session", "/v1/verify"} {
+		body, ct := multipartUpload(size)
+		req, err := http.NewRequest(http.MethodPost, srv.URL+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ct)
+		req.ContentLength = multipartLength(size)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("POST %s over the wire: %v", path, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestEntityTooLarge || body.read >= size/2 {
+			t.Errorf("POST %s over the wire: %d after the client sent %d of %d bytes", path, res.StatusCode, body.read, req.ContentLength)
+		}
+	}
+
 	// A small multipart body is refused too: no route takes one.
 	body, ct := multipartUpload(100)
 	req := httptest.NewRequest(http.MethodPost, "/sign-out", body)
