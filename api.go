@@ -249,22 +249,37 @@ func flowGet[S any, V flowView](a *Auth, kind string, view func(*flow[S]) V) htt
 	}
 }
 
+// serveMe answers the signed-in user's own account, without its private
+// metadata (ownView).
 func (a *Auth) serveMe(w http.ResponseWriter, r *http.Request) {
 	u, err := a.GetUser(r.Context(), SessionFromContext(r.Context()).UserID)
-	respond(w, u, err)
+	respond(w, ownView(u), err)
 }
 
+// serveMeUpdate changes the signed-in user's names, username and unsafe
+// metadata. Public and private metadata are the back end's to write
+// (UpdateUserMetadata): a request that tries is refused, not half applied.
 func (a *Auth) serveMeUpdate(w http.ResponseWriter, r *http.Request) {
 	var p struct {
-		Username  *string `json:"username"`
-		FirstName *string `json:"first_name"`
-		LastName  *string `json:"last_name"`
+		Username        *string         `json:"username"`
+		FirstName       *string         `json:"first_name"`
+		LastName        *string         `json:"last_name"`
+		UnsafeMetadata  json.RawMessage `json:"unsafe_metadata"`
+		PublicMetadata  json.RawMessage `json:"public_metadata"`
+		PrivateMetadata json.RawMessage `json:"private_metadata"`
 	}
 	if err := decode(w, r, &p); err != nil {
 		writeError(w, err)
 		return
 	}
-	u, err := a.UpdateUser(r.Context(), SessionFromContext(r.Context()).UserID, UpdateUserParams{Username: p.Username, FirstName: p.FirstName, LastName: p.LastName})
+	for field, v := range map[string]json.RawMessage{"public_metadata": p.PublicMetadata, "private_metadata": p.PrivateMetadata} {
+		if v != nil {
+			writeError(w, ErrForbidden.WithField(field).WithMessage("Only the application can change this; you may change unsafe_metadata."))
+			return
+		}
+	}
+	u, err := a.updateOwnUser(r.Context(), SessionFromContext(r.Context()).UserID,
+		UpdateUserParams{Username: p.Username, FirstName: p.FirstName, LastName: p.LastName}, p.UnsafeMetadata)
 	respond(w, u, err)
 }
 

@@ -1,6 +1,7 @@
 package latch
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 
@@ -30,6 +31,9 @@ func (p *deviceParser) parse(ua string) device {
 	ua = strings.ToValidUTF8(ua, "")
 	if ua == "" {
 		return device{}
+	}
+	if d, ok := parseNativeApp(ua); ok {
+		return d
 	}
 	p.once.Do(func() { p.parser = useragent.NewParser() })
 	a := p.parser.Parse(ua)
@@ -65,4 +69,151 @@ func (p *deviceParser) describe(ua string) string {
 		return d.OS
 	}
 	return "an unknown device"
+}
+
+// Native apps. A browser's User-Agent starts with "Mozilla/"; a native
+// app's names the app first. The convention Latch reads, and recommends to
+// apps that set their own User-Agent, is
+//
+//	AppName/AppVersion (Platform PlatformVersion; Device)
+//
+// as in "MyApp/2.3 (iOS 17.4; iPhone)" or "MyApp/2.3 (Android 14; Pixel 8)":
+// the device list then says "MyApp 2.3" on "iOS 17.4". It also reads the
+// defaults of common HTTP stacks: iOS's URLSession
+// ("MyApp/1.0 CFNetwork/1494.0.7 Darwin/23.4.0", Darwin's major version
+// giving iOS's), Android's ("Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8
+// Build/…)"), OkHttp ("okhttp/4.12.0", taken as Android) and Dart
+// ("Dart/3.3 (dart:io)", Flutter's).
+
+// httpStacks are products that name the HTTP library rather than the app.
+var httpStacks = map[string]string{
+	"cfnetwork": "", "darwin": "", "alamofire": "", "dalvik": "Android", "okhttp": "Android", "dart": "",
+	"ktor-client": "", "cronet": "Android",
+}
+
+// platforms are the systems a native app's User-Agent may name, with the
+// kind of device each is when the User-Agent names none.
+var platforms = []struct{ prefix, name, device string }{
+	{"ipados", "iPadOS", "tablet"}, {"ios", "iOS", "mobile"}, {"iphone os", "iOS", "mobile"},
+	{"android", "Android", "mobile"}, {"watchos", "watchOS", "mobile"}, {"tvos", "tvOS", "tv"},
+	{"visionos", "visionOS", "mobile"}, {"macos", "macOS", "desktop"}, {"mac os x", "macOS", "desktop"},
+	{"windows", "Windows", "desktop"}, {"harmonyos", "HarmonyOS", "mobile"},
+}
+
+// parseNativeApp reads a native app's User-Agent; ok is false for a
+// browser's and for anything that names neither a platform nor a known
+// HTTP stack (curl, bots), which the browser parser handles.
+func parseNativeApp(ua string) (d device, ok bool) {
+	if strings.HasPrefix(ua, "Mozilla/") || strings.HasPrefix(ua, "Opera/") {
+		return d, false
+	}
+	d.UserAgent = ua
+	var stack, stackOS, darwin string
+	known := false // an HTTP stack of native apps is named
+	for _, tok := range uaTokens(ua) {
+		if tok.comment {
+			for _, field := range strings.Split(tok.text, ";") {
+				readPlatformField(&d, strings.TrimSpace(field))
+			}
+			continue
+		}
+		name, version, _ := strings.Cut(tok.text, "/")
+		lower := strings.ToLower(name)
+		if os, isStack := httpStacks[lower]; isStack {
+			if lower == "darwin" {
+				darwin = version
+			}
+			if stackOS == "" {
+				stackOS = os
+			}
+			if stack == "" && lower != "darwin" && lower != "dalvik" {
+				stack = strings.TrimSpace(name + " " + version)
+			}
+			known = true
+			continue
+		}
+		if d.Browser == "" && name != "" {
+			d.Browser = strings.TrimSpace(name + " " + version)
+		}
+	}
+	if d.OS == "" && darwin != "" {
+		// URLSession's default names no platform: Darwin 19 is iOS 13,
+		// and so on (macOS apps should use the convention above).
+		if major, err := strconv.Atoi(strings.SplitN(darwin, ".", 2)[0]); err == nil && major >= 19 {
+			d.OS, d.DeviceType = "iOS "+strconv.Itoa(major-6), "mobile"
+		}
+	}
+	if d.OS == "" && stackOS != "" {
+		d.OS = stackOS
+	}
+	if d.DeviceType == "" && d.OS != "" {
+		d.DeviceType = deviceOfPlatform(d.OS)
+	}
+	if d.Browser == "" {
+		d.Browser = stack // the app did not name itself: the stack is all there is
+	}
+	return d, d.OS != "" || known
+}
+
+// readPlatformField reads one field of a User-Agent comment: a platform
+// with its version ("iOS 17.4", "Android 14") or a device ("iPhone",
+// "iPad13,1", "Pixel 8 Build/…").
+func readPlatformField(d *device, f string) {
+	for _, p := range platforms {
+		if len(f) < len(p.prefix) || !strings.EqualFold(f[:len(p.prefix)], p.prefix) {
+			continue
+		}
+		if rest := f[len(p.prefix):]; rest == "" || rest[0] == ' ' || rest[0] == '/' {
+			if d.OS == "" {
+				d.OS = strings.TrimSpace(p.name + " " + strings.TrimLeft(rest, " /"))
+			}
+			return
+		}
+	}
+	lower := strings.ToLower(f)
+	switch {
+	case strings.HasPrefix(lower, "ipad"):
+		d.DeviceType = "tablet"
+	case strings.HasPrefix(lower, "iphone"), strings.HasPrefix(lower, "ipod"):
+		d.DeviceType = "mobile"
+	}
+}
+
+func deviceOfPlatform(os string) string {
+	lower := strings.ToLower(os)
+	for _, p := range platforms {
+		if strings.HasPrefix(lower, strings.ToLower(p.name)) {
+			return p.device
+		}
+	}
+	return ""
+}
+
+type uaToken struct {
+	text    string
+	comment bool
+}
+
+// uaTokens splits a User-Agent into its products ("MyApp/2.3") and
+// comments ("(iOS 17.4; iPhone)", without the parentheses).
+func uaTokens(ua string) []uaToken {
+	var out []uaToken
+	for ua = strings.TrimSpace(ua); ua != ""; ua = strings.TrimSpace(ua) {
+		if ua[0] == '(' {
+			end := strings.IndexByte(ua, ')')
+			if end < 0 {
+				end = len(ua)
+			}
+			out = append(out, uaToken{text: ua[1:end], comment: true})
+			ua = ua[min(end+1, len(ua)):]
+			continue
+		}
+		end := strings.IndexAny(ua, " (")
+		if end < 0 {
+			end = len(ua)
+		}
+		out = append(out, uaToken{text: ua[:end]})
+		ua = ua[end:]
+	}
+	return out
 }

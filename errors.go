@@ -60,6 +60,12 @@ func (e *Error) wrap(cause error) *Error {
 var (
 	// ErrInvalid: the request is malformed in a way no field explains.
 	ErrInvalid = &Error{Code: "invalid_request", Message: "The request is invalid.", Status: http.StatusBadRequest}
+	// ErrBodyTooLarge: the request body is larger than the route takes
+	// (every route bounds its body, most at 64 KiB).
+	ErrBodyTooLarge = &Error{Code: "request_body_too_large", Message: "The request is too large.", Status: http.StatusRequestEntityTooLarge}
+	// ErrUnsupportedMediaType: the body is of a kind the route does not
+	// read, such as multipart/form-data, which no route of Latch takes.
+	ErrUnsupportedMediaType = &Error{Code: "unsupported_media_type", Message: "Send a JSON body or an HTML form.", Status: http.StatusUnsupportedMediaType}
 	// ErrNotFound: the user, identifier or other resource addressed does
 	// not exist (or the caller may not know whether it does).
 	ErrNotFound = &Error{Code: "resource_not_found", Message: "Not found.", Status: http.StatusNotFound}

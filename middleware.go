@@ -603,9 +603,13 @@ func (a *Auth) ProtectWith(o ProtectOptions, checks ...Check) func(http.Handler)
 // RequireSignedIn is Protect with no checks.
 func (a *Auth) RequireSignedIn(next http.Handler) http.Handler { return a.Protect()(next) }
 
-// wantsJSON tells API requests from page loads.
+// wantsJSON tells API requests from page loads. A browser's fetch() sends
+// Accept: */* but says with Sec-Fetch-Mode that it is no navigation.
 func wantsJSON(r *http.Request) bool {
 	if r.Header.Get("Authorization") != "" {
+		return true
+	}
+	if m := r.Header.Get("Sec-Fetch-Mode"); m != "" && m != "navigate" {
 		return true
 	}
 	accept := r.Header.Get("Accept")

@@ -206,8 +206,10 @@ func (h *Host) AddStrategy(s Strategy) error {
 }
 
 // Handle adds a route to Handler. signedIn routes answer 401 to signed-out
-// requests before h runs. Cross-origin protection and security headers
-// apply as to the kernel's own routes.
+// requests before h runs (in JSON for /v1/ routes; pages redirect to
+// sign-in). Cross-origin protection, security headers, the 64 KiB bound on
+// bodies (multipart refused) and cookieless answers to native apps apply as
+// to the kernel's own routes.
 func (h *Host) Handle(method, pattern string, handler http.HandlerFunc, signedIn bool) {
 	h.a.plugins.routes = append(h.a.plugins.routes, route{method, pattern, handler, signedIn})
 }

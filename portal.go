@@ -449,7 +449,7 @@ func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
 			err = a.RevokeSession(ctx, id)
 		}
 	case "delete":
-		if err = a.DeleteUser(ctx, s.UserID); err == nil {
+		if err = a.deleteOwnAccount(ctx, s); err == nil {
 			a.cookies.clear(w)
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
@@ -490,4 +490,15 @@ func (a *Auth) askSecondFactor(ctx context.Context, w http.ResponseWriter, r *ht
 		return
 	}
 	_, _ = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
+}
+
+// deleteOwnAccount deletes the signed-in user's account. Like every other
+// sensitive change it needs a recent reverification: a session left open
+// on a shared computer, or a stolen session cookie, must not be enough to
+// destroy the account.
+func (a *Auth) deleteOwnAccount(ctx context.Context, s *Session) error {
+	if err := reverified(ctx, s); err != nil {
+		return err
+	}
+	return a.DeleteUser(ctx, s.UserID)
 }

@@ -42,20 +42,42 @@ func (a *Auth) locale(r *http.Request) components.Locale {
 	return components.Localize(base, a.cfg.UI.Strings)
 }
 
-// pageHeaders are the headers of every hosted page: nothing of it may be
-// framed or sniffed, its URL (which may hold a token) goes nowhere, scripts
-// and styles come only from this origin.
+// pageHeaders are the headers of every hosted page (setPageHeaders), with
+// HSTS when the app is served over HTTPS.
 func (a *Auth) pageHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	setPageHeaders(w.Header(), strings.HasPrefix(a.cfg.BaseURL, "https://"))
+}
+
+// setPageHeaders sets the security headers of a page: nothing of it may be
+// framed or sniffed, its URL (which may hold a token) goes nowhere, scripts
+// and styles come only from this origin, and no cache keeps it (it shows
+// who is signed in).
+func setPageHeaders(h http.Header, https bool) {
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; "+
 		"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
-	if strings.HasPrefix(a.cfg.BaseURL, "https://") {
+	if https {
 		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 	}
+}
+
+// SecureHeaders wraps an application's own pages so that they carry the
+// security headers Latch's hosted pages carry: a Content-Security-Policy
+// that allows scripts, styles, images and connections from the page's own
+// origin only (and inline styles), forbids framing and sends forms only to
+// the same origin; Referrer-Policy: no-referrer; X-Content-Type-Options:
+// nosniff; Cache-Control: no-store; and Strict-Transport-Security when the
+// request came over TLS (behind a proxy that ends TLS, let the proxy send
+// it). The headers are set before next runs, so a handler that needs
+// another policy (a cacheable page, a script from a CDN) sets its own.
+func SecureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setPageHeaders(w.Header(), r.TLS != nil)
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (a *Auth) renderPage(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) {

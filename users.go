@@ -204,13 +204,48 @@ func (a *Auth) UpdateUser(ctx context.Context, id string, p UpdateUserParams) (*
 		return nil, e
 	}
 	return a.updateUser(ctx, id, func(_ *tx, u *storage.User) error {
-		set(&u.Username, p.Username)
-		set(&u.FirstName, p.FirstName)
-		set(&u.LastName, p.LastName)
-		set(&u.ImageURL, p.ImageURL)
-		set(&u.ExternalID, p.ExternalID)
+		applyUpdate(u, p)
 		return nil
 	})
+}
+
+func applyUpdate(u *storage.User, p UpdateUserParams) {
+	set(&u.Username, p.Username)
+	set(&u.FirstName, p.FirstName)
+	set(&u.LastName, p.LastName)
+	set(&u.ImageURL, p.ImageURL)
+	set(&u.ExternalID, p.ExternalID)
+}
+
+// ownView is the user as the user sees it in the JSON API: public and
+// unsafe metadata, never private metadata, which the back end keeps about
+// the user for itself.
+func ownView(u *User) *User {
+	if u == nil {
+		return nil
+	}
+	c := *u
+	c.PrivateMetadata = nil
+	return &c
+}
+
+// updateOwnUser is the signed-in user's change of their own account (POST
+// /v1/me): names and username, and unsafe metadata, the only metadata a
+// user may write, deep-merged as UpdateUserMetadata does, in one write.
+// Image URL and external ID stay the back end's.
+func (a *Auth) updateOwnUser(ctx context.Context, id string, p UpdateUserParams, unsafe json.RawMessage) (*User, error) {
+	if e := firstError(
+		optional(p.Username, validUsernameOpt), optional(p.FirstName, func(s string) *Error { return validName("first_name", s) }),
+		optional(p.LastName, func(s string) *Error { return validName("last_name", s) }),
+		validMetadata("unsafe_metadata", unsafe),
+	); e != nil {
+		return nil, e
+	}
+	u, err := a.updateUser(ctx, id, func(_ *tx, u *storage.User) error {
+		applyUpdate(u, p)
+		return mergeUserMetadata(u, UserMetadata{Unsafe: unsafe})
+	})
+	return ownView(u), err
 }
 
 // UpdateUserMetadata deep-merges the metadata objects that are set into the
@@ -221,23 +256,27 @@ func (a *Auth) UpdateUserMetadata(ctx context.Context, id string, m UserMetadata
 		validMetadata("unsafe_metadata", m.Unsafe)); e != nil {
 		return nil, e
 	}
-	return a.updateUser(ctx, id, func(_ *tx, u *storage.User) error {
-		for _, f := range []struct {
-			field string
-			dst   *json.RawMessage
-			patch json.RawMessage
-		}{{"public_metadata", &u.PublicMetadata, m.Public}, {"private_metadata", &u.PrivateMetadata, m.Private}, {"unsafe_metadata", &u.UnsafeMetadata, m.Unsafe}} {
-			merged, err := mergeMetadata(*f.dst, f.patch)
-			if err != nil {
-				return ErrMetadataInvalid.WithField(f.field).wrap(err)
-			}
-			if len(merged) > maxMetadataLength {
-				return ErrMetadataInvalid.WithField(f.field)
-			}
-			*f.dst = merged
+	return a.updateUser(ctx, id, func(_ *tx, u *storage.User) error { return mergeUserMetadata(u, m) })
+}
+
+// mergeUserMetadata deep-merges the metadata objects of m that are set
+// into u's.
+func mergeUserMetadata(u *storage.User, m UserMetadata) error {
+	for _, f := range []struct {
+		field string
+		dst   *json.RawMessage
+		patch json.RawMessage
+	}{{"public_metadata", &u.PublicMetadata, m.Public}, {"private_metadata", &u.PrivateMetadata, m.Private}, {"unsafe_metadata", &u.UnsafeMetadata, m.Unsafe}} {
+		merged, err := mergeMetadata(*f.dst, f.patch)
+		if err != nil {
+			return ErrMetadataInvalid.WithField(f.field).wrap(err)
 		}
-		return nil
-	})
+		if len(merged) > maxMetadataLength {
+			return ErrMetadataInvalid.WithField(f.field)
+		}
+		*f.dst = merged
+	}
+	return nil
 }
 
 // DeleteUser deletes the user and everything that belongs to it (identifiers,

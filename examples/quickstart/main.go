@@ -72,14 +72,7 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string) error {
 	}
 	defer auth.Close()
 
-	mux := http.NewServeMux()
-	mux.Handle("/", auth.Handler()) // /sign-in, /sign-up, /user, the JSON API
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { render(w, r, auth, "home") })
-	mux.Handle("GET /dashboard", auth.RequireSignedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		render(w, r, auth, "dashboard")
-	})))
-
-	srv := &http.Server{Addr: addr, Handler: auth.Middleware(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(addr, auth)
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -91,6 +84,31 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string) error {
 		return err
 	}
 	return nil
+}
+
+// newServer builds the app's server: Latch's routes, and the app's own
+// pages with the security headers Latch's pages carry. Every timeout is
+// set, so a slow or stalled client cannot hold a connection (and its
+// goroutine) for ever: headers must arrive within 5 s, the whole request
+// within 15 s, the answer go out within 30 s, and an idle keep-alive
+// connection closes after 2 minutes.
+func newServer(addr string, auth *latch.Auth) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("/", auth.Handler()) // /sign-in, /sign-up, /user, the JSON API
+	mux.Handle("GET /{$}", latch.SecureHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, r, auth, "home")
+	})))
+	mux.Handle("GET /dashboard", latch.SecureHeaders(auth.RequireSignedIn(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, r, auth, "dashboard")
+	}))))
+	return &http.Server{
+		Addr:              addr,
+		Handler:           auth.Middleware(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
 }
 
 // devSecret reads the app's secret from path, creating it the first time,
