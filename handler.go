@@ -29,7 +29,7 @@ func (a *Auth) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
 	}))
-	return cop.Handler(securityHeaders(a.withSession(mux)))
+	return cop.Handler(securityHeaders(a.withRequestInfo(a.withSession(mux))))
 }
 
 // withSession runs the middleware unless the application already has.
