@@ -13,8 +13,10 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/ratelimit"
+	"github.com/latchauth/latch/storage"
 )
 
 // callFrom is call from the client address ip.
@@ -160,12 +162,22 @@ func TestLockoutCannotBeTriggeredFasterThanTheDelay(t *testing.T) {
 }
 
 // TestLockedUserShownAndUnlockedByAdmin: a locked account shows as Locked
-// to an admin until UnlockUser, which clears it and lets the password in.
+// to an admin until UnlockUser, which clears it and lets the password in,
+// on every store.
 func TestLockedUserShownAndUnlockedByAdmin(t *testing.T) {
-	e := newProtected(t, latch.ProtectionConfig{Limits: latch.Limits{
-		Lockout:             ratelimit.Limit{Rate: 3, Period: time.Hour, Burst: 3},
-		SignInPerIdentifier: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 100},
-	}})
+	stores.Each(t, func(t *testing.T, s storage.Store) { testLockedUserShownAndUnlocked(t, s) })
+}
+
+func testLockedUserShownAndUnlocked(t *testing.T, s storage.Store) {
+	clock := latchtest.NewClock(latchtest.Start)
+	e := newFlowEnv(t, latch.Config{Store: s, Clock: clock.Now, Protection: latch.ProtectionConfig{
+		Limiter: ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: clock.Now}),
+		Bot:     latch.BotConfig{Disabled: true},
+		Limits: latch.Limits{
+			Lockout:             ratelimit.Limit{Rate: 3, Period: time.Hour, Burst: 3},
+			SignInPerIdentifier: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 100},
+		}}})
+	e.Clock = clock
 	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
 	for range 3 {
 		signInWith(t, e, "ada@example.com", "wrong password!")
@@ -386,4 +398,64 @@ func TestNewSignInNoticeOnlyForNewDevices(t *testing.T) {
 	if n := e.kindCount("bob@example.com", latch.MessageNewSignIn); n != 1 {
 		t.Fatalf("%d new-sign-in mails to another user on a browser they never used, want 1", n)
 	}
+}
+
+// TestAuditRecordsSayWhoFromWhere: failed sign-ins are in the audit log,
+// for known and unknown identifiers alike, and every record says from which
+// address and user agent, in which session and by whom, on every store.
+func TestAuditRecordsSayWhoFromWhere(t *testing.T) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
+		ctx := context.Background()
+		e := newFlowEnv(t, latch.Config{Store: s})
+		b := e.browser()
+		b.UserAgent = "AuditTest/1.0"
+		uid := e.signUp(t, b, "ada@example.com", goodPassword)
+		callFrom(t, b, "203.0.113.5", "/v1/client/sessions/end", nil)
+		for _, id := range []string{"ada@example.com", "nobody@example.com"} {
+			if out, _ := callFrom(t, b, "203.0.113.5", "/v1/client/sign_ins", map[string]any{"identifier": id, "password": "wrong password"}); errCode(out) != "form_password_incorrect" {
+				t.Fatalf("%s: %v", id, out)
+			}
+		}
+		failed, _, err := s.ListAuditEvents(ctx, storage.AuditFilter{Type: "sign_in.failed"}, storage.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(failed) != 2 {
+			t.Fatalf("%d failed sign-ins recorded, want 2", len(failed))
+		}
+		for i, want := range []string{uid, ""} {
+			f := failed[i]
+			var data map[string]string
+			_ = json.Unmarshal(f.Data, &data)
+			if f.UserID != want || f.Outcome != "failure" || f.IP != "203.0.113.5" || f.UserAgent != "AuditTest/1.0" || data["strategy"] != "password" {
+				t.Errorf("failed sign-in %d: %+v %s", i, f, f.Data)
+			}
+		}
+
+		out, _ := callFrom(t, b, "203.0.113.6", "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
+		sid, _ := out["created_session_id"].(string)
+		if sid == "" {
+			t.Fatalf("sign-in: %v", out)
+		}
+		callFrom(t, b, "203.0.113.7", "/v1/me", map[string]any{"first_name": "Ada"})
+		recs, _, err := s.ListAuditEvents(ctx, storage.AuditFilter{UserID: uid}, storage.Page{Limit: storage.MaxLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created, updated *storage.AuditEvent
+		for _, r := range recs {
+			switch {
+			case r.Type == latch.EventSessionCreated && r.SessionID == sid:
+				created = r
+			case r.Type == latch.EventUserUpdated && r.IP == "203.0.113.7":
+				updated = r
+			}
+		}
+		if created == nil || created.IP != "203.0.113.6" || created.UserAgent != "AuditTest/1.0" {
+			t.Errorf("session.created: %+v", created)
+		}
+		if updated == nil || updated.ActorID != uid || updated.SessionID != sid || updated.UserAgent != "AuditTest/1.0" {
+			t.Errorf("user.updated by the signed-in user: %+v", updated)
+		}
+	})
 }
