@@ -34,6 +34,7 @@ type Auth struct {
 	reservedReported sync.Map
 	revoked          *revokedSet
 	devices          deviceParser
+	deviceJar        *deviceJar
 	templates        map[string]JWTTemplate
 	passwords        *password.Hasher
 	messages         messages
@@ -94,6 +95,7 @@ func New(cfg Config) (*Auth, error) {
 	}
 	u, _ := url.Parse(cfg.BaseURL)
 	a.cookies = newCookieJar(cfg.Secrets, u.Scheme == "https", cfg.Session.SameSiteStrict, cfg.Session.MaxLifetime)
+	a.deviceJar = newDeviceJar(cfg.Secrets, u.Scheme == "https")
 	for _, t := range cfg.Session.Templates {
 		a.templates[t.Name] = t
 	}

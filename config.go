@@ -399,6 +399,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.SMS = &sms.Console{}
 	}
 	c.Protection.Limits.withDefaults()
+	c.Protection.CodeGuesses.withDefaults()
 	if c.Protection.Limiter == nil {
 		c.Protection.Limiter = ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: c.Clock})
 	}

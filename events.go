@@ -1,9 +1,11 @@
 package latch
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"sync"
 	"time"
 
@@ -146,6 +148,73 @@ type auditInfo struct {
 	UserID         string
 	OrganizationID string
 	SessionID      string
+	IP, UserAgent  string
+}
+
+// requestInfoKey keys, in the context of a request served by Handler, the
+// client address and user agent that audit records carry.
+type requestInfoKey struct{}
+
+type requestInfo struct{ ip, userAgent string }
+
+// withRequestInfo puts the client address (behind trusted proxies) and
+// user agent of each request into its context, for the audit records of
+// what the request changes.
+func (a *Auth) withRequestInfo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info := requestInfo{ip: a.proxies.clientIP(r), userAgent: cleanUserAgent(r.UserAgent())}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+	})
+}
+
+// complete fills in, from ctx, what the caller did not say: the address
+// and user agent of the request, and, for a signed-in request, its session
+// and who made it (the impersonating admin, or the user).
+func (who *auditInfo) complete(ctx context.Context) {
+	if info, ok := ctx.Value(requestInfoKey{}).(requestInfo); ok {
+		who.IP, who.UserAgent = cmp.Or(who.IP, info.ip), cmp.Or(who.UserAgent, info.userAgent)
+	}
+	if s := SessionFromContext(ctx); s != nil {
+		if who.ActorID == "" {
+			who.ActorID = cmp.Or(s.ActorID, s.UserID)
+		}
+		if who.SessionID == "" {
+			who.SessionID = s.ID
+		}
+	}
+}
+
+// noteFailure records in the audit log a sign-in step (typ
+// "sign_in.failed", "reverification.failed") that was tried and failed.
+// A request refused by a limit before anything was checked is not
+// recorded: a flood of them would only fill the log.
+func (a *Auth) noteFailure(ctx context.Context, r *http.Request, typ, userID, strategy string, err error) {
+	var re *rateError
+	if err == nil || errors.As(err, &re) || errors.Is(err, ErrUnavailable) {
+		return
+	}
+	a.auditFailure(ctx, r, typ, userID, map[string]string{"strategy": strategy, "reason": asError(err).Code})
+}
+
+// auditFailure records an attempt that changed nothing (a wrong password or
+// code) about userID ("" for an identifier that names nobody). It is
+// written on its own, there being no change to commit it with; a failure
+// to write it is logged, never shown.
+func (a *Auth) auditFailure(ctx context.Context, r *http.Request, typ, userID string, data map[string]string) {
+	id, err := a.newID(PrefixAudit)
+	if err != nil {
+		return
+	}
+	raw, _ := json.Marshal(data)
+	who := auditInfo{UserID: userID}
+	if r != nil {
+		who.IP, who.UserAgent = a.proxies.clientIP(r), cleanUserAgent(r.UserAgent())
+	}
+	who.complete(ctx)
+	if err := a.store.AppendAuditEvent(ctx, &storage.AuditEvent{ID: id, Type: typ, Outcome: "failure", ActorID: who.ActorID,
+		UserID: userID, SessionID: who.SessionID, IP: who.IP, UserAgent: who.UserAgent, Data: raw, CreatedAt: a.now()}); err != nil {
+		a.cfg.Logger.WarnContext(ctx, "latch: recording a failed attempt in the audit log", "type", typ, "err", err)
+	}
 }
 
 // emit appends an event and its audit record in the transaction, so that
@@ -174,9 +243,11 @@ func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) erro
 	if err := t.AppendEvent(ctx, ev); err != nil {
 		return err
 	}
+	who.complete(ctx)
 	if err := t.AppendAuditEvent(ctx, &storage.AuditEvent{
 		ID: audID, Type: typ, Outcome: "success",
 		ActorID: who.ActorID, UserID: who.UserID, OrganizationID: who.OrganizationID, SessionID: who.SessionID,
+		IP: who.IP, UserAgent: who.UserAgent,
 		Data: json.RawMessage(`{"event_id":"` + evID + `"}`), CreatedAt: now,
 	}); err != nil {
 		return err

@@ -127,7 +127,7 @@ func (a *Auth) sendFactorCode(ctx context.Context, at *Attempt, channel storage.
 	if channel == storage.KindPhoneNumber {
 		to = Recipient{Phone: i.Value, Locale: at.Locale}
 	}
-	if err := a.checkSend(ctx, at.Request, to); err != nil {
+	if err := a.checkSendFrom(ctx, at.Request, to, a.knownDevice(at.Request, u.ID)); err != nil {
 		return "", err
 	}
 	v, code, err := a.newCode(ctx, a.store, "factor:"+at.Purpose, at.FlowID, u.ID, i.ID, 0)
@@ -273,12 +273,13 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 		if ok, eerr := s.Enrolled(ctx, st.UserID); eerr != nil || !ok {
 			return nil, cmpErr(eerr, ErrStrategyNotAllowed)
 		}
-		proof, err = s.Verify(ctx, at, p.normalized())
+		proof, err = a.verifyGuess(ctx, r, s, at, p, st.Locale)
 	}
 	if err == nil && proof != nil && proof.UserID != "" && proof.UserID != st.UserID {
 		err = ErrCodeIncorrect // a key of another account proves nothing here
 	}
 	if err != nil || proof == nil {
+		a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, cmpErr(err, ErrCodeIncorrect))
 		if st.Second == nil {
 			st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified}
 		}
@@ -305,8 +306,35 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 	return v, err
 }
 
+// verifyGuess runs a second factor's Verify for at.UserID; a strategy
+// whose proof is a typed code (an authenticator app, a backup code, a
+// code sent by mail or text) draws on the account's budget of wrong codes
+// for its channel, across every sign-in and reverification.
+func (a *Auth) verifyGuess(ctx context.Context, r *http.Request, s Strategy, at *Attempt, p AttemptParams, locale string) (*Proof, error) {
+	var proof *Proof
+	verify := func() error {
+		var err error
+		proof, err = s.Verify(ctx, at, p.normalized())
+		if err == nil && proof == nil {
+			return ErrCodeIncorrect
+		}
+		return err
+	}
+	var err error
+	if s.Info().Input != InputCode {
+		err = verify()
+	} else {
+		err = a.tryCode(ctx, r, codeGuess{channel: guessChannel(s.Info().Name), userID: at.UserID, locale: locale}, verify)
+	}
+	return proof, err
+}
+
 // cmpErr returns err when it is not nil, and otherwise def.
 func cmpErr(err error, def *Error) error {
+	var re *rateError
+	if errors.As(err, &re) {
+		return re // keeps its Retry-After
+	}
 	if err != nil {
 		return asError(err)
 	}

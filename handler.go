@@ -39,7 +39,7 @@ func (a *Auth) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
 	}))
-	return withoutCookiesForNative(cop.Handler(securityHeaders(a.withSession(mux))))
+	return withoutCookiesForNative(cop.Handler(securityHeaders(a.withRequestInfo(a.withSession(mux)))))
 }
 
 // isAPIRoute tells the JSON API's routes, which answer JSON to every

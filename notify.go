@@ -34,6 +34,10 @@ const (
 	MessageFactorAdded       MessageKind = "factor_added"
 	MessageFactorRemoved     MessageKind = "factor_removed"
 	MessageBackupCodeUsed    MessageKind = "backup_code_used"
+	// MessageCodeGuesses tells a user that so many wrong one-time codes
+	// were tried on their account that further attempts now wait; Factor
+	// names the kind of code ("authenticator app codes").
+	MessageCodeGuesses MessageKind = "code_guesses"
 )
 
 // MessageTemplate is one message: Subject and Text are text/template
@@ -81,6 +85,7 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 		MessageFactorAdded:       {"A sign-in method was added to your {{.AppName}} account", "{{.Factor}} was added to your {{.AppName}} account. If this was not you, remove it, change your password and sign out of your other sessions.", ""},
 		MessageFactorRemoved:     {"A sign-in method was removed from your {{.AppName}} account", "{{.Factor}} was removed from your {{.AppName}} account. If this was not you, change your password and sign out of your other sessions now.", ""},
 		MessageBackupCodeUsed:    {"A backup code was used on your {{.AppName}} account", "One of your {{.AppName}} backup codes was just used to sign in. {{.Factor}} If this was not you, change your password and generate new backup codes.", ""},
+		MessageCodeGuesses:       {"Someone is trying codes on your {{.AppName}} account", "Many wrong {{.Factor}} were just entered for your {{.AppName}} account. To protect it, each further attempt now has to wait. If this was not you, someone may be trying to get in: keep your codes to yourself, and if you use a password, make sure it is strong and used nowhere else. A browser you have signed in on before is not slowed down.", ""},
 		MessageInvitation:        {"You are invited to {{.AppName}}", "You have been invited to join {{.AppName}}. Create your account here:\n\n{{.Link}}\n\nThe invitation works once.", ""},
 	},
 	"fr": {
@@ -97,6 +102,7 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 		MessageFactorAdded:       {"Une méthode de connexion a été ajoutée à votre compte {{.AppName}}", "{{.Factor}} a été ajouté à votre compte {{.AppName}}. Si ce n'était pas vous, retirez-le, changez votre mot de passe et déconnectez vos autres sessions.", ""},
 		MessageFactorRemoved:     {"Une méthode de connexion a été retirée de votre compte {{.AppName}}", "{{.Factor}} a été retiré de votre compte {{.AppName}}. Si ce n'était pas vous, changez votre mot de passe et déconnectez vos autres sessions maintenant.", ""},
 		MessageBackupCodeUsed:    {"Un code de secours a été utilisé sur votre compte {{.AppName}}", "L'un de vos codes de secours {{.AppName}} vient de servir à vous connecter. {{.Factor}} Si ce n'était pas vous, changez votre mot de passe et générez de nouveaux codes.", ""},
+		MessageCodeGuesses:       {"Quelqu'un essaie des codes sur votre compte {{.AppName}}", "De nombreux {{.Factor}} erronés viennent d'être saisis pour votre compte {{.AppName}}. Pour le protéger, chaque nouvelle tentative doit désormais attendre. Si ce n'était pas vous, quelqu'un essaie peut-être d'y entrer : gardez vos codes pour vous et, si vous utilisez un mot de passe, choisissez-le solide et unique. Un navigateur sur lequel vous vous êtes déjà connecté n'est pas ralenti.", ""},
 		MessageInvitation:        {"Vous êtes invité·e sur {{.AppName}}", "Vous êtes invité·e à rejoindre {{.AppName}}. Créez votre compte ici :\n\n{{.Link}}\n\nL'invitation ne sert qu'une fois.", ""},
 	},
 }

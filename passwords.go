@@ -15,6 +15,13 @@ import (
 // take the same path through the hasher and get the same error, so neither
 // the answer nor its timing says which accounts exist (CVE-2025-6011).
 func (a *Auth) checkPassword(ctx context.Context, userID, pw string) error {
+	return a.checkPasswordLocking(ctx, userID, pw, time.Time{})
+}
+
+// checkPasswordLocking is checkPassword that, when the password is wrong
+// and lockUntil is not zero, records on the user that the account is
+// locked until then, so that User.Locked shows the lockout.
+func (a *Auth) checkPasswordLocking(ctx context.Context, userID, pw string, lockUntil time.Time) error {
 	// An unknown identifier reads and writes a user that does not exist,
 	// so that it costs the database what a known one costs.
 	lookup := userID
@@ -27,7 +34,7 @@ func (a *Auth) checkPassword(ctx context.Context, userID, pw string) error {
 	}
 	if u == nil || u.PasswordHash == "" {
 		_ = a.passwords.DummyVerify(ctx, pw)
-		_, _ = a.store.RecordFailedSignIn(ctx, lookup, time.Time{})
+		_, _ = a.store.RecordFailedSignIn(ctx, lookup, lockUntil)
 		return ErrPasswordIncorrect
 	}
 	ok, rehash, err := a.passwords.Verify(ctx, pw, u.PasswordHash)
@@ -39,12 +46,12 @@ func (a *Auth) checkPassword(ctx context.Context, userID, pw string) error {
 		return ErrPasswordIncorrect
 	}
 	if !ok {
-		if _, err := a.store.RecordFailedSignIn(ctx, u.ID, u.LockedUntil); err != nil {
+		if _, err := a.store.RecordFailedSignIn(ctx, u.ID, lockUntil); err != nil {
 			a.cfg.Logger.ErrorContext(ctx, "latch: recording a failed sign-in", "user_id", u.ID, "err", err)
 		}
 		return ErrPasswordIncorrect
 	}
-	if rehash || u.FailedAttempts > 0 {
+	if rehash || u.FailedAttempts > 0 || !u.LockedUntil.IsZero() {
 		// Parameters changed since this hash was made, or failures need
 		// resetting: a best-effort write, retried at the next sign-in.
 		var hash string
@@ -55,7 +62,7 @@ func (a *Auth) checkPassword(ctx context.Context, userID, pw string) error {
 			if hash != "" && cur.PasswordHash == u.PasswordHash {
 				cur.PasswordHash = hash
 			}
-			cur.FailedAttempts = 0
+			cur.FailedAttempts, cur.LockedUntil = 0, time.Time{}
 			return nil
 		}); err != nil {
 			a.cfg.Logger.WarnContext(ctx, "latch: updating a password hash after sign-in", "user_id", u.ID, "err", err)

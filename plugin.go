@@ -298,7 +298,10 @@ func (h *Host) SendCode(ctx context.Context, at *Attempt, channel storage.Identi
 }
 
 // CheckCode counts an attempt at a code SendCode sent and consumes it when
-// it is right: ErrCodeIncorrect, ErrCodeExpired or nil.
+// it is right: ErrCodeIncorrect, ErrCodeExpired or nil. A strategy need not
+// bound guesses itself: the kernel runs Verify of every second factor whose
+// Input is InputCode under the account's budget of wrong codes for that
+// strategy's channel (Config.Protection.CodeGuesses), across sign-ins.
 func (h *Host) CheckCode(ctx context.Context, verificationID, code string) error {
 	_, err := h.a.checkCode(ctx, verificationID, code)
 	return err

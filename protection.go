@@ -35,6 +35,49 @@ type ProtectionConfig struct {
 	// added to an account: disposable domains (blocked by default),
 	// subaddresses, allow and block lists.
 	Rules screen.Rules
+	// CodeGuesses bounds wrong one-time codes per account and channel,
+	// across flows and sign-ins.
+	CodeGuesses CodeGuessBudget
+}
+
+// CodeGuessBudget is how many one-time codes (emailed or texted codes,
+// authenticator-app codes, backup codes) an account may get wrong on one
+// channel, whatever the number of flows, before each further attempt
+// waits, longer after each wrong code. The user is told by mail when the
+// budget runs out. A browser the user has signed in on before has its own
+// budget, so an attacker spending the account's does not keep its owner
+// out. Zero fields keep their default; the README works out what the
+// defaults give an attacker in a year.
+type CodeGuessBudget struct {
+	// Free is how many wrong codes are allowed without a wait. Default 10.
+	Free int
+	// Forget is how long until one wrong code no longer counts. Default
+	// 72 hours: about ten a month come back.
+	Forget time.Duration
+	// FirstDelay is the wait after the last free wrong code; each further
+	// wrong code doubles it. Default one minute.
+	FirstDelay time.Duration
+	// MaxDelay caps the wait. Default 24 hours.
+	MaxDelay time.Duration
+}
+
+func (b *CodeGuessBudget) withDefaults() {
+	if b.Free <= 0 {
+		b.Free = 10
+	}
+	if b.Forget <= 0 {
+		b.Forget = 72 * time.Hour
+	}
+	if b.FirstDelay <= 0 {
+		b.FirstDelay = time.Minute
+	}
+	if b.MaxDelay <= 0 {
+		b.MaxDelay = 24 * time.Hour
+	}
+	b.MaxDelay = max(b.MaxDelay, b.FirstDelay)
+	// The count is kept as a time Free+60 Forgets ahead at most, which
+	// the limiters bound (ratelimit.Limit.Validate).
+	b.Forget = min(b.Forget, 180*24*time.Hour)
 }
 
 // Limits are the rate limits of the auth routes. Each is a rate with a
@@ -47,11 +90,14 @@ type Limits struct {
 	// SignInPerIdentifier slows guessing at one account, wherever it comes
 	// from: a few attempts at once, then one every 30 seconds.
 	SignInPerIdentifier ratelimit.Limit
-	// Lockout locks an account's password sign-in after MaxAttempts
-	// consecutive failures (NIST 800-63B: at most 100), counted on the
-	// canonical identifier, so "Alice", "alice " and "ALICE" count as one.
-	// Signing in by an emailed code (or a reset) unlocks it; so does
-	// UnlockUser. Default 100 per hour.
+	// Lockout locks an account's password sign-in after Burst failed
+	// passwords (NIST 800-63B: at most 100), counted on the canonical
+	// identifier, so "Alice", "alice " and "ALICE" count as one. Only
+	// passwords that were checked count: an attempt SignInPerIdentifier
+	// or SignInPerIPIdentifier refused does not, so nobody can lock an
+	// account faster than those delays allow. Signing in by an emailed
+	// code (or a reset) unlocks it; so does UnlockUser. While locked,
+	// User.Locked is true. Default 100 per hour.
 	Lockout ratelimit.Limit
 	// SignInPerIPIdentifier bounds attempts at one account from one
 	// address. Default 10 per minute, burst 10.
@@ -151,14 +197,36 @@ func identifierKey(kind, value string) string {
 	return kind + ":" + storage.Canonical(storage.IdentifierKind(kind), value)
 }
 
-// checkSignInAttempt applies the limits of one password attempt.
-func (a *Auth) checkSignInAttempt(ctx context.Context, r *http.Request, kind, identifier string) error {
+// checkSignInAttempt applies the limits of one password attempt. The
+// progressive delays come first: an attempt they refuse is never checked
+// and so never counts toward the lockout, which only a checked password
+// draws on. It returns when the account locks if this password is wrong
+// (zero while attempts remain).
+func (a *Auth) checkSignInAttempt(ctx context.Context, r *http.Request, kind, identifier string) (lockIfWrong time.Time, err error) {
 	id, ip := identifierKey(kind, identifier), a.proxies.clientIP(r)
 	l := a.cfg.Protection.Limits
-	if err := a.limit(ctx, ErrLocked, limitCheck{"lock:" + id, l.Lockout}); err != nil {
-		return err
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"slow:" + id, l.SignInPerIdentifier}, limitCheck{"ipid:" + ip + "|" + id, l.SignInPerIPIdentifier}); err != nil {
+		return time.Time{}, err
 	}
-	return a.limit(ctx, ErrRateLimited, limitCheck{"slow:" + id, l.SignInPerIdentifier}, limitCheck{"ipid:" + ip + "|" + id, l.SignInPerIPIdentifier})
+	res, err := a.limiter.Allow(ctx, "lock:"+id, l.Lockout)
+	switch {
+	case err != nil:
+		a.cfg.Logger.ErrorContext(ctx, "latch: rate limiter unavailable", "fail_open", a.cfg.Protection.InsecureFailOpen, "err", err)
+		if a.cfg.Protection.InsecureFailOpen {
+			return time.Time{}, nil
+		}
+		return time.Time{}, ErrUnavailable.wrap(err)
+	case !res.Allowed:
+		return time.Time{}, &rateError{err: ErrLocked, retryAfter: res.RetryAfter}
+	case res.Remaining > 0 || res.ResetAfter <= 0:
+		// Attempts remain (or the limiter keeps no state: latchtest's).
+		return time.Time{}, nil
+	}
+	// This was the last attempt the lockout allows: if it fails, the next
+	// is allowed when one comes back (GCRA: ResetAfter + T - Burst·T).
+	t := l.Lockout.Interval()
+	wait := res.ResetAfter + t - time.Duration(l.Lockout.BurstSize())*t
+	return a.now().Add(max(wait, time.Second)), nil
 }
 
 // signedIn clears the failure counts of an identifier after a successful
@@ -176,11 +244,41 @@ func (a *Auth) signedIn(ctx context.Context, r *http.Request, kind, identifier s
 	}
 }
 
-// UnlockUser clears the failed sign-in counts of every identifier of a
-// user (an admin's unlock).
+// clearLock forgets, on the user record, a lockout and failed attempts
+// that a successful sign-in has just ended. It writes only when there is
+// something to clear.
+func (a *Auth) clearLock(ctx context.Context, u *storage.User) {
+	if u.LockedUntil.IsZero() && u.FailedAttempts == 0 {
+		return
+	}
+	if _, err := a.updateUser(ctx, u.ID, func(_ *tx, cur *storage.User) error {
+		cur.LockedUntil, cur.FailedAttempts = time.Time{}, 0
+		return nil
+	}); err != nil {
+		a.cfg.Logger.WarnContext(ctx, "latch: clearing a lockout after sign-in", "user_id", u.ID, "err", err)
+	}
+}
+
+// UnlockUser ends a lockout (an admin's unlock): it clears the failed
+// sign-in counts of every identifier of a user, the budgets of wrong
+// one-time codes of the account, and User.Locked.
 func (a *Auth) UnlockUser(ctx context.Context, userID string) error {
 	u, err := a.GetUser(ctx, userID)
 	if err != nil {
+		return err
+	}
+	for _, ch := range guessChannels {
+		key := guessKeyOf(ch, "u:"+userID, "")
+		for _, k := range []string{key + ":n", key + ":w"} {
+			if err := a.limiter.Reset(ctx, k); err != nil {
+				return ErrUnavailable.wrap(err)
+			}
+		}
+	}
+	if _, err := a.updateUser(ctx, userID, func(_ *tx, cur *storage.User) error {
+		cur.LockedUntil, cur.FailedAttempts = time.Time{}, 0
+		return nil
+	}); err != nil {
 		return err
 	}
 	var keys []string
@@ -202,16 +300,28 @@ func (a *Auth) UnlockUser(ctx context.Context, userID string) error {
 
 // checkSend applies the limits of sending a code or link.
 func (a *Auth) checkSend(ctx context.Context, r *http.Request, to Recipient) error {
+	return a.checkSendFrom(ctx, r, to, "")
+}
+
+// checkSendFrom is checkSend for a browser that device names, one the
+// user has signed in on before (or ""): it has its own count of sends to
+// the address, so that someone asking for codes to it from elsewhere
+// cannot keep its owner from getting one.
+func (a *Auth) checkSendFrom(ctx context.Context, r *http.Request, to Recipient, device string) error {
 	l := a.cfg.Protection.Limits
 	ip := a.proxies.clientIP(r)
 	checks := []limitCheck{{"sendip:" + ip, l.SendsPerIP}}
+	suffix := ""
+	if device != "" {
+		suffix = "|" + device
+	}
 	if to.Phone != "" {
-		checks = append(checks, limitCheck{"send:" + identifierKey(string(storage.KindPhoneNumber), to.Phone), l.SendsPerIdentifier})
+		checks = append(checks, limitCheck{"send:" + identifierKey(string(storage.KindPhoneNumber), to.Phone) + suffix, l.SendsPerIdentifier})
 		if len(to.Phone) >= 5 {
 			checks = append(checks, limitCheck{"smsprefix:" + to.Phone[:5], l.SMSPerPrefix})
 		}
 	} else if to.Email != "" {
-		checks = append(checks, limitCheck{"send:" + identifierKey(string(storage.KindEmailAddress), to.Email), l.SendsPerIdentifier})
+		checks = append(checks, limitCheck{"send:" + identifierKey(string(storage.KindEmailAddress), to.Email) + suffix, l.SendsPerIdentifier})
 	}
 	return a.limit(ctx, ErrRateLimited, checks...)
 }

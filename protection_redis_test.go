@@ -2,6 +2,7 @@ package latch_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -136,5 +137,69 @@ func TestSharedRedisLimitsAcrossInstances(t *testing.T) {
 		if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(res.Header.Get("Set-Cookie"), "latch_session") {
 			t.Fatalf("with Redis gone: %d %v", res.StatusCode, out)
 		}
+	}
+}
+
+// TestCodeGuessBudgetSharedAcrossInstances: wrong codes sent to two
+// instances of one app, sharing a database and a Redis, draw on one
+// budget: after ten, wherever they land, the next guess waits.
+func TestCodeGuessBudgetSharedAcrossInstances(t *testing.T) {
+	url := os.Getenv("LATCH_TEST_REDIS")
+	if url == "" {
+		t.Skip("LATCH_TEST_REDIS is not set; set it to a Redis URL (redis://127.0.0.1:6379/0) to run the shared-limit tests")
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := "latch-test:" + t.Name() + ":" + time.Now().Format(time.RFC3339Nano) + ":"
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "app.db")
+	loose := ratelimit.Limit{Rate: 10000, Period: time.Hour, Burst: 10000}
+	instance := func() *flowEnv {
+		db, err := sqlitestore.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		rdb := redis.NewClient(opts)
+		t.Cleanup(func() { rdb.Close() })
+		return newFlowEnv(t, latch.Config{Store: db, Protection: latch.ProtectionConfig{
+			Limiter: redisrate.New(rdb, prefix),
+			Bot:     latch.BotConfig{Disabled: true},
+			Limits:  latch.Limits{PerIP: loose, SendsPerIdentifier: loose, SendsPerIP: loose},
+		}})
+	}
+	a, b := instance(), instance()
+	if _, err := a.CreateUser(ctx, latch.CreateUserParams{EmailAddresses: []string{"ada@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	guess := func(e *flowEnv) (string, string) {
+		br := e.browser()
+		out, _ := call(t, br, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
+		id := out["id"].(string)
+		out, code := call(t, br, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
+		mustStatus(t, out, code, "needs_first_factor")
+		res := br.PostJSON("/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": wrongCode(e.lastCode(t, "ada@example.com"))})
+		var ans map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&ans)
+		return errCode(ans), res.Header.Get("Retry-After")
+	}
+	for i := range 10 {
+		e := a
+		if i%2 == 1 {
+			e = b
+		}
+		if c, _ := guess(e); c != "form_code_incorrect" {
+			t.Fatalf("guess %d: %s", i, c)
+		}
+	}
+	for _, e := range []*flowEnv{a, b} {
+		if c, retry := guess(e); c != "rate_limited" || (retry != "60" && retry != "59") {
+			t.Fatalf("the 11th guess: %s, Retry-After %q", c, retry)
+		}
+	}
+	if n := a.kindCount("ada@example.com", latch.MessageCodeGuesses) + b.kindCount("ada@example.com", latch.MessageCodeGuesses); n != 1 {
+		t.Errorf("%d mails told the owner, want 1", n)
 	}
 }

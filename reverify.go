@@ -205,7 +205,7 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 		}
 		at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r, State: st.Current.State}
 		var proof *Proof
-		proof, err = s.Verify(ctx, at, p.normalized())
+		proof, err = a.verifyGuess(ctx, r, s, at, p, st.Locale)
 		if err == nil && (proof == nil || (proof.UserID != "" && proof.UserID != st.UserID)) {
 			err = ErrCodeIncorrect
 		}
@@ -217,12 +217,16 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 			if st.Current == nil || st.Current.Strategy != p.Strategy || st.Current.VerificationID == "" {
 				return nil, ErrFlowStep
 			}
-			_, err = a.checkCode(ctx, st.Current.VerificationID, p.Code)
+			err = a.tryCode(ctx, r, codeGuess{channel: guessChannel(p.Strategy), userID: st.UserID, locale: st.Locale}, func() error {
+				_, err := a.checkCode(ctx, st.Current.VerificationID, p.Code)
+				return err
+			})
 		default:
 			return nil, ErrStrategyNotAllowed
 		}
 	}
 	if err != nil {
+		a.noteFailure(ctx, r, "reverification.failed", st.UserID, p.Strategy, err)
 		if st.Current == nil {
 			st.Current = &factorState{Strategy: p.Strategy, Status: factorUnverified}
 		}
@@ -230,7 +234,7 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 		if serr := f.save(ctx, a, ReverificationNeedsFactor); serr != nil {
 			return nil, serr
 		}
-		return nil, asError(err)
+		return nil, cmpErr(err, ErrCodeIncorrect)
 	}
 	if err := a.limiter.Reset(ctx, "mfa:"+st.UserID); err != nil {
 		a.cfg.Logger.WarnContext(ctx, "latch: resetting a rate limit", "err", err)

@@ -145,6 +145,9 @@ func (a *Auth) createSession(ctx context.Context, w http.ResponseWriter, r *http
 		return nil, ErrUnavailable.wrap(err)
 	}
 	a.cookies.setSession(w, sess.Token)
+	if p.ActorID == "" {
+		a.rememberDevice(w, r, userID) // an admin's browser is not the user's
+	}
 	return sess, nil
 }
 

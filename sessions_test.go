@@ -146,8 +146,8 @@ func TestCookieAttributes(t *testing.T) {
 			t.Fatal(err)
 		}
 		cookies := rec.Result().Cookies()
-		if len(cookies) != 2 {
-			t.Fatalf("%s: %d cookies set, want client and session", c.base, len(cookies))
+		if len(cookies) != 3 {
+			t.Fatalf("%s: %d cookies set, want client, session and device", c.base, len(cookies))
 		}
 		for _, ck := range cookies {
 			if !strings.HasPrefix(ck.Name, c.prefix+"latch_") || ck.Secure != c.secure || !ck.HttpOnly || ck.Path != "/" ||

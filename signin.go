@@ -331,7 +331,7 @@ func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r 
 	if st.IdentifierKind == string(storage.KindPhoneNumber) {
 		limitTo = Recipient{Phone: st.Identifier}
 	}
-	if err := a.checkSend(ctx, r, limitTo); err != nil {
+	if err := a.checkSendFrom(ctx, r, limitTo, a.knownDevice(r, st.UserID)); err != nil {
 		return nil, err
 	}
 	switch p.Strategy {
@@ -402,10 +402,12 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 	st := &f.state
 	switch p.Strategy {
 	case StrategyPassword:
-		if err := a.checkSignInAttempt(ctx, r, st.IdentifierKind, st.Identifier); err != nil {
+		lockIfWrong, err := a.checkSignInAttempt(ctx, r, st.IdentifierKind, st.Identifier)
+		if err != nil {
 			return nil, err
 		}
-		if err := a.checkPassword(ctx, st.UserID, p.Password); err != nil {
+		if err := a.checkPasswordLocking(ctx, st.UserID, p.Password, lockIfWrong); err != nil {
+			a.noteFailure(ctx, r, "sign_in.failed", st.UserID, StrategyPassword, err)
 			return nil, err
 		}
 		a.signedIn(ctx, r, st.IdentifierKind, st.Identifier)
@@ -414,8 +416,13 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 		if st.First == nil || st.First.Strategy != p.Strategy || st.First.VerificationID == "" {
 			return nil, ErrFlowStep
 		}
-		_, err := a.checkCode(ctx, st.First.VerificationID, p.Code)
+		g := codeGuess{channel: guessChannel(p.Strategy), userID: st.UserID, kind: st.IdentifierKind, identifier: st.Identifier, locale: st.Locale}
+		err := a.tryCode(ctx, r, g, func() error {
+			_, err := a.checkCode(ctx, st.First.VerificationID, p.Code)
+			return err
+		})
 		if err != nil {
+			a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, err)
 			st.First.Attempts++
 			st.First.Status = factorUnverified
 			if errors.Is(err, ErrCodeExpired) {
@@ -498,6 +505,7 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 	if u.Banned {
 		return nil, ErrUserBanned
 	}
+	a.clearLock(ctx, u) // proving a first factor ends a lockout
 	st.AMR = amr
 	factors, err := a.offeredSecondFactors(ctx, u.ID, amr)
 	if err != nil {
@@ -541,10 +549,11 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 // between leaves a usable session and a flow that can be retried, never a
 // complete flow without a session.
 func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], u *storage.User, second bool) (*SignIn, error) {
-	// A browser without a client has never signed in anywhere; otherwise
-	// ask whether this user has signed in on it before.
-	newDevice := true
-	if f.rec.ClientID != "" {
+	// A browser that remembers this user is not new to them; one that
+	// does not (a native app keeps no device cookie) is asked whether the
+	// user has a session on its client.
+	newDevice := a.knownDevice(r, u.ID) == ""
+	if newDevice && f.rec.ClientID != "" {
 		earlier, _, err := a.store.ListSessions(ctx, storage.SessionFilter{UserID: u.ID, ClientID: f.rec.ClientID}, storage.Page{Limit: 1})
 		if err != nil {
 			return nil, storageError(err)
@@ -607,6 +616,7 @@ func (a *Auth) attemptPluginFirstFactor(ctx context.Context, w http.ResponseWrit
 		err = ErrCodeIncorrect
 	}
 	if err != nil {
+		a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, err)
 		st.First.Attempts++
 		if serr := f.save(ctx, a, SignInNeedsFirstFactor); serr != nil {
 			return nil, serr
