@@ -156,9 +156,9 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		}
 		switch intent {
 		case "password":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: StrategyPassword, Password: form.Get("password")})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, StrategyPassword))
 		case "code":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending, Code: form.Get("code")})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
 		case "resend":
 			if f.rec.Status == SignInNeedsSecondFactor {
 				s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
@@ -166,14 +166,13 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 			}
 			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
 		case "link_continue":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
 		case "second_factor":
-			s, err = a.attemptSecondFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Code: form.Get("code"),
-				Credential: json.RawMessage(form.Get("credential"))})
+			s, err = a.attemptSecondFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
 		case "use_second_factor":
 			s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
 		case "passkey_attempt":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Credential: json.RawMessage(form.Get("credential"))})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
 		case "forgot_password":
 			strategy := StrategyResetPasswordEmailCode
 			if !a.firstFactorAllowed(&f.state, strategy) {
@@ -220,6 +219,14 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		a.askSecondFactor(ctx, w, r, s.ID)
 	}
 	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
+}
+
+// proofsOf is an attempt at strategy with every proof the form carries:
+// the step checks that only its own is there, so a form cannot slip in a
+// proof that would be ignored.
+func proofsOf(form url.Values, strategy string) AttemptParams {
+	return AttemptParams{Strategy: strategy, Password: form.Get("password"), Code: form.Get("code"),
+		Credential: json.RawMessage(form.Get("credential"))}
 }
 
 // afterStep redirects after a form: to redirect (or "/") when the flow is
@@ -329,7 +336,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 				if p.Verify == fieldPhone {
 					strategy = StrategyPhoneCode
 				}
-				s, err = a.attemptSignUpVerification(ctx, w, r, f, AttemptParams{Strategy: strategy, Code: form.Get("code")})
+				s, err = a.attemptSignUpVerification(ctx, w, r, f, proofsOf(form, strategy))
 			case "resend":
 				s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(p.Verify)})
 			default:

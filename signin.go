@@ -179,12 +179,37 @@ type SignInParams struct {
 	Password    string `json:"password"`
 	Ticket      string `json:"ticket"`
 	RedirectURL string `json:"redirect_url"`
+	// Code and Credential are never taken here: a sign-in proves a code
+	// or a second factor in its own step. They are read only to refuse a
+	// request that sends one (ErrFactorUnexpected), which would otherwise
+	// believe it had been checked.
+	Code       string          `json:"code,omitempty"`
+	Credential json.RawMessage `json:"credential,omitempty"`
+}
+
+// unasked refuses a start of sign-in that carries a proof its strategy
+// does not take.
+func (p SignInParams) unasked() error {
+	switch {
+	case p.Code != "":
+		return ErrFactorUnexpected.WithField("code")
+	case hasCredential(p.Credential):
+		return ErrFactorUnexpected.WithField("credential")
+	case p.Ticket != "" && p.Strategy != StrategyTicket:
+		return ErrFactorUnexpected.WithField("ticket")
+	case p.Password != "" && (p.Identifier == "" || (p.Strategy != "" && p.Strategy != StrategyPassword)):
+		return ErrFactorUnexpected.WithField("password")
+	}
+	return nil
 }
 
 // startSignIn creates a sign-in for the browser of r and, when the params
 // carry a password or a ticket, attempts it at once.
 func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignInParams) (*SignIn, error) {
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
+		return nil, err
+	}
+	if err := p.unasked(); err != nil {
 		return nil, err
 	}
 	if err := a.checkBot(ctx, r, p.BotToken, true); err != nil {
@@ -394,10 +419,25 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 		return nil, ErrFlowStep
 	}
 	if s := a.strategy(p.Strategy, FirstFactor); s != nil {
+		if err := p.unasked(inputOf(s)); err != nil {
+			return nil, err
+		}
 		return a.attemptPluginFirstFactor(ctx, w, r, f, s, p)
 	}
 	if !a.firstFactorAllowed(&f.state, p.Strategy) {
 		return nil, ErrStrategyNotAllowed
+	}
+	// Only the proof of the strategy attempted: a code sent with a
+	// password is refused, never ignored.
+	want := ""
+	switch p.Strategy {
+	case StrategyPassword:
+		want = proofPassword
+	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
+		want = InputCode
+	}
+	if err := p.unasked(want); err != nil {
+		return nil, err
 	}
 	st := &f.state
 	switch p.Strategy {

@@ -408,6 +408,9 @@ func (a *Auth) attemptSignUpVerification(ctx context.Context, w http.ResponseWri
 	if fs == nil || fs.Strategy != p.Strategy || fs.VerificationID == "" {
 		return nil, ErrFlowStep
 	}
+	if err := p.unasked(InputCode); err != nil {
+		return nil, err
+	}
 	if _, err := a.checkCode(ctx, fs.VerificationID, p.Code); err != nil {
 		fs.Attempts++
 		if errors.Is(err, ErrCodeExpired) {
