@@ -45,6 +45,10 @@ type signUpState struct {
 	SignInID       string          `json:"sign_in_id,omitempty"` // the sign-in that sets up a required second factor
 	RedirectURL    string          `json:"redirect_url,omitempty"`
 	Locale         string          `json:"locale,omitempty"`
+	// InvitationID is the invitation the sign-up started with, spent in
+	// the transaction that creates the account (its link's verification
+	// is Email.VerificationID).
+	InvitationID string `json:"invitation_id,omitempty"`
 }
 
 // SignUp is a sign-up in progress, as the JSON API returns it.
@@ -181,12 +185,14 @@ func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.R
 	}
 	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL}
 	if p.Ticket != "" {
-		addr, err := a.redeemInvitation(ctx, p.Ticket)
+		// The invitation is checked now and spent with the account, so
+		// that a sign-up refused on the way can be retried with it.
+		inv, v, err := a.checkInvitation(ctx, p.Ticket)
 		if err != nil {
 			return nil, err
 		}
-		st.EmailAddress = addr
-		st.Email = &factorState{Strategy: StrategyTicket, Status: factorVerified}
+		st.EmailAddress, st.InvitationID = inv.EmailAddress, inv.ID
+		st.Email = &factorState{Strategy: StrategyTicket, Status: factorVerified, VerificationID: v.ID}
 		p.EmailAddress = nil // the invitation's address, proved by its link
 	} else if a.cfg.SignUp.Mode != SignUpPublic {
 		return nil, ErrSignUpRestricted
@@ -447,7 +453,11 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 			verifiedBy = st.Phone.Strategy
 		}
 	}
-	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash)
+	var spend func(*tx) error
+	if st.InvitationID != "" {
+		spend = func(t *tx) error { return a.spendInvitation(ctx, t, st.InvitationID, st.Email.VerificationID) }
+	}
+	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash, spend)
 	if err != nil {
 		// Someone else verified the same address first; the person here
 		// proved they own it, so telling them is no leak.
