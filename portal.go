@@ -69,7 +69,9 @@ func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 	p := signInPage{Step: "identifier", Redirect: q.Get("redirect_url")}
 	p.Redirect = a.safeRedirect(p.Redirect)
 	if t := q.Get("__latch_ticket"); t != "" {
-		p.Step, p.Ticket = "ticket", t
+		// A sign-in token names its user: one button posts it (a GET
+		// spends nothing, as mail scanners open links too).
+		p.Step, p.Ticket = components.StepTicket, t
 	}
 	if id := q.Get("sign_in_id"); id != "" {
 		if f, err := loadFlow[signInState](r.Context(), a, r, flowKindSignIn, id); err == nil {

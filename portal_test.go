@@ -1,11 +1,13 @@
 package latch_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/storage/memstore"
@@ -130,5 +132,31 @@ func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
 	laptop.Post("/sign-in", url.Values{"intent": {"link_continue"}, "sign_in_id": {id}})
 	if got := e.whoami(t, laptop); got != uid {
 		t.Fatalf("the tab is %s, want %s", got, uid)
+	}
+}
+
+// TestSignInTokenLinkAsksNoIdentifier: the link of CreateSignInToken
+// opens a page with one button, and pressing it signs the user in: the
+// token names them, so no identifier is asked for. Opening the page spends
+// nothing (mail scanners open links too).
+func TestSignInTokenLinkAsksNoIdentifier(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	_, link, err := e.CreateSignInToken(context.Background(), uid, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	b := e.browser()
+	html := page(t, b.Get(u.RequestURI()))
+	if strings.Contains(html, `name="identifier"`) || !strings.Contains(html, `name="intent" value="ticket"`) {
+		t.Fatalf("the token's page asks for an identifier or has no button:\n%s", html)
+	}
+	if e.whoami(t, b) != "signed-out" {
+		t.Fatal("opening the page signed in")
+	}
+	res := b.Post("/sign-in", url.Values{"intent": {"ticket"}, "ticket": {u.Query().Get("__latch_ticket")}})
+	if res.StatusCode != http.StatusSeeOther || e.whoami(t, b) != uid {
+		t.Fatalf("pressing the button: %d %q, signed in as %q", res.StatusCode, res.Header.Get("Location"), e.whoami(t, b))
 	}
 }
