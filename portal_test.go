@@ -111,10 +111,12 @@ func TestSignOutFormEndsOnlyTheActiveAccount(t *testing.T) {
 	}
 }
 
-// TestHostedPagesContinueAfterLinkOpenedElsewhere: a magic link opened on
-// another device lets the tab that asked for it finish the sign-in.
+// TestHostedPagesContinueAfterLinkOpenedElsewhere: with
+// SignInConfig.CrossDeviceLinks, a magic link opened on another device and
+// confirmed there lets the tab that asked for it finish the sign-in on the
+// hosted page. Without it, the tab is never offered to continue.
 func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
-	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignIn: latch.SignInConfig{CrossDeviceLinks: true}})
 	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
 	laptop, phone := e.browser(), e.browser()
 	res := laptop.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}})
@@ -123,6 +125,10 @@ func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
 	laptop.Post("/sign-in", url.Values{"intent": {"use_strategy"}, "strategy": {"email_link"}, "sign_in_id": {id}})
 	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
 	phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
+	if html := page(t, laptop.Get("/sign-in?sign_in_id="+id)); strings.Contains(html, `value="link_continue"`) {
+		t.Fatalf("the tab offers to continue before the other device confirmed:\n%s", html)
+	}
+	phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}, "continue": {"there"}, "confirm": {"yes"}})
 	if e.whoami(t, phone) != "signed-out" {
 		t.Fatal("the other device was signed in")
 	}

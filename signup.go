@@ -49,6 +49,10 @@ type signUpState struct {
 	// the transaction that creates the account (its link's verification
 	// is Email.VerificationID).
 	InvitationID string `json:"invitation_id,omitempty"`
+	// Device and IP are the browser that started the sign-up, named in
+	// its link's mail and shown where the link is opened elsewhere.
+	Device string `json:"device,omitempty"`
+	IP     string `json:"ip,omitempty"`
 }
 
 // SignUp is a sign-up in progress, as the JSON API returns it.
@@ -183,7 +187,7 @@ func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := a.checkBot(ctx, r, p.BotToken, false); err != nil {
 		return nil, err
 	}
-	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL}
+	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL, Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
 	if p.Ticket != "" {
 		// The invitation is checked now and spent with the account, so
 		// that a sign-up refused on the way can be retried with it.
@@ -377,7 +381,7 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWri
 			return nil, err
 		}
 		nf.ExpiresAt = a.now().Add(linkLifetime)
-		msg, data = MessageVerifyLink, MessageData{Link: a.link("/v1/verify?token=" + tok)}
+		msg, data = MessageVerifyLink, MessageData{Link: a.link("/v1/verify?token=" + tok), Device: st.Device}
 	} else {
 		v, code, err := a.newCode(ctx, a.store, "sign_up_"+p.Strategy, f.rec.ID, "", "", attempts)
 		if err != nil {
@@ -499,7 +503,7 @@ func (a *Auth) signUpNeedsSecondFactor(ctx context.Context, w http.ResponseWrite
 		return nil, err
 	}
 	in := signInState{UserID: st.UserID, AMR: amr, SecondFactors: factors, EnrollSecond: true, RedirectURL: st.RedirectURL, Locale: st.Locale,
-		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent())}
+		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
 	si, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsSecondFactor, in)
 	if err != nil {
 		return nil, err
