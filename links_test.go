@@ -10,6 +10,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/storage"
+	"github.com/latchauth/latch/storage/memstore"
 )
 
 // attackerUA is the browser of whoever asks for a link to someone else's
@@ -239,4 +240,26 @@ func TestSignUpLinkFromAnotherBrowserDoesNotVerifyTheRequester(t *testing.T) {
 		}
 		unverified()
 	})
+}
+
+// TestSignUpLinkOnAnotherDeviceWithCrossDeviceLinks: with the opt-in, a
+// sign-up's link opened on another device and confirmed there verifies
+// the address of the sign-up that asked, which then completes in its own
+// browser; the confirming browser gets nothing.
+func TestSignUpLinkOnAnotherDeviceWithCrossDeviceLinks(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignUp: latch.SignUpConfig{EmailVerification: "link"},
+		SignIn: latch.SignInConfig{CrossDeviceLinks: true}})
+	laptop, phone := e.browser(), e.browser()
+	out, _ := call(t, laptop, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword})
+	id := out["id"].(string)
+	call(t, laptop, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_link"})
+	tok := tokenOf(t, e.lastLink(t, "ada@example.com"))
+	if res := phone.Post("/v1/verify", url.Values{"token": {tok}, "continue": {"there"}, "confirm": {"yes"}}); res.StatusCode != 200 || e.whoami(t, phone) != "signed-out" {
+		t.Fatalf("confirming on the phone: %d, phone is %s", res.StatusCode, e.whoami(t, phone))
+	}
+	out, code := call(t, laptop, "/v1/client/sign_ups/"+id, map[string]any{})
+	mustStatus(t, out, code, "complete")
+	if e.whoami(t, laptop) != out["created_user_id"] {
+		t.Fatal("the laptop is not signed in to the new account")
+	}
 }

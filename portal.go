@@ -39,8 +39,9 @@ func (a *Auth) stepOf(s *SignIn) string {
 	case SignInNeedsSecondFactor:
 		return "second_factor"
 	}
-	if v := s.FirstFactorVerification; v != nil && v.Status == factorVerified && (v.Strategy == StrategyEmailLink || v.Strategy == StrategyResetPasswordEmailLink) {
-		// The link was opened in another browser: this tab continues.
+	if v := s.FirstFactorVerification; v != nil && v.Status == factorVerified && v.Strategy == StrategyEmailLink {
+		// The link was opened in another browser, whose user let this
+		// tab finish (SignInConfig.CrossDeviceLinks).
 		return components.StepLinkVerified
 	}
 	if v := s.FirstFactorVerification; v != nil && v.Status != factorVerified {
