@@ -1,8 +1,10 @@
 package latch_test
 
 import (
+	"context"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest/stores"
@@ -110,6 +112,21 @@ func TestUnexpectedFactorIsRefused(t *testing.T) {
 			}
 			if e.whoami(t, b) != "signed-out" {
 				t.Fatal("the form signed in with an unchecked code")
+			}
+			// A sign-in token's button with a code slipped in.
+			uid, err := e.GetUserByEmailAddress(context.Background(), "ada@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, _, err := e.CreateSignInToken(context.Background(), uid.ID, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := b.Post("/sign-in", url.Values{"intent": {"ticket"}, "ticket": {tok}, "code": {"000000"}}); res.StatusCode != 422 || e.whoami(t, b) != "signed-out" {
+				t.Fatalf("the token's form with a code: %d", res.StatusCode)
+			}
+			if res := b.Post("/sign-in", url.Values{"intent": {"ticket"}, "ticket": {tok}}); res.StatusCode != 303 || e.whoami(t, b) != uid.ID {
+				t.Fatalf("the refused attempt spent the token: %d", res.StatusCode)
 			}
 		})
 	})

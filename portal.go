@@ -137,7 +137,10 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch intent := form.Get("intent"); intent {
 	case "identifier", "ticket":
-		sp := SignInParams{Identifier: form.Get("identifier"), RedirectURL: redirect, BotToken: form.Get("bot_token")}
+		// Any proof the form carries goes along, to be refused: neither
+		// step takes one.
+		sp := SignInParams{Identifier: form.Get("identifier"), RedirectURL: redirect, BotToken: form.Get("bot_token"),
+			Password: form.Get("password"), Code: form.Get("code"), Credential: json.RawMessage(form.Get("credential"))}
 		if intent == "ticket" {
 			sp.Strategy, sp.Ticket = StrategyTicket, form.Get("ticket")
 		}
