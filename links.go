@@ -280,6 +280,8 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 		choice = continueHere
 	case choice == continueThere && (!a.cfg.SignIn.CrossDeviceLinks || r.PostFormValue("confirm") != "yes"):
 		choice = ""
+	case choice != continueHere && choice != continueThere:
+		choice = "" // "" finishes the asking browser's flow: only there
 	}
 	if !l.same && choice == "" {
 		// Opened elsewhere and nothing chosen (or "there" unconfirmed):

@@ -149,7 +149,7 @@ func TestMagicLinkFromAnotherBrowserDoesNotSignInTheRequester(t *testing.T) {
 		}
 		// Continue (the plain button), or a forged "there": the page
 		// says where the request came from and spends nothing.
-		for _, form := range []url.Values{{"token": {tok}}, {"token": {tok}, "continue": {"there"}, "confirm": {"yes"}}} {
+		for _, form := range []url.Values{{"token": {tok}}, {"token": {tok}, "continue": {"there"}, "confirm": {"yes"}}, {"token": {tok}, "continue": {"anything"}}} {
 			res := ada.Post("/v1/verify", form)
 			if res.StatusCode != 200 {
 				t.Fatalf("%v: %d", form, res.StatusCode)
