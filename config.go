@@ -137,6 +137,25 @@ type SignInConfig struct {
 	// password, email_code, email_link, the two reset_password_email_*
 	// strategies, and phone_code when sign-up collects phone numbers.
 	FirstFactors []string
+
+	// CrossDeviceLinks lets an emailed sign-in link or sign-up
+	// verification link, opened in another browser than the one that
+	// asked for it, finish the sign-in or sign-up in the browser that
+	// asked, once the person who opened it ticks a confirmation on a page
+	// naming the asking device (browser, system, IP address, time); the
+	// mail names that device too. Turn it on when people ask for links on
+	// one device and read mail on another (a desktop app, a kiosk, a
+	// native app whose links open in the system browser).
+	//
+	// It gives up a protection. With it off (the default) a link completes
+	// only in the browser that asked for it; opened anywhere else it says
+	// where the request came from and offers to continue in the browser
+	// that opened it, so someone who asks for a link to your address and
+	// waits gets nothing even if you open it. With it on, that person is
+	// signed in if you confirm without reading which device you approve.
+	// Password-reset links are never affected: the browser that opens one
+	// sets the new password, and the one that asked learns nothing.
+	CrossDeviceLinks bool
 }
 
 // PasswordConfig configures passwords.

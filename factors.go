@@ -251,6 +251,9 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 	if s == nil || !slices.Contains(st.SecondFactors, p.Strategy) {
 		return nil, ErrStrategyNotAllowed
 	}
+	if err := p.unasked(inputOf(s)); err != nil {
+		return nil, err
+	}
 	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
 		return nil, err
 	}
@@ -360,4 +363,41 @@ func (p AttemptParams) normalized() AttemptParams {
 		}
 	}
 	return p
+}
+
+// ErrFactorUnexpected: the request carries a proof (a password, a code, a
+// credential, a ticket) that the step did not ask for. It is refused, not
+// ignored: a client that believes it proved a factor must never see a
+// sign-in succeed without that proof being checked (SECURITY.md 12).
+var ErrFactorUnexpected = &Error{Code: "factor_unexpected", Message: "This step does not take that. Send only what it asks for.", Status: http.StatusUnprocessableEntity}
+
+// proofPassword is the kind of proof of the password strategy; the others
+// are InputCode and InputWebAuthn, and "" is a step that takes none.
+const proofPassword = "password"
+
+// unasked returns ErrFactorUnexpected, naming the field, when p carries a
+// proof other than the one kind the step takes.
+func (p AttemptParams) unasked(want string) error {
+	switch {
+	case p.Password != "" && want != proofPassword:
+		return ErrFactorUnexpected.WithField("password")
+	case p.Code != "" && want != InputCode:
+		return ErrFactorUnexpected.WithField("code")
+	case hasCredential(p.Credential) && want != InputWebAuthn:
+		return ErrFactorUnexpected.WithField("credential")
+	}
+	return nil
+}
+
+func hasCredential(c json.RawMessage) bool {
+	s := strings.TrimSpace(string(c))
+	return s != "" && s != "null" && s != `""`
+}
+
+// inputOf is the kind of proof a plugin strategy takes.
+func inputOf(s Strategy) string {
+	if in := s.Info().Input; in != "" {
+		return in
+	}
+	return InputCode
 }

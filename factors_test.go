@@ -71,7 +71,8 @@ func (p *codePlugin) Prepare(_ context.Context, at *latch.Attempt) (json.RawMess
 func (p *codePlugin) Verify(_ context.Context, at *latch.Attempt, ap latch.AttemptParams) (*latch.Proof, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ap.Code != "246810" || p.used[at.FlowID] || string(at.State) != `{"prepared":true}` {
+	var st struct{ Prepared bool } // compared as JSON: PostgreSQL respaces it
+	if ap.Code != "246810" || p.used[at.FlowID] || json.Unmarshal(at.State, &st) != nil || !st.Prepared {
 		return nil, latch.ErrCodeIncorrect
 	}
 	p.used[at.FlowID] = true

@@ -255,22 +255,36 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 	})
 }
 
+// TestMagicLinkOnAnotherDevice: with SignInConfig.CrossDeviceLinks, a
+// magic link opened on another device lets the tab that asked for it
+// finish, once the person there confirms on a page naming that tab's
+// device. Nothing is spent before the confirmation.
 func TestMagicLinkOnAnotherDevice(t *testing.T) {
-	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignIn: latch.SignInConfig{CrossDeviceLinks: true}})
 	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
 	laptop, phone := e.browser(), e.browser()
 	out, _ := call(t, laptop, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	sid := out["id"].(string)
 	call(t, laptop, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_link"})
 	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	tok := link.Query().Get("token")
 	// Opening the link changes nothing (mail scanners open links too).
-	if res := phone.Get(link.RequestURI()); res.StatusCode != 200 || res.Header.Get("Referrer-Policy") != "no-referrer" {
+	res := phone.Get(link.RequestURI())
+	if res.StatusCode != 200 || res.Header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("landing page: %d, Referrer-Policy %q", res.StatusCode, res.Header.Get("Referrer-Policy"))
+	}
+	if html := body(t, res); !strings.Contains(html, `value="there"`) || !strings.Contains(html, `name="confirm"`) || !strings.Contains(html, "Chrome 131 on Linux") {
+		t.Fatalf("the page does not offer, behind a confirmation naming the device, to continue on the laptop:\n%s", html)
 	}
 	if out, _ := get(t, laptop, "/v1/client/sign_ins/"+sid); out["first_factor_verification"].(map[string]any)["status"] != "unverified" {
 		t.Fatal("GET of the link page verified the sign-in")
 	}
-	res := phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
+	// "Continue on that device" without ticking the box does nothing.
+	phone.Post("/v1/verify", url.Values{"token": {tok}, "continue": {"there"}})
+	if out, _ := get(t, laptop, "/v1/client/sign_ins/"+sid); out["first_factor_verification"].(map[string]any)["status"] != "unverified" {
+		t.Fatal("the laptop was let in without the confirmation")
+	}
+	res = phone.Post("/v1/verify", url.Values{"token": {tok}, "continue": {"there"}, "confirm": {"yes"}})
 	if res.StatusCode != 200 || e.whoami(t, phone) != "signed-out" {
 		t.Fatalf("the other device was signed in: %d", res.StatusCode)
 	}

@@ -149,27 +149,52 @@ func (a *Auth) ApproveWaitlistEntry(ctx context.Context, id string) (*Invitation
 	return a.CreateInvitation(ctx, w.EmailAddress, 0)
 }
 
-// redeemInvitation spends an invitation token and returns the address it
-// was sent to, which the token proves the person controls.
-func (a *Auth) redeemInvitation(ctx context.Context, tok string) (string, error) {
-	v, err := a.consumeLink(ctx, tok, purposeInvitation)
-	if err != nil {
-		return "", ErrInvitationInvalid
+// checkInvitation reads the invitation a token names, when it can still be
+// used, without spending it: a sign-up refused on the way (a weak password)
+// keeps it. spendInvitation spends it when the account is created.
+func (a *Auth) checkInvitation(ctx context.Context, tok string) (*storage.Invitation, *storage.Verification, error) {
+	v, err := a.findLink(ctx, tok, purposeInvitation)
+	if err != nil || !v.ConsumedAt.IsZero() || !a.now().Before(v.ExpiresAt) {
+		return nil, nil, ErrInvitationInvalid
 	}
 	var d struct {
 		InvitationID string `json:"invitation_id"`
 	}
 	if err := json.Unmarshal(v.Data, &d); err != nil {
-		return "", ErrInvitationInvalid
+		return nil, nil, ErrInvitationInvalid
 	}
 	inv, err := a.store.GetInvitation(ctx, d.InvitationID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && inv.Status != storage.InvitationPending) {
+		return nil, nil, ErrInvitationInvalid
+	}
 	if err != nil {
-		return "", ErrInvitationInvalid
+		return nil, nil, storageError(err)
 	}
-	if err := a.store.TransitionInvitation(ctx, inv.ID, storage.InvitationPending, storage.InvitationAccepted, a.now()); err != nil {
-		return "", ErrInvitationInvalid
+	return inv, v, nil
+}
+
+// spendInvitation spends, with t (the transaction that creates the
+// account), the invitation a sign-up was started with: of two sign-ups
+// with one invitation, exactly one creates an account.
+func (a *Auth) spendInvitation(ctx context.Context, t *tx, invitationID, verificationID string) error {
+	now := a.now()
+	if _, err := t.ConsumeVerification(ctx, verificationID, now); err != nil {
+		if errors.Is(err, storage.ErrConsumed) || errors.Is(err, storage.ErrNotFound) {
+			return ErrInvitationInvalid
+		}
+		return storageError(err)
 	}
-	return inv.EmailAddress, nil
+	if err := t.TransitionInvitation(ctx, invitationID, storage.InvitationPending, storage.InvitationAccepted, now); err != nil {
+		if errors.Is(err, storage.ErrConsumed) || errors.Is(err, storage.ErrNotFound) {
+			return ErrInvitationInvalid
+		}
+		return storageError(err)
+	}
+	inv, err := t.GetInvitation(ctx, invitationID)
+	if err != nil {
+		return storageError(err)
+	}
+	return t.emit(ctx, "invitation.accepted", invitationView(inv), auditInfo{})
 }
 
 func (a *Auth) serveWaitlist(w http.ResponseWriter, r *http.Request) {

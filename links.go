@@ -2,7 +2,9 @@ package latch
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -91,19 +93,114 @@ var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
 <meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
 button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2f3cff;color:#fff;cursor:pointer}
-.muted{color:#555}</style></head>
+button.secondary{background:#fff;color:#2f3cff;border:1px solid #2f3cff}
+form{margin:1rem 0}dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;padding:.8rem 1rem;background:#f4f4f6;border-radius:.4rem}
+dt{color:#555}dd{margin:0}.muted{color:#555}</style></head>
 <body><h1>{{.Title}}</h1><p>{{.Body}}</p>
-{{if .Token}}<form method="post" action="/v1/verify"><input type="hidden" name="token" value="{{.Token}}">
-<button type="submit">Continue</button></form>{{end}}
+{{with .From}}<dl class="requested-from"><dt>Device</dt><dd class="device">{{.Device}}</dd><dt>IP address</dt><dd class="ip">{{.IP}}</dd><dt>Time</dt><dd class="time">{{.At}}</dd></dl>{{end}}
+{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}
+{{range .Buttons}}<form method="post" action="/v1/verify"><input type="hidden" name="token" value="{{$.Token}}">
+{{if .Continue}}<input type="hidden" name="continue" value="{{.Continue}}">{{end}}
+{{if .Confirm}}<p><label><input type="checkbox" name="confirm" value="yes" required> {{.Confirm}}</label></p>{{end}}
+<button type="submit"{{if .Secondary}} class="secondary"{{end}}>{{.Label}}</button></form>{{end}}
 </body></html>`))
 
-type verifyPageData struct{ Title, Body, Token string }
+type verifyPageData struct {
+	Title, Body, Note, Token string
+	From                     *requestedFrom
+	Buttons                  []verifyButton
+}
+
+// verifyButton is one choice of the link page; Continue says which to the
+// POST ("" in the browser that asked, "here" or "there" elsewhere), and
+// Confirm, when set, is a box that must be ticked first.
+type verifyButton struct {
+	Label, Continue, Confirm string
+	Secondary                bool
+}
+
+// requestedFrom is the browser that asked for a link, as its flow
+// recorded it, shown where the link is opened in another one.
+type requestedFrom struct{ Device, IP, At string }
+
+// What the POST of a link page asks for.
+const (
+	continueHere  = "here"  // in the browser that opened the link, a flow of its own
+	continueThere = "there" // let the browser that asked finish (SignInConfig.CrossDeviceLinks)
+)
 
 func (a *Auth) renderVerify(w http.ResponseWriter, status int, d verifyPageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = verifyPage.Execute(w, d)
+}
+
+// linkPurposes are the links the link page redeems.
+var linkPurposes = []string{StrategyEmailLink, StrategyResetPasswordEmailLink, purposeSignUpLink}
+
+// landing is a live link and the flow it belongs to, as the browser that
+// opened it sees them.
+type landing struct {
+	v    *storage.Verification
+	rec  *storage.Flow
+	same bool // opened in the browser that asked for it
+	// What the flow recorded of the browser that asked, and whom the link
+	// is for.
+	Device     string `json:"device"`
+	IP         string `json:"ip"`
+	Identifier string `json:"identifier"`
+	Email      string `json:"email_address"`
+}
+
+// land reads, without spending it, the link tok names. ErrTokenInvalid
+// when it is unknown, spent or expired, or its flow is gone or expired.
+func (a *Auth) land(ctx context.Context, r *http.Request, tok string) (*landing, error) {
+	v, err := a.findLink(ctx, tok, linkPurposes...)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	if !v.ConsumedAt.IsZero() || !now.Before(v.ExpiresAt) {
+		return nil, ErrTokenInvalid
+	}
+	rec, err := a.store.GetFlow(ctx, v.FlowID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, ErrTokenInvalid
+	}
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if !now.Before(rec.ExpiresAt) {
+		return nil, ErrTokenInvalid
+	}
+	l := &landing{v: v, rec: rec}
+	if err := json.Unmarshal(rec.Data, l); err != nil {
+		return nil, ErrUnavailable.wrap(err)
+	}
+	client := a.requestClient(ctx, r)
+	l.same = client != "" && subtle.ConstantTimeCompare([]byte(client), []byte(rec.ClientID)) == 1
+	return l, nil
+}
+
+func (l *landing) from() *requestedFrom {
+	f := &requestedFrom{Device: l.Device, IP: l.IP, At: l.v.CreatedAt.UTC().Format("15:04 MST, 2 January 2006")}
+	if f.Device == "" {
+		f.Device = "an unknown device"
+	}
+	if f.IP == "" {
+		f.IP = "unknown"
+	}
+	return f
+}
+
+func (l *landing) who() string {
+	if l.v.Purpose == purposeSignUpLink {
+		return l.Email
+	}
+	return l.Identifier
 }
 
 func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
@@ -112,38 +209,102 @@ func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
 		a.renderVerify(w, http.StatusBadRequest, verifyPageData{Title: "Invalid link", Body: "This link is incomplete."})
 		return
 	}
-	a.renderVerify(w, http.StatusOK, verifyPageData{Title: "Continue to " + a.cfg.AppName,
-		Body: "Press the button to continue. This link works once.", Token: tok})
+	l, err := a.land(r.Context(), r, tok)
+	if err != nil || l.same {
+		// A dead link is told so when its button is pressed, like a
+		// live one opened where it was asked for.
+		a.renderVerify(w, http.StatusOK, verifyPageData{Title: "Continue to " + a.cfg.AppName,
+			Body: "Press the button to continue. This link works once.", Token: tok, Buttons: []verifyButton{{Label: "Continue"}}})
+		return
+	}
+	a.renderElsewhere(w, tok, l)
 }
 
-// serveVerify redeems a link. In the browser that started the flow it
-// finishes the flow and redirects; elsewhere it marks the flow verified so
-// the first browser can finish it, and says so.
+// renderElsewhere is the page of a link opened in another browser than
+// the one that asked for it. It names the asking device, and offers to
+// continue in this browser; a reset link only ever continues here. With
+// SignInConfig.CrossDeviceLinks it also offers, behind a confirmation, to
+// let the asking browser finish.
+func (a *Auth) renderElsewhere(w http.ResponseWriter, tok string, l *landing) {
+	d := verifyPageData{Token: tok, From: l.from()}
+	switch l.v.Purpose {
+	case StrategyResetPasswordEmailLink:
+		d.Title = "Choose a new password"
+		d.Body = "A password reset for " + l.who() + " was asked for from the device below. Continue to choose the new password in this browser."
+		d.Note = "If you did not ask for it, close this page: your password has not changed."
+		d.Buttons = []verifyButton{{Label: "Continue in this browser", Continue: continueHere}}
+		a.renderVerify(w, http.StatusOK, d)
+		return
+	case purposeSignUpLink:
+		d.Title = "This link was asked for on another device"
+		d.Body = "Creating an account for " + l.who() + " was started on the device below, not in this browser. To finish there, open this link in that browser, or continue here."
+		d.Note = "If that was not you, close this page: no account is created."
+		d.Buttons = []verifyButton{{Label: "Continue in this browser", Continue: continueHere}}
+	default:
+		d.Title = "This link was asked for on another device"
+		d.Body = "Signing in as " + l.who() + " was asked for from the device below, not from this browser. To sign in there, open this link in that browser, or continue here."
+		d.Note = "If that was not you, close this page: nobody is signed in."
+		d.Buttons = []verifyButton{{Label: "Continue in this browser", Continue: continueHere}}
+	}
+	if a.cfg.SignIn.CrossDeviceLinks {
+		d.Buttons = append(d.Buttons, verifyButton{Label: "Continue on that device", Continue: continueThere, Secondary: true,
+			Confirm: "I asked for this link from " + d.From.Device + " (IP " + d.From.IP + ") myself."})
+	}
+	a.renderVerify(w, http.StatusOK, d)
+}
+
+// serveVerify redeems a link. In the browser that asked for it, it
+// finishes that browser's flow. Elsewhere nothing is spent until the
+// person chooses: "here" spends the link on a flow of this browser's own
+// (the mailbox was proved here, so this browser gets what it gives), and
+// "there", only with SignInConfig.CrossDeviceLinks and a ticked
+// confirmation, lets the asking browser finish. A reset link never
+// finishes in the browser that asked for it unless it is also the one
+// that opened it: that browser learns nothing of it.
 func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tok := r.PostFormValue("token")
-	v, err := a.consumeLink(ctx, tok, StrategyEmailLink, StrategyResetPasswordEmailLink, purposeSignUpLink)
-	if err != nil {
+	expired := func() {
 		a.renderVerify(w, http.StatusGone, verifyPageData{Title: "This link has expired", Body: "Links work once and for 10 minutes. Ask for a new one."})
+	}
+	l, err := a.land(ctx, r, tok)
+	if err != nil {
+		expired()
 		return
 	}
-	rec, err := a.store.GetFlow(ctx, v.FlowID)
-	if err != nil || !a.now().Before(rec.ExpiresAt) {
-		a.renderVerify(w, http.StatusGone, verifyPageData{Title: "This link has expired", Body: "Start again from the page you came from."})
+	choice := r.PostFormValue("continue")
+	switch {
+	case l.same:
+		choice = ""
+	case l.v.Purpose == StrategyResetPasswordEmailLink:
+		choice = continueHere
+	case choice == continueThere && (!a.cfg.SignIn.CrossDeviceLinks || r.PostFormValue("confirm") != "yes"):
+		choice = ""
+	case choice != continueHere && choice != continueThere:
+		choice = "" // "" finishes the asking browser's flow: only there
+	}
+	if !l.same && choice == "" {
+		// Opened elsewhere and nothing chosen (or "there" unconfirmed):
+		// say where the request came from, spend nothing.
+		a.renderElsewhere(w, tok, l)
 		return
 	}
-	sameBrowser := a.requestClient(ctx, r) == rec.ClientID
+	v, err := a.consumeLink(ctx, tok, linkPurposes...)
+	if err != nil {
+		expired()
+		return
+	}
 	var redirect string
 	if v.Purpose == purposeSignUpLink {
-		redirect, err = a.verifySignUpLink(ctx, w, r, rec, sameBrowser)
+		redirect, err = a.verifySignUpLink(ctx, w, r, l.rec, choice)
 	} else {
-		redirect, err = a.verifySignInLink(ctx, w, r, rec, v, sameBrowser)
+		redirect, err = a.verifySignInLink(ctx, w, r, l.rec, v, choice)
 	}
 	switch {
 	case err != nil:
 		a.renderVerify(w, asError(err).Status, verifyPageData{Title: "Something went wrong", Body: asError(err).Message})
-	case !sameBrowser:
-		a.renderVerify(w, http.StatusOK, verifyPageData{Title: "Verified", Body: "Return to the window where you started: it continues from there. You can close this one."})
+	case choice == continueThere:
+		a.renderVerify(w, http.StatusOK, verifyPageData{Title: "Verified", Body: "Return to " + l.from().Device + ", where you started: it continues from there. You can close this page."})
 	default:
 		if redirect == "" {
 			redirect = "/"
@@ -152,7 +313,11 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, v *storage.Verification, same bool) (string, error) {
+// verifySignInLink acts on a sign-in or reset link that was just spent:
+// choice "" finishes the flow in the browser that asked (and opened it),
+// "here" starts a flow of the opening browser's own, with the link's
+// factor verified, and "there" marks the asking browser's flow verified.
+func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, v *storage.Verification, choice string) (string, error) {
 	f := &flow[signInState]{rec: rec}
 	if err := json.Unmarshal(rec.Data, &f.state); err != nil {
 		return "", ErrUnavailable.wrap(err)
@@ -161,22 +326,33 @@ func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *h
 	if rec.Status != SignInNeedsFirstFactor || st.First == nil || st.First.Strategy != v.Purpose || st.UserID == "" || st.UserID != v.UserID {
 		return "", ErrFlowStep
 	}
-	st.First.Status = factorVerified
-	if !same {
+	switch choice {
+	case continueThere:
+		st.First.Status = factorVerified
 		return "", f.save(ctx, a, SignInNeedsFirstFactor)
+	case continueHere:
+		here, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, signInState{
+			Identifier: st.Identifier, IdentifierKind: st.IdentifierKind, UserID: st.UserID, IdentifierID: st.IdentifierID, SendTo: st.SendTo,
+			First:       &factorState{Strategy: v.Purpose, Status: factorVerified, IdentifierID: st.IdentifierID},
+			RedirectURL: st.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)})
+		if err != nil {
+			return "", err
+		}
+		f = here
+	default:
+		st.First.Status = factorVerified
 	}
-	var err error
 	if v.Purpose == StrategyResetPasswordEmailLink {
-		_, err = a.needNewPassword(ctx, f)
-		return a.cfg.Session.SignInURL + "?sign_in_id=" + rec.ID, err
+		_, err := a.needNewPassword(ctx, f)
+		return a.signInPageURL(f.rec.ID, f.state.RedirectURL), err
 	}
 	si, err := a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
 	if err == nil && si.Status != SignInComplete {
 		// A second factor is next: on the sign-in page, not the app.
-		a.askSecondFactor(ctx, w, r, rec.ID)
-		return a.signInPageURL(rec.ID, st.RedirectURL), nil
+		a.askSecondFactor(ctx, w, r, f.rec.ID)
+		return a.signInPageURL(f.rec.ID, f.state.RedirectURL), nil
 	}
-	return st.RedirectURL, err
+	return f.state.RedirectURL, err
 }
 
 // signInPageURL is the hosted sign-in page of a sign-in in progress.
@@ -188,7 +364,13 @@ func (a *Auth) signInPageURL(id, redirect string) string {
 	return a.cfg.Session.SignInURL + "?" + q.Encode()
 }
 
-func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, same bool) (string, error) {
+// verifySignUpLink acts on a sign-up's link that was just spent, as
+// verifySignInLink does. "here" starts a sign-up of the opening browser's
+// own with the address verified and nothing else: what the asking browser
+// typed (a password above all) is not carried over, or someone who asked
+// for a link to another's address would know the password of the account
+// its owner created.
+func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, choice string) (string, error) {
 	f := &flow[signUpState]{rec: rec}
 	if err := json.Unmarshal(rec.Data, &f.state); err != nil {
 		return "", ErrUnavailable.wrap(err)
@@ -196,15 +378,37 @@ func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *h
 	if rec.Status == SignUpComplete || f.state.Email == nil || f.state.Email.Strategy != StrategyEmailLink {
 		return "", ErrFlowStep
 	}
-	f.state.Email.Status = factorVerified
-	if !same {
+	switch choice {
+	case continueThere:
+		f.state.Email.Status = factorVerified
 		return "", f.save(ctx, a, SignUpMissingRequirements)
+	case continueHere:
+		here, err := newFlow(ctx, a, w, r, flowKindSignUp, "sua", SignUpMissingRequirements, signUpState{
+			EmailAddress: f.state.EmailAddress, Email: &factorState{Strategy: StrategyEmailLink, Status: factorVerified},
+			RedirectURL: f.state.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)})
+		if err != nil {
+			return "", err
+		}
+		f = here
+	default:
+		f.state.Email.Status = factorVerified
 	}
 	su, err := a.continueSignUp(ctx, w, r, f)
-	if err == nil && su.SignInID != "" {
+	switch {
+	case err != nil:
+		return "", err
+	case su.SignInID != "":
 		// A second factor is required: set it up on the sign-in page.
 		a.askSecondFactor(ctx, w, r, su.SignInID)
 		return a.signInPageURL(su.SignInID, f.state.RedirectURL), nil
+	case su.Status != SignUpComplete:
+		// Fields are still missing (those typed elsewhere are not
+		// carried over): the sign-up page asks for them.
+		q := url.Values{"sign_up_id": {su.ID}}
+		if f.state.RedirectURL != "" {
+			q.Set("redirect_url", f.state.RedirectURL)
+		}
+		return a.cfg.Session.SignUpURL + "?" + q.Encode(), nil
 	}
-	return f.state.RedirectURL, err
+	return f.state.RedirectURL, nil
 }

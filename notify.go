@@ -54,7 +54,7 @@ type MessageData struct {
 	AppName string
 	Code    string // a one-time code
 	Link    string // a link, always built on Config.BaseURL
-	Device  string // the browser and system of a sign-in, e.g. "Chrome on macOS"
+	Device  string // the browser and system of a sign-in, or that asked for a link, e.g. "Chrome on macOS"
 	Email   string // an address the message is about
 	Factor  string // the sign-in method a security notice is about ("authenticator app", "passkey \"Laptop\"")
 	// Text is the rendered text body, for HTML templates that lay it out;
@@ -73,11 +73,11 @@ type Recipient struct {
 var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 	"en": {
 		MessageSignInCode:        {"{{.Code}} is your {{.AppName}} code", "Your {{.AppName}} sign-in code is {{.Code}}. It expires in 10 minutes. If you did not try to sign in, ignore this message.", ""},
-		MessageSignInLink:        {"Sign in to {{.AppName}}", "Open this link to sign in to {{.AppName}}:\n\n{{.Link}}\n\nIt expires in 10 minutes and works once. If you did not try to sign in, ignore this message.", ""},
+		MessageSignInLink:        {"Sign in to {{.AppName}}", "Open this link to sign in to {{.AppName}}:\n\n{{.Link}}\n\n{{if .Device}}It was asked for from {{.Device}}. {{end}}It expires in 10 minutes and works once. If you did not try to sign in, ignore this message.", ""},
 		MessageResetPasswordCode: {"{{.Code}} is your {{.AppName}} password reset code", "Your code to reset your {{.AppName}} password is {{.Code}}. It expires in 10 minutes. If you did not ask for it, ignore this message: your password has not changed.", ""},
-		MessageResetPasswordLink: {"Reset your {{.AppName}} password", "Open this link to choose a new {{.AppName}} password:\n\n{{.Link}}\n\nIt expires in 10 minutes. If you did not ask for it, ignore this message: your password has not changed.", ""},
+		MessageResetPasswordLink: {"Reset your {{.AppName}} password", "Open this link to choose a new {{.AppName}} password:\n\n{{.Link}}\n\n{{if .Device}}It was asked for from {{.Device}}. {{end}}It expires in 10 minutes. If you did not ask for it, ignore this message: your password has not changed.", ""},
 		MessageVerifyCode:        {"{{.Code}} is your {{.AppName}} verification code", "Your {{.AppName}} verification code is {{.Code}}. It expires in 10 minutes.", ""},
-		MessageVerifyLink:        {"Verify your email address for {{.AppName}}", "Open this link to verify your email address:\n\n{{.Link}}\n\nIt expires in 10 minutes.", ""},
+		MessageVerifyLink:        {"Verify your email address for {{.AppName}}", "Open this link to verify your email address:\n\n{{.Link}}\n\n{{if .Device}}It was asked for from {{.Device}}. {{end}}It expires in 10 minutes.", ""},
 		MessageAccountExists:     {"You already have a {{.AppName}} account", "Someone tried to create a {{.AppName}} account with this address, which already has one. If it was you, sign in instead: {{.Link}}\nIf it was not you, ignore this message.", ""},
 		MessagePasswordChanged:   {"Your {{.AppName}} password was changed", "The password of your {{.AppName}} account was just changed. If this was not you, reset your password now and contact support.", ""},
 		MessageEmailAdded:        {"A new email address was added to your {{.AppName}} account", "{{.Email}} was added to your {{.AppName}} account. If this was not you, remove it and change your password.", ""},
@@ -90,11 +90,11 @@ var defaultMessages = map[string]map[MessageKind]MessageTemplate{
 	},
 	"fr": {
 		MessageSignInCode:        {"{{.Code}} est votre code {{.AppName}}", "Votre code de connexion {{.AppName}} est {{.Code}}. Il expire dans 10 minutes. Si vous n'avez pas essayé de vous connecter, ignorez ce message.", ""},
-		MessageSignInLink:        {"Connexion à {{.AppName}}", "Ouvrez ce lien pour vous connecter à {{.AppName}} :\n\n{{.Link}}\n\nIl expire dans 10 minutes et ne sert qu'une fois. Si vous n'avez pas essayé de vous connecter, ignorez ce message.", ""},
+		MessageSignInLink:        {"Connexion à {{.AppName}}", "Ouvrez ce lien pour vous connecter à {{.AppName}} :\n\n{{.Link}}\n\n{{if .Device}}Il a été demandé depuis {{.Device}}. {{end}}Il expire dans 10 minutes et ne sert qu'une fois. Si vous n'avez pas essayé de vous connecter, ignorez ce message.", ""},
 		MessageResetPasswordCode: {"{{.Code}} est votre code de réinitialisation {{.AppName}}", "Votre code pour réinitialiser votre mot de passe {{.AppName}} est {{.Code}}. Il expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message : votre mot de passe n'a pas changé.", ""},
-		MessageResetPasswordLink: {"Réinitialisez votre mot de passe {{.AppName}}", "Ouvrez ce lien pour choisir un nouveau mot de passe {{.AppName}} :\n\n{{.Link}}\n\nIl expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message : votre mot de passe n'a pas changé.", ""},
+		MessageResetPasswordLink: {"Réinitialisez votre mot de passe {{.AppName}}", "Ouvrez ce lien pour choisir un nouveau mot de passe {{.AppName}} :\n\n{{.Link}}\n\n{{if .Device}}Il a été demandé depuis {{.Device}}. {{end}}Il expire dans 10 minutes. Si vous ne l'avez pas demandé, ignorez ce message : votre mot de passe n'a pas changé.", ""},
 		MessageVerifyCode:        {"{{.Code}} est votre code de vérification {{.AppName}}", "Votre code de vérification {{.AppName}} est {{.Code}}. Il expire dans 10 minutes.", ""},
-		MessageVerifyLink:        {"Vérifiez votre adresse e-mail pour {{.AppName}}", "Ouvrez ce lien pour vérifier votre adresse e-mail :\n\n{{.Link}}\n\nIl expire dans 10 minutes.", ""},
+		MessageVerifyLink:        {"Vérifiez votre adresse e-mail pour {{.AppName}}", "Ouvrez ce lien pour vérifier votre adresse e-mail :\n\n{{.Link}}\n\n{{if .Device}}Il a été demandé depuis {{.Device}}. {{end}}Il expire dans 10 minutes.", ""},
 		MessageAccountExists:     {"Vous avez déjà un compte {{.AppName}}", "Quelqu'un a essayé de créer un compte {{.AppName}} avec cette adresse, qui en a déjà un. Si c'était vous, connectez-vous plutôt : {{.Link}}\nSinon, ignorez ce message.", ""},
 		MessagePasswordChanged:   {"Votre mot de passe {{.AppName}} a été modifié", "Le mot de passe de votre compte {{.AppName}} vient d'être modifié. Si ce n'était pas vous, réinitialisez-le maintenant et contactez le support.", ""},
 		MessageEmailAdded:        {"Une nouvelle adresse a été ajoutée à votre compte {{.AppName}}", "{{.Email}} a été ajoutée à votre compte {{.AppName}}. Si ce n'était pas vous, retirez-la et changez votre mot de passe.", ""},

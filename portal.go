@@ -39,8 +39,9 @@ func (a *Auth) stepOf(s *SignIn) string {
 	case SignInNeedsSecondFactor:
 		return "second_factor"
 	}
-	if v := s.FirstFactorVerification; v != nil && v.Status == factorVerified && (v.Strategy == StrategyEmailLink || v.Strategy == StrategyResetPasswordEmailLink) {
-		// The link was opened in another browser: this tab continues.
+	if v := s.FirstFactorVerification; v != nil && v.Status == factorVerified && v.Strategy == StrategyEmailLink {
+		// The link was opened in another browser, whose user let this
+		// tab finish (SignInConfig.CrossDeviceLinks).
 		return components.StepLinkVerified
 	}
 	if v := s.FirstFactorVerification; v != nil && v.Status != factorVerified {
@@ -69,7 +70,9 @@ func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 	p := signInPage{Step: "identifier", Redirect: q.Get("redirect_url")}
 	p.Redirect = a.safeRedirect(p.Redirect)
 	if t := q.Get("__latch_ticket"); t != "" {
-		p.Step, p.Ticket = "ticket", t
+		// A sign-in token names its user: one button posts it (a GET
+		// spends nothing, as mail scanners open links too).
+		p.Step, p.Ticket = components.StepTicket, t
 	}
 	if id := q.Get("sign_in_id"); id != "" {
 		if f, err := loadFlow[signInState](r.Context(), a, r, flowKindSignIn, id); err == nil {
@@ -134,7 +137,10 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch intent := form.Get("intent"); intent {
 	case "identifier", "ticket":
-		sp := SignInParams{Identifier: form.Get("identifier"), RedirectURL: redirect, BotToken: form.Get("bot_token")}
+		// Any proof the form carries goes along, to be refused: neither
+		// step takes one.
+		sp := SignInParams{Identifier: form.Get("identifier"), RedirectURL: redirect, BotToken: form.Get("bot_token"),
+			Password: form.Get("password"), Code: form.Get("code"), Credential: json.RawMessage(form.Get("credential"))}
 		if intent == "ticket" {
 			sp.Strategy, sp.Ticket = StrategyTicket, form.Get("ticket")
 		}
@@ -156,9 +162,9 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		}
 		switch intent {
 		case "password":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: StrategyPassword, Password: form.Get("password")})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, StrategyPassword))
 		case "code":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending, Code: form.Get("code")})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
 		case "resend":
 			if f.rec.Status == SignInNeedsSecondFactor {
 				s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
@@ -166,14 +172,13 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 			}
 			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
 		case "link_continue":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pending})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
 		case "second_factor":
-			s, err = a.attemptSecondFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Code: form.Get("code"),
-				Credential: json.RawMessage(form.Get("credential"))})
+			s, err = a.attemptSecondFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
 		case "use_second_factor":
 			s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
 		case "passkey_attempt":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: form.Get("strategy"), Credential: json.RawMessage(form.Get("credential"))})
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
 		case "forgot_password":
 			strategy := StrategyResetPasswordEmailCode
 			if !a.firstFactorAllowed(&f.state, strategy) {
@@ -220,6 +225,14 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		a.askSecondFactor(ctx, w, r, s.ID)
 	}
 	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
+}
+
+// proofsOf is an attempt at strategy with every proof the form carries:
+// the step checks that only its own is there, so a form cannot slip in a
+// proof that would be ignored.
+func proofsOf(form url.Values, strategy string) AttemptParams {
+	return AttemptParams{Strategy: strategy, Password: form.Get("password"), Code: form.Get("code"),
+		Credential: json.RawMessage(form.Get("credential"))}
 }
 
 // afterStep redirects after a form: to redirect (or "/") when the flow is
@@ -329,7 +342,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 				if p.Verify == fieldPhone {
 					strategy = StrategyPhoneCode
 				}
-				s, err = a.attemptSignUpVerification(ctx, w, r, f, AttemptParams{Strategy: strategy, Code: form.Get("code")})
+				s, err = a.attemptSignUpVerification(ctx, w, r, f, proofsOf(form, strategy))
 			case "resend":
 				s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(p.Verify)})
 			default:

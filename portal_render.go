@@ -171,7 +171,7 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 		hidden["redirect_url"] = p.Redirect
 	}
 	if p.Ticket != "" {
-		hidden["ticket"], hidden["intent"] = p.Ticket, "ticket"
+		hidden["ticket"] = p.Ticket
 	}
 	var strategies []components.StrategyOption
 	kind := FirstFactor
@@ -187,9 +187,6 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 		}
 	}
 	step := p.Step
-	if step == "ticket" {
-		step = components.StepIdentifier
-	}
 	restart := a.cfg.Session.SignInURL
 	if p.Redirect != "" {
 		restart += "?redirect_url=" + url.QueryEscape(p.Redirect)

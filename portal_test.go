@@ -1,11 +1,13 @@
 package latch_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/storage/memstore"
@@ -109,10 +111,12 @@ func TestSignOutFormEndsOnlyTheActiveAccount(t *testing.T) {
 	}
 }
 
-// TestHostedPagesContinueAfterLinkOpenedElsewhere: a magic link opened on
-// another device lets the tab that asked for it finish the sign-in.
+// TestHostedPagesContinueAfterLinkOpenedElsewhere: with
+// SignInConfig.CrossDeviceLinks, a magic link opened on another device and
+// confirmed there lets the tab that asked for it finish the sign-in on the
+// hosted page. Without it, the tab is never offered to continue.
 func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
-	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignIn: latch.SignInConfig{CrossDeviceLinks: true}})
 	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
 	laptop, phone := e.browser(), e.browser()
 	res := laptop.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}})
@@ -121,6 +125,10 @@ func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
 	laptop.Post("/sign-in", url.Values{"intent": {"use_strategy"}, "strategy": {"email_link"}, "sign_in_id": {id}})
 	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
 	phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
+	if html := page(t, laptop.Get("/sign-in?sign_in_id="+id)); strings.Contains(html, `value="link_continue"`) {
+		t.Fatalf("the tab offers to continue before the other device confirmed:\n%s", html)
+	}
+	phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}, "continue": {"there"}, "confirm": {"yes"}})
 	if e.whoami(t, phone) != "signed-out" {
 		t.Fatal("the other device was signed in")
 	}
@@ -130,5 +138,31 @@ func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
 	laptop.Post("/sign-in", url.Values{"intent": {"link_continue"}, "sign_in_id": {id}})
 	if got := e.whoami(t, laptop); got != uid {
 		t.Fatalf("the tab is %s, want %s", got, uid)
+	}
+}
+
+// TestSignInTokenLinkAsksNoIdentifier: the link of CreateSignInToken
+// opens a page with one button, and pressing it signs the user in: the
+// token names them, so no identifier is asked for. Opening the page spends
+// nothing (mail scanners open links too).
+func TestSignInTokenLinkAsksNoIdentifier(t *testing.T) {
+	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
+	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	_, link, err := e.CreateSignInToken(context.Background(), uid, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(link)
+	b := e.browser()
+	html := page(t, b.Get(u.RequestURI()))
+	if strings.Contains(html, `name="identifier"`) || !strings.Contains(html, `name="intent" value="ticket"`) {
+		t.Fatalf("the token's page asks for an identifier or has no button:\n%s", html)
+	}
+	if e.whoami(t, b) != "signed-out" {
+		t.Fatal("opening the page signed in")
+	}
+	res := b.Post("/sign-in", url.Values{"intent": {"ticket"}, "ticket": {u.Query().Get("__latch_ticket")}})
+	if res.StatusCode != http.StatusSeeOther || e.whoami(t, b) != uid {
+		t.Fatalf("pressing the button: %d %q, signed in as %q", res.StatusCode, res.Header.Get("Location"), e.whoami(t, b))
 	}
 }

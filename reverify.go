@@ -203,6 +203,9 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 		if st.Current == nil || st.Current.Strategy != p.Strategy {
 			return nil, ErrFlowStep
 		}
+		if err := p.unasked(inputOf(s)); err != nil {
+			return nil, err
+		}
 		at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r, State: st.Current.State}
 		var proof *Proof
 		proof, err = a.verifyGuess(ctx, r, s, at, p, st.Locale)
@@ -212,10 +215,16 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 	} else {
 		switch p.Strategy {
 		case StrategyPassword:
+			if err := p.unasked(proofPassword); err != nil {
+				return nil, err
+			}
 			err = a.checkPassword(ctx, st.UserID, p.Password)
 		case StrategyEmailCode, StrategyPhoneCode:
 			if st.Current == nil || st.Current.Strategy != p.Strategy || st.Current.VerificationID == "" {
 				return nil, ErrFlowStep
+			}
+			if err := p.unasked(InputCode); err != nil {
+				return nil, err
 			}
 			err = a.tryCode(ctx, r, codeGuess{channel: guessChannel(p.Strategy), userID: st.UserID, locale: st.Locale}, func() error {
 				_, err := a.checkCode(ctx, st.Current.VerificationID, p.Code)

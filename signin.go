@@ -49,7 +49,10 @@ type signInState struct {
 	SessionID     string   `json:"session_id,omitempty"`
 	RedirectURL   string   `json:"redirect_url,omitempty"`
 	Locale        string   `json:"locale,omitempty"`
-	Device        string   `json:"device,omitempty"` // the browser that started it, shown on cross-device link pages
+	// Device and IP are the browser that started the sign-in, named in
+	// its link's mail and shown where the link is opened elsewhere.
+	Device string `json:"device,omitempty"`
+	IP     string `json:"ip,omitempty"`
 }
 
 // SignIn is a sign-in in progress, as the JSON API returns it.
@@ -179,6 +182,28 @@ type SignInParams struct {
 	Password    string `json:"password"`
 	Ticket      string `json:"ticket"`
 	RedirectURL string `json:"redirect_url"`
+	// Code and Credential are never taken here: a sign-in proves a code
+	// or a second factor in its own step. They are read only to refuse a
+	// request that sends one (ErrFactorUnexpected), which would otherwise
+	// believe it had been checked.
+	Code       string          `json:"code,omitempty"`
+	Credential json.RawMessage `json:"credential,omitempty"`
+}
+
+// unasked refuses a start of sign-in that carries a proof its strategy
+// does not take.
+func (p SignInParams) unasked() error {
+	switch {
+	case p.Code != "":
+		return ErrFactorUnexpected.WithField("code")
+	case hasCredential(p.Credential):
+		return ErrFactorUnexpected.WithField("credential")
+	case p.Ticket != "" && p.Strategy != StrategyTicket:
+		return ErrFactorUnexpected.WithField("ticket")
+	case p.Password != "" && (p.Identifier == "" || (p.Strategy != "" && p.Strategy != StrategyPassword)):
+		return ErrFactorUnexpected.WithField("password")
+	}
+	return nil
 }
 
 // startSignIn creates a sign-in for the browser of r and, when the params
@@ -187,10 +212,13 @@ func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
 		return nil, err
 	}
+	if err := p.unasked(); err != nil {
+		return nil, err
+	}
 	if err := a.checkBot(ctx, r, p.BotToken, true); err != nil {
 		return nil, err
 	}
-	st := signInState{RedirectURL: p.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent())}
+	st := signInState{RedirectURL: p.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
 	if p.Strategy == StrategyTicket {
 		v, err := a.consumeLink(ctx, p.Ticket, purposeTicket)
 		if err != nil {
@@ -364,7 +392,9 @@ func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r 
 			st.RedirectURL = p.RedirectURL
 		}
 		if known {
-			if err := a.send(ctx, kind, to, MessageData{Link: a.link("/v1/verify?token=" + tok)}); err != nil {
+			// The mail names the browser that asked: the link completes
+			// there (SignInConfig.CrossDeviceLinks aside).
+			if err := a.send(ctx, kind, to, MessageData{Link: a.link("/v1/verify?token=" + tok), Device: st.Device}); err != nil {
 				return nil, err
 			}
 		}
@@ -394,10 +424,25 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 		return nil, ErrFlowStep
 	}
 	if s := a.strategy(p.Strategy, FirstFactor); s != nil {
+		if err := p.unasked(inputOf(s)); err != nil {
+			return nil, err
+		}
 		return a.attemptPluginFirstFactor(ctx, w, r, f, s, p)
 	}
 	if !a.firstFactorAllowed(&f.state, p.Strategy) {
 		return nil, ErrStrategyNotAllowed
+	}
+	// Only the proof of the strategy attempted: a code sent with a
+	// password is refused, never ignored.
+	want := ""
+	switch p.Strategy {
+	case StrategyPassword:
+		want = proofPassword
+	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
+		want = InputCode
+	}
+	if err := p.unasked(want); err != nil {
+		return nil, err
 	}
 	st := &f.state
 	switch p.Strategy {
@@ -448,16 +493,17 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 			amr = []string{"sms"}
 		}
 		return a.afterFirstFactor(ctx, w, r, f, amr)
-	case StrategyEmailLink, StrategyResetPasswordEmailLink:
-		// The link was opened on another device: this tab continues once
-		// it has been verified there.
+	case StrategyEmailLink:
+		// The link was opened on another device, and the person there
+		// confirmed this one may finish (SignInConfig.CrossDeviceLinks).
 		if st.First == nil || st.First.Strategy != p.Strategy || st.First.Status != factorVerified || st.UserID == "" {
 			return nil, ErrFlowStep
 		}
-		if p.Strategy == StrategyResetPasswordEmailLink {
-			return a.needNewPassword(ctx, f)
-		}
 		return a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
+	case StrategyResetPasswordEmailLink:
+		// A reset link sets the password in the browser that opens it,
+		// never here: this step is never the way on.
+		return nil, ErrFlowStep
 	}
 	return nil, ErrStrategyNotAllowed
 }

@@ -45,6 +45,14 @@ type signUpState struct {
 	SignInID       string          `json:"sign_in_id,omitempty"` // the sign-in that sets up a required second factor
 	RedirectURL    string          `json:"redirect_url,omitempty"`
 	Locale         string          `json:"locale,omitempty"`
+	// InvitationID is the invitation the sign-up started with, spent in
+	// the transaction that creates the account (its link's verification
+	// is Email.VerificationID).
+	InvitationID string `json:"invitation_id,omitempty"`
+	// Device and IP are the browser that started the sign-up, named in
+	// its link's mail and shown where the link is opened elsewhere.
+	Device string `json:"device,omitempty"`
+	IP     string `json:"ip,omitempty"`
 }
 
 // SignUp is a sign-up in progress, as the JSON API returns it.
@@ -179,14 +187,16 @@ func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := a.checkBot(ctx, r, p.BotToken, false); err != nil {
 		return nil, err
 	}
-	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL}
+	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL, Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
 	if p.Ticket != "" {
-		addr, err := a.redeemInvitation(ctx, p.Ticket)
+		// The invitation is checked now and spent with the account, so
+		// that a sign-up refused on the way can be retried with it.
+		inv, v, err := a.checkInvitation(ctx, p.Ticket)
 		if err != nil {
 			return nil, err
 		}
-		st.EmailAddress = addr
-		st.Email = &factorState{Strategy: StrategyTicket, Status: factorVerified}
+		st.EmailAddress, st.InvitationID = inv.EmailAddress, inv.ID
+		st.Email = &factorState{Strategy: StrategyTicket, Status: factorVerified, VerificationID: v.ID}
 		p.EmailAddress = nil // the invitation's address, proved by its link
 	} else if a.cfg.SignUp.Mode != SignUpPublic {
 		return nil, ErrSignUpRestricted
@@ -371,7 +381,7 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWri
 			return nil, err
 		}
 		nf.ExpiresAt = a.now().Add(linkLifetime)
-		msg, data = MessageVerifyLink, MessageData{Link: a.link("/v1/verify?token=" + tok)}
+		msg, data = MessageVerifyLink, MessageData{Link: a.link("/v1/verify?token=" + tok), Device: st.Device}
 	} else {
 		v, code, err := a.newCode(ctx, a.store, "sign_up_"+p.Strategy, f.rec.ID, "", "", attempts)
 		if err != nil {
@@ -407,6 +417,9 @@ func (a *Auth) attemptSignUpVerification(ctx context.Context, w http.ResponseWri
 	}
 	if fs == nil || fs.Strategy != p.Strategy || fs.VerificationID == "" {
 		return nil, ErrFlowStep
+	}
+	if err := p.unasked(InputCode); err != nil {
+		return nil, err
 	}
 	if _, err := a.checkCode(ctx, fs.VerificationID, p.Code); err != nil {
 		fs.Attempts++
@@ -444,7 +457,11 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 			verifiedBy = st.Phone.Strategy
 		}
 	}
-	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash)
+	var spend func(*tx) error
+	if st.InvitationID != "" {
+		spend = func(t *tx) error { return a.spendInvitation(ctx, t, st.InvitationID, st.Email.VerificationID) }
+	}
+	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash, spend)
 	if err != nil {
 		// Someone else verified the same address first; the person here
 		// proved they own it, so telling them is no leak.
@@ -486,7 +503,7 @@ func (a *Auth) signUpNeedsSecondFactor(ctx context.Context, w http.ResponseWrite
 		return nil, err
 	}
 	in := signInState{UserID: st.UserID, AMR: amr, SecondFactors: factors, EnrollSecond: true, RedirectURL: st.RedirectURL, Locale: st.Locale,
-		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent())}
+		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
 	si, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsSecondFactor, in)
 	if err != nil {
 		return nil, err

@@ -111,8 +111,10 @@ func (a *Auth) CreateUser(ctx context.Context, p CreateUserParams) (*User, error
 }
 
 // createUser is CreateUser for a given verifier of the identifiers ("admin",
-// or the strategy that verified them at sign-up) and password hash.
-func (a *Auth) createUser(ctx context.Context, p CreateUserParams, verifiedBy, passwordHash string) (*User, error) {
+// or the strategy that verified them at sign-up) and password hash. Each
+// of also runs in the transaction that creates the user (spending the
+// sign-up's invitation): its error stores nothing.
+func (a *Auth) createUser(ctx context.Context, p CreateUserParams, verifiedBy, passwordHash string, also ...func(*tx) error) (*User, error) {
 	if e := firstError(
 		validUsernameOpt(p.Username), validName("first_name", p.FirstName), validName("last_name", p.LastName),
 		validImageURL(p.ImageURL), validExternalID(p.ExternalID),
@@ -168,6 +170,14 @@ func (a *Auth) createUser(ctx context.Context, p CreateUserParams, verifiedBy, p
 		for _, i := range idents {
 			if err := t.CreateIdentifier(ctx, i); err != nil {
 				return conflictAs(err, ErrIdentifierExists.WithField(string(i.Kind)))
+			}
+		}
+		for _, fn := range also {
+			if fn == nil {
+				continue
+			}
+			if err := fn(t); err != nil {
+				return err
 			}
 		}
 		view = userView(u, idents, now)

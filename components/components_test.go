@@ -86,9 +86,12 @@ func coreCases() map[string]templ.Component {
 			p.Errors = Errors{{"identifier", "No account with that email."}}
 			p.Strategies = nil
 		}),
-		"signin_password":        si(StepPassword, func(p *SignInProps) { p.Errors = Errors{{"password", "Password is incorrect."}} }),
-		"signin_code":            si(StepCode, nil),
-		"signin_link_sent":       si(StepLinkSent, nil),
+		"signin_password":  si(StepPassword, func(p *SignInProps) { p.Errors = Errors{{"password", "Password is incorrect."}} }),
+		"signin_code":      si(StepCode, nil),
+		"signin_link_sent": si(StepLinkSent, nil),
+		"signin_ticket": si(StepTicket, func(p *SignInProps) {
+			p.Hidden = map[string]string{"ticket": "ver_1.secret"}
+		}),
 		"signin_choose_strategy": si(StepChooseStrategy, nil),
 		"signin_new_password":    si(StepNewPassword, nil),
 		"signin_second_factor": si(StepSecondFactor, func(p *SignInProps) {
@@ -482,6 +485,7 @@ func TestSignInSteps(t *testing.T) {
 		"signin_code":            {`inputmode="numeric"`, `autocomplete="one-time-code"`, `value="resend"`},
 		"signin_new_password":    {`autocomplete="new-password"`, `name="sign_out_other_devices" value="true" checked`},
 		"signin_choose_strategy": {`value="use_strategy"`, `value="email_code"`},
+		"signin_ticket":          {`name="ticket" value="ver_1.secret"`, `name="intent" value="ticket"`},
 		"userbutton_multi":       {`<details class="latch-userbutton">`, `name="session_id" value="sess_2"`, `/auth/sign-out-all`, `aria-hidden="true">J</span>`},
 		"userprofile":            {`This device`, `Sign out of Safari on iOS`, `enctype="multipart/form-data"`, `value="em_3"`},
 	}

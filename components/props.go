@@ -70,6 +70,10 @@ const (
 	StepSecondFactor   = "second_factor"
 	StepPasskey        = "passkey"
 	StepLinkVerified   = "link_verified"
+	// StepTicket is the landing of a sign-in token's link: one button
+	// posts the token (intent "ticket", from Hidden["ticket"]); nothing
+	// is asked, the token names the user.
+	StepTicket = "ticket"
 )
 
 // Sign-up steps, the values of SignUpProps.Step. StepLinkSent is shared.
@@ -83,7 +87,8 @@ const (
 // Every form posts to Action with a hidden "intent" field naming what the user
 // asked for: "identifier", "password", "code", "new_password",
 // "second_factor", "resend", "forgot_password", "choose_strategy" (show the
-// list of methods) or "use_strategy" (with a "strategy" field).
+// list of methods), "use_strategy" (with a "strategy" field) or "ticket"
+// (a sign-in token).
 type SignInProps struct {
 	// Step is one of the Step* constants; empty means StepIdentifier.
 	Step string

@@ -27,7 +27,9 @@ func TestNoAALDowngradeThroughAnyFirstFactor(t *testing.T) {
 	const email = "ada@example.com"
 	for _, combo := range combos {
 		t.Run(combo.name, func(t *testing.T) {
-			e := newEnv(t, nil, mfa.Config{})
+			// CrossDeviceLinks opens the one path by which a link opened
+			// on another device lets the asking browser finish.
+			e := newEnv(t, nil, mfa.Config{}, func(c *latch.Config) { c.SignIn.CrossDeviceLinks = true })
 			ctx := context.Background()
 			uid := e.signUp(t, e.browser(), email)
 			if combo.totp {
@@ -88,15 +90,29 @@ func TestNoAALDowngradeThroughAnyFirstFactor(t *testing.T) {
 					out, _ := call(t, b, http.MethodGet, "/v1/client/sign_ins/"+id, nil)
 					return out, id
 				}},
-				{"email_link other device", func(b *latchtest.Browser) (map[string]any, string) {
+				{"email_link other device, confirmed there", func(b *latchtest.Browser) (map[string]any, string) {
 					id := start(b)
 					post(t, b, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_link"})
 					phone := e.browser()
-					phone.Post("/v1/verify", url.Values{"token": {linkToken()}})
+					phone.Post("/v1/verify", url.Values{"token": {linkToken()}, "continue": {"there"}, "confirm": {"yes"}})
 					if e.whoami(t, phone) != "signed-out" {
 						t.Fatal("the device that opened the link was signed in")
 					}
 					out, _ := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_link"})
+					return out, id
+				}},
+				{"email_link asked elsewhere, continued here", func(b *latchtest.Browser) (map[string]any, string) {
+					asker := e.browser()
+					asked := start(asker)
+					post(t, asker, "/v1/client/sign_ins/"+asked+"/prepare_first_factor", map[string]any{"strategy": "email_link"})
+					res := b.Post("/v1/verify", url.Values{"token": {linkToken()}, "continue": {"here"}})
+					loc, _ := url.Parse(res.Header.Get("Location"))
+					id := loc.Query().Get("sign_in_id")
+					if id == "" {
+						// Completed at once: the sign-in is the session's.
+						return map[string]any{"status": latch.SignInComplete}, ""
+					}
+					out, _ := call(t, b, http.MethodGet, "/v1/client/sign_ins/"+id, nil)
 					return out, id
 				}},
 				{"ticket", func(b *latchtest.Browser) (map[string]any, string) {
