@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchauth/latch/botcheck"
 	"github.com/latchauth/latch/mail"
 	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/ratelimit"
@@ -427,7 +428,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Protection.Limiter = ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: c.Clock})
 	}
 	if c.Protection.Bot.Difficulty == 0 {
-		c.Protection.Bot.Difficulty = 16
+		c.Protection.Bot.Difficulty = botcheck.DefaultDifficulty
 	}
 	errs = append(errs, c.Session.withDefaults(c.BaseURL)...)
 	if len(errs) > 0 {
