@@ -19,13 +19,17 @@
 // that takes 2^16 ≈ 65,000 SHA-256 evaluations on average (45,000 at the
 // median). The browser script, plain JavaScript that hashes the challenge's
 // fixed first block once and compresses only the last one per attempt,
-// solves it in a median 30–60 ms under Node 20 on a 2-core server (about
-// 1.2 million attempts a second); assuming a mid-range phone runs it four to
-// five times slower, that is 0.15–0.3 s at the median, started when the page
-// loads. Native Go code ([Solve], BenchmarkPoWSolve) needs about 15 ms of one
-// core, so a million sign-ups cost an attacker with an optimised native
-// solver about four core-hours instead of nothing (and far less on a GPU):
-// a price on volume, not a wall. Verification costs the server about a
+// spends 0.5–1.2 µs of CPU per attempt under Node 20 on the shared 2-core
+// server it was measured on (BenchmarkScriptSolve), a median solve of 25–55
+// ms; the WebCrypto version it replaced spent 20 µs per attempt and took a
+// median 2.2 s (up to 13 s) of wall time. Assuming a mid-range phone runs
+// JavaScript five to ten times slower than that server, a median solve takes
+// 0.12–0.27 s there, started when the page loads. Native Go code ([Solve],
+// BenchmarkPoWSolve) manages 2–6 million attempts a second on one core of
+// the same machine, 10–35 ms per solution, so a million sign-ups cost an
+// attacker with an optimised native solver a few core-hours instead of
+// nothing (and far less on a GPU): a price on volume, not a wall.
+// Verification costs the server about a
 // microsecond (one HMAC, one hash). It
 // needs no outside service, stores nothing at issue (the challenge is signed,
 // self-contained and expires after 5 minutes by default), and sends no

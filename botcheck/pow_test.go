@@ -490,3 +490,22 @@ func BenchmarkPoWVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestSolveTokenAccepted(t *testing.T) {
+	p := newTestPoW(t, 12, nil)
+	v := PoWVerifier{PoW: p, Guard: NewMemoryReplayGuard(MemoryReplayGuardConfig{})}
+	ch, err := p.Challenge()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := SolveToken(ch.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify(context.Background(), tok, ""); err != nil {
+		t.Fatalf("SolveToken's token refused: %v", err)
+	}
+	if _, err := SolveToken("not a challenge"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("malformed challenge: %v", err)
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,56 @@ func TestScriptSolutionVerifies(t *testing.T) {
 			t.Errorf("challenge of %d bytes: script found %q, Go %q", len(ch), res.Value[len(ch):], want)
 		}
 	}
+}
+
+// nodeBench solves runs challenges of difficulty d with the browser script
+// and prints the CPU time it spent per attempt.
+const nodeBench = `
+const code = require("fs").readFileSync(process.argv[2], "utf8"), d = +process.argv[3], runs = +process.argv[4];
+const crypto = require("crypto");
+let i = 0, attempts = 0;
+const c0 = process.cpuUsage();
+function one() {
+  const ch = "p1.abcdefgh." + d + ".1999999999." + crypto.randomBytes(16).toString("base64url") + "." + crypto.randomBytes(32).toString("base64url");
+  const form = {dataset: {}, querySelectorAll: () => []};
+  const input = {dataset: {latchPow: ch}, form, value: "", dispatchEvent() {
+    attempts += +input.value.slice(ch.length + 1) + 1;
+    if (++i < runs) return one();
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({attempts, cpuMicros: c.user + c.system}));
+  }};
+  globalThis.document = {readyState: "complete", querySelectorAll: () => [input]};
+  (0, eval)(code);
+}
+one();
+`
+
+// BenchmarkScriptSolve runs the browser script under Node (skipped without
+// node) at the default difficulty and reports the CPU time of one attempt
+// and of a median solve (ln 2 · 2^difficulty attempts): the basis of the
+// estimate for phones in the package documentation.
+func BenchmarkScriptSolve(b *testing.B) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Skip("node not on PATH")
+	}
+	dir := b.TempDir()
+	script, harness := filepath.Join(dir, "pow.js"), filepath.Join(dir, "bench.js")
+	if err := os.WriteFile(script, Script(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(harness, []byte(nodeBench), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command(node, harness, script, strconv.Itoa(DefaultDifficulty), strconv.Itoa(b.N)).CombinedOutput()
+	if err != nil {
+		b.Fatalf("node: %v\n%s", err, out)
+	}
+	var res struct{ Attempts, CPUMicros float64 }
+	if err := json.Unmarshal(out, &res); err != nil {
+		b.Fatalf("harness output %q: %v", out, err)
+	}
+	perAttempt := res.CPUMicros * 1e3 / res.Attempts
+	b.ReportMetric(perAttempt, "cpu-ns/attempt")
+	b.ReportMetric(perAttempt*math.Ln2*float64(int(1)<<DefaultDifficulty)/1e6, "cpu-ms/median-solve")
 }
