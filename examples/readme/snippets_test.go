@@ -42,6 +42,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// These snippets are compiled but not run (they need services, a network or
+// a listening port); the tests in readme_test.go run the others.
+var _ = []any{productionSecrets, createUser, signUpConfig, protectionConfig, sessions, strictMode, stepUp,
+	plugins, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, stores}
+
 func productionSecrets(db storage.Store) (*latch.Auth, error) {
 	// readme:begin
 	secrets, err := latch.ParseSecrets(os.Getenv("LATCH_SECRETS")) // base64, comma-separated; the first seals
