@@ -92,8 +92,8 @@ type parsedHash struct {
 	salt []byte // argon2, scrypt, pbkdf2; HMAC key for latch-bcrypt-sha256
 	key  []byte // expected derived key (not for bcrypt)
 
-	// imported marks a native scheme in another system's encoding (Django's
-	// "argon2$…"), which is always rewritten in the native one.
+	// imported marks Django's encodings ("argon2$…", "scrypt$…"); a native scheme
+	// in another system's encoding is always rewritten in the native one.
 	imported bool
 }
 
@@ -345,7 +345,7 @@ func parseDjangoScrypt(rest string) (*parsedHash, error) {
 	if len(f[1]) == 0 || len(f[1]) > maxDjangoSaltLen {
 		return nil, malformed("django scrypt salt")
 	}
-	h := &parsedHash{scheme: schemeScrypt, logN: bits.TrailingZeros64(n), r: int(r), p: int(p), salt: []byte(f[1])}
+	h := &parsedHash{scheme: schemeScrypt, logN: bits.TrailingZeros64(n), r: int(r), p: int(p), salt: []byte(f[1]), imported: true}
 	if h.key, ok = decodeBounded(djangoB64, f[4], minKeyLen, maxKeyLen); !ok {
 		return nil, malformed("django scrypt hash")
 	}
