@@ -15,18 +15,20 @@
 // fine: it is not a CAPTCHA. What it does is raise the price of volume. A
 // solution is the smallest decimal n for which SHA-256(challenge ":" n) has
 // at least the challenge's difficulty (its third "."-separated field) in
-// leading zero bits; the token is challenge "." n. At the default 16 bits
-// that takes 2^16 ≈ 65,000 SHA-256 evaluations on average (45,000 at the
+// leading zero bits; the token is challenge "." n. At the default 15 bits
+// that takes 2^15 ≈ 33,000 SHA-256 evaluations on average (23,000 at the
 // median). The browser script, plain JavaScript that hashes the challenge's
 // fixed first block once and compresses only the last one per attempt,
 // spends 0.5–1.2 µs of CPU per attempt under Node 20 on the shared 2-core
-// server it was measured on (BenchmarkScriptSolve), a median solve of 25–55
-// ms; the WebCrypto version it replaced spent 20 µs per attempt and took a
-// median 2.2 s (up to 13 s) of wall time. Assuming a mid-range phone runs
+// server it was measured on (BenchmarkScriptSolve), a median solve of 12–27
+// ms; the WebCrypto version it replaced spent 20 µs per attempt and, at 16
+// bits, took a median 2.2 s (up to 13 s). Assuming a mid-range phone runs
 // JavaScript five to ten times slower than that server, a median solve takes
-// 0.12–0.27 s there, started when the page loads. Native Go code ([Solve],
+// 0.06–0.27 s there; headless Chromium with DevTools' 4× CPU slowdown (the
+// mid-tier mobile preset) measured a median 0.23 s on the same, heavily
+// loaded, machine. It starts when the page loads. Native Go code ([Solve],
 // BenchmarkPoWSolve) manages 2–6 million attempts a second on one core of
-// the same machine, 10–35 ms per solution, so a million sign-ups cost an
+// the same machine, 5–20 ms per solution, so a million sign-ups cost an
 // attacker with an optimised native solver a few core-hours instead of
 // nothing (and far less on a GPU): a price on volume, not a wall.
 // Verification costs the server about a
@@ -54,7 +56,7 @@
 //
 // # Defaults and why
 //
-//   - Difficulty 16 bits (bounded 8..30): a fraction of a second of
+//   - Difficulty 15 bits (bounded 8..30): a fraction of a second of
 //     background work on a mid-range phone, which the page overlaps with the
 //     user typing, so nobody waits. Every extra bit doubles the cost for
 //     everyone, the slowest phones first; below 8 bits the work is noise.

@@ -18,11 +18,11 @@ import (
 // Proof-of-work defaults and limits. See the package documentation for why.
 const (
 	// DefaultDifficulty is the number of leading zero bits a solution hash
-	// must have when PoWConfig.Difficulty is zero: 2^16 ≈ 65,000 SHA-256
-	// evaluations on average (45,000 at the median), which the browser
-	// script does in 0.12–0.27 s on a mid-range phone. See the package
+	// must have when PoWConfig.Difficulty is zero: 2^15 ≈ 33,000 SHA-256
+	// evaluations on average (23,000 at the median), which the browser
+	// script does in well under 0.3 s on a mid-range phone. See the package
 	// documentation for the measurements.
-	DefaultDifficulty = 16
+	DefaultDifficulty = 15
 	// MinDifficulty is the lowest accepted PoWConfig.Difficulty; below it the
 	// work is negligible.
 	MinDifficulty = 8
@@ -81,7 +81,7 @@ type PoWConfig struct {
 	PreviousSecrets [][]byte
 
 	// Difficulty is the number of leading zero bits required of
-	// SHA-256(challenge ":" solution). Zero means DefaultDifficulty (16);
+	// SHA-256(challenge ":" solution). Zero means DefaultDifficulty (15);
 	// otherwise it must be within MinDifficulty..MaxDifficulty. Each extra bit
 	// doubles the average work.
 	Difficulty int
@@ -365,7 +365,7 @@ func leadingZeroBits(b []byte) int {
 // Go clients (a native app, a load test, a test of a form) that call
 // GET /v1/bot_challenge and send challenge + TokenSeparator + solution as
 // the bot_token (SolveToken builds it); expect about 2^difficulty hashes
-// (BenchmarkPoWSolve: 10–35 ms of one core at the default). The only error
+// (BenchmarkPoWSolve: 5–20 ms of one core at the default). The only error
 // is ErrInvalid for a malformed challenge.
 func Solve(challenge string) (string, error) {
 	pc, err := parseChallenge(challenge)
