@@ -24,6 +24,8 @@ func TestImportedPasswordHashSignsInAndIsRehashed(t *testing.T) {
 		{"scrypt@example.com", "lètmein", "scrypt$16384$seasalt$8$1$Qj3+9PPyRjSJIebHnG81TMjsqtaIGxNQG/aEB/NYafTJ7tibgfYz71m0ldQESkXFRkdVCBhhY8mx7rQwite/Pw=="},
 		{"argon2@example.com", "secret", "argon2$argon2id$v=19$m=102400,t=2,p=8$Y041dExhNkljRUUy$TMa6A8fPJhCAUXRhJXCXdw"},
 		{"pbkdf2@example.com", "lètmein", "pbkdf2_sha256$10000$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY="},
+		// passlib's django_bcrypt_sha256 vector: a password of 75 bytes, all of which count.
+		{"bcrypt-sha256@example.com", strings.Repeat("abc123", 12) + "qwr", "bcrypt_sha256$$2a$06$Tg/oYyZTyAf.Nb3qSgN61Ocy0BEz1RK6xslSNi8PlaLX2pe7x/KQG"},
 	}
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		a := newApp(t, latch.Config{Store: s})

@@ -81,7 +81,8 @@ type CreateUserParams struct {
 	// PasswordHash imports a password hash from another system, in any
 	// format package password verifies: bcrypt ($2a$, $2b$, $2y$), Argon2id
 	// and Argon2i, scrypt, PBKDF2 (PHC, passlib and Django forms) and
-	// Django's argon2$… and scrypt$… (see password.CheckHash). The user
+	// Django's argon2$…, scrypt$…, bcrypt$… and bcrypt_sha256$… (see
+	// password.CheckHash). The user
 	// signs in with their old password, and the hash is rewritten with the
 	// configured parameters at the first successful sign-in. A malformed or
 	// unsupported hash is ErrPasswordHashInvalid and creates nothing.

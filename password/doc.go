@@ -61,6 +61,9 @@
 //	                                            the Argon2 lines above
 //	scrypt$N$<salt>$R$P$<base64 key>            Django's scrypt: N = 2^L itself, salt used as
 //	                                            text, padded standard base64; bounds as scrypt
+//	bcrypt$$2b$CC$…                             Django's bcrypt, as bcrypt above
+//	bcrypt_sha256$$2b$CC$…                      Django's bcrypt of hex(SHA-256(password)): every
+//	                                            byte counts, however long
 //
 // [CheckHash] tells whether a hash is one of these without hashing anything, so an import
 // can vet every row first.

@@ -8,6 +8,7 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -69,7 +70,9 @@ const (
 	schemePBKDF2SHA512                         // same with sha512
 	schemeDjangoPBKDF2SHA256                   // pbkdf2_sha256$N$salt$b64
 	schemeDjangoPBKDF2SHA1                     // pbkdf2_sha1$N$salt$b64
-	// Django's argon2$… and scrypt$… forms parse to schemeArgon2id/i and schemeScrypt.
+	schemeDjangoBcryptSHA256                   // bcrypt_sha256$$2b$..: bcrypt of hex(SHA-256(pw))
+	// Django's argon2$…, scrypt$… and bcrypt$… forms parse to schemeArgon2id/i, schemeScrypt
+	// and schemeBcrypt.
 )
 
 const latchBcryptPrefix = "$latch-bcrypt-sha256$v=1$"
@@ -92,7 +95,7 @@ type parsedHash struct {
 	salt []byte // argon2, scrypt, pbkdf2; HMAC key for latch-bcrypt-sha256
 	key  []byte // expected derived key (not for bcrypt)
 
-	// imported marks Django's encodings ("argon2$…", "scrypt$…"); a native scheme
+	// imported marks Django's encodings ("argon2$…", "scrypt$…", "bcrypt$…"); a native scheme
 	// in another system's encoding is always rewritten in the native one.
 	imported bool
 }
@@ -138,6 +141,22 @@ func parseHash(s string) (*parsedHash, error) {
 		return h, nil
 	case strings.HasPrefix(s, "scrypt$"):
 		return parseDjangoScrypt(s[len("scrypt$"):])
+	case strings.HasPrefix(s, "bcrypt$"), strings.HasPrefix(s, "bcrypt_sha256$"):
+		// Django's BCryptPasswordHasher and BCryptSHA256PasswordHasher: the algorithm
+		// name, "$", then a complete bcrypt string.
+		name, rest, _ := strings.Cut(s, "$")
+		if !strings.HasPrefix(rest, "$2") {
+			return nil, malformed("django bcrypt")
+		}
+		h, err := parseBcrypt(rest)
+		if err != nil {
+			return nil, err
+		}
+		h.imported = true
+		if name == "bcrypt_sha256" {
+			h.scheme = schemeDjangoBcryptSHA256
+		}
+		return h, nil
 	case strings.HasPrefix(s, latchBcryptPrefix):
 		return parseLatchBcrypt(s[len(latchBcryptPrefix):])
 	case strings.HasPrefix(s, "$2"):
@@ -439,6 +458,9 @@ func (h *parsedHash) matches(pw string) bool {
 		return bcrypt.CompareHashAndPassword(h.bcrypt, []byte(pw)) == nil
 	case schemeLatchBcrypt:
 		return bcrypt.CompareHashAndPassword(h.bcrypt, bcryptPrehash(h.salt, pw)) == nil
+	case schemeDjangoBcryptSHA256:
+		sum := sha256.Sum256([]byte(pw))
+		return bcrypt.CompareHashAndPassword(h.bcrypt, []byte(hex.EncodeToString(sum[:]))) == nil
 	default:
 		return false
 	}

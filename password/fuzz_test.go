@@ -70,7 +70,7 @@ func FuzzParseHash(f *testing.F) {
 			if p.iter < 1 || p.iter > maxPBKDF2Iter || len(p.key) > maxKeyLen {
 				t.Fatalf("pbkdf2 out of bounds: %+v", p)
 			}
-		case schemeBcrypt, schemeLatchBcrypt:
+		case schemeBcrypt, schemeLatchBcrypt, schemeDjangoBcryptSHA256:
 			if p.cost < 4 || p.cost > maxBcryptCost || len(p.bcrypt) != 60 {
 				t.Fatalf("bcrypt out of bounds: %+v", p)
 			}

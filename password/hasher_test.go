@@ -152,6 +152,11 @@ func TestImportedHashesVerify(t *testing.T) {
 		{"django scrypt", "lètmein", "scrypt$16384$seasalt$8$1$Qj3+9PPyRjSJIebHnG81TMjsqtaIGxNQG/aEB/NYafTJ7tibgfYz71m0ldQESkXFRkdVCBhhY8mx7rQwite/Pw=="},
 		{"django argon2i", "secret", "argon2$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$YC9+jJCrQhs5R6db7LlN8Q"},
 		{"django argon2id", "secret", "argon2$argon2id$v=19$m=102400,t=2,p=8$Y041dExhNkljRUUy$TMa6A8fPJhCAUXRhJXCXdw"},
+		// passlib django_bcrypt and django_bcrypt_sha256 known_correct_hashes; the second
+		// pair differ only after byte 72, which the SHA-256 pre-hash keeps.
+		{"django bcrypt", "abcdefghijklmnopqrstuvwxyz", "bcrypt$$2a$10$fVH8e28OQRj9tqiDXs1e1uxpsjN0c7II7YPKXua2NAKYvM6iQk7dq"},
+		{"django bcrypt_sha256", strings.Repeat("abc123", 12), "bcrypt_sha256$$2a$06$Tg/oYyZTyAf.Nb3qSgN61OySmyXA8FoY4PjGizjE1QSDfuL5MXNni"},
+		{"django bcrypt_sha256 past 72", strings.Repeat("abc123", 12) + "qwr", "bcrypt_sha256$$2a$06$Tg/oYyZTyAf.Nb3qSgN61Ocy0BEz1RK6xslSNi8PlaLX2pe7x/KQG"},
 		// passlib django_pbkdf2_sha1 known_correct_hashes.
 		{"django pbkdf2_sha1", "not a password", "pbkdf2_sha1$10000$wz5B6WkasRoF$atJmJ1o+XfJxKq1+Nu1f1i57Z5I="},
 	}
@@ -210,6 +215,8 @@ func TestUnsupportedAndMalformedHashes(t *testing.T) {
 		{"scrypt$16384$$8$1$" + djangoKey64, ErrMalformedHash},
 		{"scrypt$16384$seasalt$8$1$" + djangoKey64 + "$", ErrMalformedHash},
 		{"scrypt$16384$seasalt$8$1$" + strings.TrimRight(djangoKey64, "="), ErrMalformedHash}, // unpadded
+		{"bcrypt_sha256$xyz$2a$06$/3OeRpbOf8/l6nPPRdZPp.nRiyYqPobEZGdNRBWihQhiFDh1ws1tu", ErrMalformedHash},
+		{"bcrypt$$2x$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga", ErrUnsupportedHash},
 		{"$argon2id$v=19$m=256,t=1,p=1$" + strings.Repeat("A", 600), ErrMalformedHash},
 	} {
 		_, _, err := h.Verify(context.Background(), "pw", c.enc)
