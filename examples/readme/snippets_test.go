@@ -114,7 +114,7 @@ func signUpWithBotToken(base string) (*http.Response, error) {
 	if err := json.NewDecoder(res.Body).Decode(&c); err != nil {
 		return nil, err
 	}
-	botToken, err := botcheck.SolveToken(c.Challenge) // tens of milliseconds of one core
+	botToken, err := botcheck.SolveToken(c.Challenge) // 5–20 ms of one core
 	if err != nil {
 		return nil, err
 	}
