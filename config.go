@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/latchauth/latch/botcheck"
 	"github.com/latchauth/latch/mail"
 	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/ratelimit"
@@ -54,16 +55,26 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Secrets seal the client cookie and encrypt the token-signing keys at
-	// rest. Each is at least 32 random bytes. The first one seals; all of
-	// them open, so a new secret is rotated in by putting it first and an
-	// old one retired by removing it once no cookie sealed with it can be
-	// alive (Session.MaxLifetime). Load them from your secret manager, never
-	// from the database Latch writes to.
+	// rest. Each is at least 32 random bytes: generate one with
+	// `openssl rand -base64 32` and decode it with ParseSecrets. The first
+	// one seals; all of them open. To rotate across several instances
+	// without signing anybody out, deploy the new secret second, then first,
+	// and remove the old one once no cookie sealed with it can be alive
+	// (Session.MaxLifetime). Load them from your secret manager, never from
+	// the database Latch writes to.
 	//
-	// Default: when BaseURL is http://localhost (development), one random
-	// secret per process, with a warning — every restart signs everybody
-	// out. Required otherwise.
+	// Default: SecretsFile when set; otherwise, when BaseURL is
+	// http://localhost (development), one random secret per process, with a
+	// warning — every restart signs everybody out. Required otherwise.
 	Secrets [][]byte
+
+	// SecretsFile names a file holding the secrets, one base64 line each as
+	// `openssl rand -base64 32` prints it, first one sealing. When BaseURL is
+	// http://localhost and the file does not exist, it is created (mode
+	// 0600) with a fresh secret, so a development setup keeps its sessions
+	// across restarts with one line: SecretsFile: "app.db.secrets". Elsewhere
+	// a missing file is an error. Ignored when Secrets is set.
+	SecretsFile string
 
 	// Session configures sessions and their tokens.
 	Session SessionConfig
@@ -241,21 +252,35 @@ type SessionConfig struct {
 }
 
 func (c *Config) secretDefaults() []error {
-	if len(c.Secrets) == 0 {
-		u, _ := url.Parse(c.BaseURL)
-		if u == nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
-			return []error{errors.New("Config.Secrets is required unless BaseURL is http://localhost")}
+	u, _ := url.Parse(c.BaseURL)
+	dev := u != nil && u.Scheme == "http" && isLoopbackHost(u.Hostname())
+	if len(c.Secrets) == 0 && c.SecretsFile != "" {
+		s, created, err := loadSecretsFile(c.SecretsFile, dev, c.Rand)
+		if err != nil {
+			return []error{err}
 		}
-		s := make([]byte, minSecretLength)
-		if _, err := io.ReadFull(c.Rand, s); err != nil {
+		if created {
+			c.Logger.Info("latch: created a development secret; keep the file out of version control", "file", c.SecretsFile)
+		}
+		c.Secrets = s
+	}
+	if len(c.Secrets) == 0 {
+		if !dev {
+			return []error{fmt.Errorf("Config.Secrets is required because BaseURL %q is not http://localhost: "+
+				"generate a secret with `openssl rand -base64 32`, keep it in your secret manager, and pass it as "+
+				"Secrets (latch.ParseSecrets(os.Getenv(\"LATCH_SECRETS\")) decodes it) or name the file holding it in SecretsFile", c.BaseURL)}
+		}
+		text, err := newSecretText(c.Rand)
+		if err != nil {
 			return []error{fmt.Errorf("generating a development secret: %w", err)}
 		}
-		c.Logger.Warn("latch: no Config.Secrets set; using a random development secret, so restarting signs everybody out")
-		c.Secrets = [][]byte{s}
+		c.Logger.Warn("latch: no Config.Secrets set; using a random development secret, so restarting signs everybody out. " +
+			`Set SecretsFile: "app.db.secrets" to keep one across restarts`)
+		c.Secrets, _ = ParseSecrets(text)
 	}
 	for i, s := range c.Secrets {
 		if len(s) < minSecretLength {
-			return []error{fmt.Errorf("Config.Secrets[%d] is %d bytes; at least %d are required", i, len(s), minSecretLength)}
+			return []error{fmt.Errorf("Config.Secrets[%d] is %d bytes; at least %d are required: generate one with `openssl rand -base64 32` and decode it with latch.ParseSecrets", i, len(s), minSecretLength)}
 		}
 	}
 	return nil
@@ -423,7 +448,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Protection.Limiter = ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: c.Clock})
 	}
 	if c.Protection.Bot.Difficulty == 0 {
-		c.Protection.Bot.Difficulty = 16
+		c.Protection.Bot.Difficulty = botcheck.DefaultDifficulty
 	}
 	errs = append(errs, c.Session.withDefaults(c.BaseURL)...)
 	if len(errs) > 0 {

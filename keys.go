@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,6 +68,14 @@ func (a *Auth) loadKeys(ctx context.Context) error {
 			return err
 		}
 	}
+	if sealed := a.unopenableKeys(stored); len(sealed) > 0 {
+		if err := a.replaceUnopenableKeys(ctx, sealed); err != nil {
+			return err
+		}
+		if stored, err = a.store.ListSigningKeys(ctx); err != nil {
+			return err
+		}
+	}
 	var keys token.Keys
 	for _, sk := range stored {
 		signer := sk.State == storage.KeyCurrent && keys.Current == nil
@@ -108,6 +117,76 @@ func (a *Auth) decodeKey(sk *storage.SigningKey, private bool) (*token.Key, erro
 		return nil, fmt.Errorf("decrypting (was its secret removed from Config.Secrets?): %w", err)
 	}
 	return token.ParsePrivateKey(sk.ID, der)
+}
+
+// unopenableKeys returns the current and next keys whose private half no
+// configured secret opens: the secret that sealed them was removed from
+// Config.Secrets, or was a random development secret of an earlier process.
+func (a *Auth) unopenableKeys(stored []*storage.SigningKey) []*storage.SigningKey {
+	var bad []*storage.SigningKey
+	for _, sk := range stored {
+		if sk.State != storage.KeyCurrent && sk.State != storage.KeyNext {
+			continue
+		}
+		if _, err := a.secrets.open("signing-key", sk.EncryptionKeyID, sk.PrivateKey); err != nil {
+			bad = append(bad, sk)
+		}
+	}
+	return bad
+}
+
+// replaceUnopenableKeys takes out of service the keys this instance cannot
+// sign with and mints new ones, instead of failing every request until
+// someone deletes the database. A current key becomes previous, so tokens it
+// signed verify until they expire; a next key never signed anything and is
+// retired. The sessions themselves do not survive: their client cookies were
+// sealed with the lost secret too.
+func (a *Auth) replaceUnopenableKeys(ctx context.Context, sealed []*storage.SigningKey) error {
+	ids := make([]string, len(sealed))
+	sealedWith := make([]string, len(sealed))
+	for i, sk := range sealed {
+		ids[i], sealedWith[i] = sk.ID, sk.EncryptionKeyID
+	}
+	a.cfg.Logger.ErrorContext(ctx, "latch: no configured secret opens these signing keys, so new ones are minted and everybody signs in again. "+
+		"The secret that sealed them was removed from Config.Secrets, or was a random development secret of an earlier process "+
+		"(set Config.Secrets, or SecretsFile in development, to keep one)",
+		"keys", ids, "sealed_with", sealedWith, "configured", a.secrets.secretIDs())
+	now := a.now()
+	err := a.store.InTx(ctx, func(q storage.Querier) error {
+		for _, sk := range sealed {
+			if sk.State == storage.KeyCurrent {
+				sk.State = storage.KeyPrevious
+			} else {
+				sk.State = storage.KeyRetired
+			}
+			sk.UpdatedAt = now
+			if err := q.UpdateSigningKey(ctx, sk); err != nil {
+				return err
+			}
+		}
+		stored, err := q.ListSigningKeys(ctx)
+		if err != nil {
+			return err
+		}
+		for _, state := range []string{storage.KeyCurrent, storage.KeyNext} {
+			if hasState(stored, state) {
+				continue
+			}
+			sk, err := a.newSigningKey(state)
+			if err != nil {
+				return err
+			}
+			if err := q.CreateSigningKey(ctx, sk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, storage.ErrStale) || errors.Is(err, storage.ErrNotFound) {
+		// Another instance replaced them first; the caller reads its keys.
+		return nil
+	}
+	return err
 }
 
 // createInitialKeys stores a current and a next key. Two instances starting
@@ -156,7 +235,36 @@ func (a *Auth) newSigningKey(state string) (*storage.SigningKey, error) {
 	}, nil
 }
 
-var errRotatedTooSoon = fmt.Errorf("the next signing key was published less than %v ago; rotate later", keyReloadInterval)
+// ErrRotationTooSoon: RotateSigningKeys was called less than a minute
+// after the previous rotation, when other instances may not have loaded the
+// key it would promote. Nothing changed; the message of the error returned
+// says when a rotation will be accepted, and RetryAt returns that time.
+var ErrRotationTooSoon = &Error{Code: "signing_key_rotation_too_soon", Message: "The signing keys were rotated less than a minute ago. Try again in a minute.", Status: http.StatusConflict}
+
+// retryError is a refusal that clears by itself at a known time.
+type retryError struct {
+	err *Error
+	at  time.Time
+}
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
+
+// RetryAt returns when the operation that failed with err may be retried,
+// for the errors that know it (ErrRotationTooSoon); ok is false for others.
+func RetryAt(err error) (at time.Time, ok bool) {
+	var re *retryError
+	if errors.As(err, &re) {
+		return re.at, true
+	}
+	return time.Time{}, false
+}
+
+func rotationTooSoon(at time.Time) error {
+	e := ErrRotationTooSoon.WithMessage("The signing keys were rotated less than a minute ago; other instances may not know the next key yet. Try again at " +
+		at.UTC().Format(time.RFC3339) + " or later.")
+	return &retryError{err: e, at: at}
+}
 
 // RotateSigningKeys makes the next key current (it has been published in
 // the JWKS since the last rotation, so every instance and every verifier
@@ -164,6 +272,8 @@ var errRotatedTooSoon = fmt.Errorf("the next signing key was published less than
 // previous, publishes a new next key, and retires previous keys whose
 // tokens have all expired. Nobody is signed out. Run it on a schedule (say
 // daily) from one instance or several: concurrent rotations resolve to one.
+// Within a minute of the previous rotation it changes nothing and returns
+// ErrRotationTooSoon, whose message (and RetryAt) says when to try again.
 func (a *Auth) RotateSigningKeys(ctx context.Context) error {
 	if err := a.ensureKeys(ctx); err != nil {
 		return asError(err)
@@ -190,7 +300,7 @@ func (a *Auth) RotateSigningKeys(ctx context.Context) error {
 			case sk.State == storage.KeyNext && !promoted:
 				if now.Sub(sk.CreatedAt) < keyReloadInterval {
 					// Other instances may not have loaded it yet.
-					return errRotatedTooSoon
+					return rotationTooSoon(sk.CreatedAt.Add(keyReloadInterval))
 				}
 				sk.State, promoted = storage.KeyCurrent, true
 			case sk.State == storage.KeyPrevious && now.Sub(sk.UpdatedAt) > keep:
@@ -209,6 +319,9 @@ func (a *Auth) RotateSigningKeys(ctx context.Context) error {
 		}
 		return q.CreateSigningKey(ctx, next)
 	})
+	if _, ok := RetryAt(err); ok {
+		return err
+	}
 	if err != nil && !errors.Is(err, storage.ErrStale) {
 		return asError(err)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"time"
 
+	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -75,6 +77,56 @@ type CreateUserParams struct {
 	PublicMetadata  json.RawMessage // JSON objects of at most 8 KiB each
 	PrivateMetadata json.RawMessage
 	UnsafeMetadata  json.RawMessage
+
+	// PasswordHash imports a password hash from another system, in any
+	// format package password verifies: bcrypt ($2a$, $2b$, $2y$), Argon2id
+	// and Argon2i, scrypt, PBKDF2 (PHC, passlib and Django forms) and
+	// Django's argon2$…, scrypt$…, bcrypt$… and bcrypt_sha256$… (see
+	// password.CheckHash). The user
+	// signs in with their old password, and the hash is rewritten with the
+	// configured parameters at the first successful sign-in. A malformed or
+	// unsupported hash is ErrPasswordHashInvalid and creates nothing.
+	//
+	// Timing: an unknown account costs one verification with the configured
+	// parameters. Until its first sign-in, an account whose imported hash is
+	// much slower to verify (bcrypt cost 14, PBKDF2 with millions of
+	// iterations) or much faster answers a wrong password in a different
+	// time, which tells a patient attacker that it exists. Import hashes
+	// whose cost is close to the configured one, or raise Password.Hasher's
+	// parameters to match the slowest imported hash until most users have
+	// signed in once.
+	PasswordHash string
+}
+
+// ErrPasswordHashInvalid: CreateUserParams.PasswordHash is not a hash
+// Latch can verify (an unsupported scheme, or malformed).
+var ErrPasswordHashInvalid = &Error{Code: "form_password_hash_invalid", Message: "This password hash is not in a supported format.", Status: http.StatusUnprocessableEntity, Field: "password_hash"}
+
+// ImportResult is the outcome of one user of ImportUsers: the user created,
+// or why not.
+type ImportResult struct {
+	User *User
+	Err  error
+}
+
+// ImportUsers creates many users, typically migrated from another system
+// with their PasswordHash, each in its own transaction: a row that fails (a
+// taken address, an unsupported hash) is reported in its ImportResult and
+// the others are still created. Results are in the order of users. The
+// error is non-nil only when ctx ends first; the rows not attempted then
+// carry ctx's error.
+func (a *Auth) ImportUsers(ctx context.Context, users []CreateUserParams) ([]ImportResult, error) {
+	out := make([]ImportResult, len(users))
+	for i, p := range users {
+		if err := ctx.Err(); err != nil {
+			for j := i; j < len(users); j++ {
+				out[j].Err = err
+			}
+			return out, err
+		}
+		out[i].User, out[i].Err = a.CreateUser(ctx, p)
+	}
+	return out, nil
 }
 
 // UpdateUserParams changes the fields that are not nil.
@@ -107,7 +159,12 @@ type ListUsersParams struct {
 // CreateUser creates a user and its identifiers in one transaction: on any
 // error nothing is stored. It emits user.created.
 func (a *Auth) CreateUser(ctx context.Context, p CreateUserParams) (*User, error) {
-	return a.createUser(ctx, p, "admin", "")
+	if p.PasswordHash != "" {
+		if err := password.CheckHash(p.PasswordHash); err != nil {
+			return nil, ErrPasswordHashInvalid.wrap(err)
+		}
+	}
+	return a.createUser(ctx, p, "admin", p.PasswordHash)
 }
 
 // createUser is CreateUser for a given verifier of the identifiers ("admin",

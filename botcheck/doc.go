@@ -12,13 +12,26 @@
 //
 // Proof of work ([PoW]) makes every submission cost CPU time. It does not
 // tell a human from a bot — a bot that runs the solver passes, and that is
-// fine: it is not a CAPTCHA. What it does is raise the price of volume. At the
-// default 18 bits a solution takes about 2^18 ≈ 262,000 SHA-256 evaluations:
-// two to three seconds of background work for the browser script (WebCrypto
-// costs about 10 µs a digest), about 30 ms for native Go code (see
-// BenchmarkPoWSolve). That is invisible to a person signing up once, while a
-// million sign-ups cost an attacker with an optimised native solver roughly
-// nine core-hours instead of nothing; verification costs the server about a
+// fine: it is not a CAPTCHA. What it does is raise the price of volume. A
+// solution is the smallest decimal n for which SHA-256(challenge ":" n) has
+// at least the challenge's difficulty (its third "."-separated field) in
+// leading zero bits; the token is challenge "." n. At the default 15 bits
+// that takes 2^15 ≈ 33,000 SHA-256 evaluations on average (23,000 at the
+// median). The browser script, plain JavaScript that hashes the challenge's
+// fixed first block once and compresses only the last one per attempt,
+// spends 0.5–1.2 µs of CPU per attempt under Node 20 on the shared 2-core
+// server it was measured on (BenchmarkScriptSolve), a median solve of 12–27
+// ms; the WebCrypto version it replaced spent 20 µs per attempt and, at 16
+// bits, took a median 2.2 s (up to 13 s). Assuming a mid-range phone runs
+// JavaScript five to ten times slower than that server, a median solve takes
+// 0.06–0.27 s there; headless Chromium with DevTools' 4× CPU slowdown (the
+// mid-tier mobile preset) measured a median 0.23 s on the same, heavily
+// loaded, machine. It starts when the page loads. Native Go code ([Solve],
+// BenchmarkPoWSolve) manages 2–6 million attempts a second on one core of
+// the same machine, 5–20 ms per solution, so a million sign-ups cost an
+// attacker with an optimised native solver a few core-hours instead of
+// nothing (and far less on a GPU): a price on volume, not a wall.
+// Verification costs the server about a
 // microsecond (one HMAC, one hash). It
 // needs no outside service, stores nothing at issue (the challenge is signed,
 // self-contained and expires after 5 minutes by default), and sends no
@@ -43,9 +56,9 @@
 //
 // # Defaults and why
 //
-//   - Difficulty 18 bits (bounded 8..30): a few seconds of background work in
-//     a current browser, which the page overlaps with the user typing, so
-//     nobody waits. Every extra bit doubles the cost for
+//   - Difficulty 15 bits (bounded 8..30): a fraction of a second of
+//     background work on a mid-range phone, which the page overlaps with the
+//     user typing, so nobody waits. Every extra bit doubles the cost for
 //     everyone, the slowest phones first; below 8 bits the work is noise.
 //   - TTL 5 minutes: long enough to fill in a form, short enough that
 //     solutions cannot be stockpiled ahead of an attack, and it bounds how

@@ -448,17 +448,36 @@ func FuzzPoWVerify(f *testing.F) {
 	})
 }
 
-func BenchmarkPoWSolve(b *testing.B) {
-	p := newTestPoW(b, 18, nil)
+// BenchmarkPoWSolve is what one solution costs a bot with native code, at
+// the default difficulty: ns/op is the CPU time of one sign-up's proof of
+// work on one core, hashes/s the rate of the solver (BenchmarkPoWSolveAt
+// has other difficulties).
+func BenchmarkPoWSolve(b *testing.B) { benchmarkSolve(b, DefaultDifficulty) }
+
+func BenchmarkPoWSolveAt(b *testing.B) {
+	for _, d := range []int{14, 16, 18, 20} {
+		b.Run(strconv.Itoa(d), func(b *testing.B) { benchmarkSolve(b, d) })
+	}
+}
+
+func benchmarkSolve(b *testing.B, difficulty int) {
+	p := newTestPoW(b, difficulty, nil)
+	b.ReportAllocs()
+	var hashes float64
 	for b.Loop() {
 		ch, err := p.Challenge()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := Solve(ch.Value); err != nil {
+		sol, err := Solve(ch.Value)
+		if err != nil {
 			b.Fatal(err)
 		}
+		n, _ := strconv.ParseUint(sol, 10, 64)
+		hashes += float64(n + 1)
 	}
+	b.ReportMetric(hashes/b.Elapsed().Seconds(), "hashes/s")
+	b.ReportMetric(hashes/float64(b.N), "hashes/op")
 }
 
 func BenchmarkPoWVerify(b *testing.B) {
@@ -469,5 +488,24 @@ func BenchmarkPoWVerify(b *testing.B) {
 		if _, err := p.Verify(ch.Value, sol); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSolveTokenAccepted(t *testing.T) {
+	p := newTestPoW(t, 12, nil)
+	v := PoWVerifier{PoW: p, Guard: NewMemoryReplayGuard(MemoryReplayGuardConfig{})}
+	ch, err := p.Challenge()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := SolveToken(ch.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Verify(context.Background(), tok, ""); err != nil {
+		t.Fatalf("SolveToken's token refused: %v", err)
+	}
+	if _, err := SolveToken("not a challenge"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("malformed challenge: %v", err)
 	}
 }

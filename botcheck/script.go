@@ -16,38 +16,41 @@ var script string
 const ScriptPath = "/latch/botcheck/pow.js"
 
 // Script returns the browser proof-of-work solver: a dependency-free
-// JavaScript file (under 2 KiB) to serve as application/javascript (or
+// JavaScript file (under 3 KiB) to serve as application/javascript (or
 // inline in a <script> element). On DOMContentLoaded it finds every
 // <input data-latch-pow="CHALLENGE"> (a hidden input carrying
-// Challenge.Value), solves the challenge with crypto.subtle.digest in batches,
-// yielding to the event loop between batches so the page stays responsive,
-// and then:
+// Challenge.Value) and solves the challenge with its own SHA-256 in plain
+// JavaScript, in slices of about 25 ms between which it yields to the event
+// loop so the page stays responsive; it needs neither WebCrypto nor a secure
+// context. Then it:
 //
 //   - sets the input's value to the token CHALLENGE + TokenSeparator +
 //     SOLUTION, ready for PoWVerifier (or split it at the last "." for
 //     PoW.VerifyOnce);
 //   - enables the form's submit buttons ([type=submit] and buttons without a
-//     type), which the page should render disabled;
+//     type), which the page should render disabled, removes their
+//     aria-busy, and replaces their text with their data-latch-pow-label
+//     when they have one (so a button can say "Checking your browser…"
+//     until then);
 //   - sets data-latch-pow-state on the form to "solving", "solved" or
 //     "error" (for styling a progress hint) and dispatches a bubbling
-//     "latch-pow-solved" event from the input.
+//     "latch-pow-solved" event from the input. On "error" the buttons are
+//     enabled too, so that the server explains the refusal.
 //
 // Form markup:
 //
 //	<form method="post">
 //	  <input type="hidden" name="latch_pow" data-latch-pow="{{.Challenge.Value}}">
 //	  …
-//	  <button type="submit" disabled>Sign up</button>
+//	  <button type="submit" disabled aria-busy="true" data-latch-pow-label="Sign up">Checking your browser…</button>
 //	</form>
 //	<script src="/latch/botcheck/pow.js" integrity="{{ScriptSRI}}" defer></script>
 //
-// crypto.subtle exists only in secure contexts (https, or http://localhost).
 // Without JavaScript nothing is solved and the button stays disabled: what to
 // do then is the page's business — typically a <noscript> message asking to
 // enable JavaScript, or a <noscript> fallback form that uses a captcha
-// Verifier (Turnstile, HCaptcha) instead. Expect two to three seconds of
-// work at the default difficulty on a laptop, more on a slow phone; the
-// solver starts when the page loads, while the user is still typing.
+// Verifier (Turnstile, HCaptcha) instead. See the package documentation for
+// how long solving takes.
 //
 // The returned slice is a fresh copy; callers may keep or modify it.
 func Script() []byte { return []byte(script) }

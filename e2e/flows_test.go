@@ -37,6 +37,33 @@ func TestSignUpWithEmailCode(t *testing.T) {
 	b.wantSignedIn(u.ID)
 }
 
+// TestSignUpButtonWaitsForBotCheck: Continue cannot be pressed before the
+// proof of work is solved (an early press could only fail the bot check),
+// says why meanwhile, and is ready once the script has the answer.
+func TestSignUpButtonWaitsForBotCheck(t *testing.T) {
+	a := newApp(t)
+	const button = `form:has(input[name="intent"][value="sign_up"]) button.latch-button--primary`
+
+	// Without scripts the page stays as served: disabled, "Checking…".
+	off := newBrowser(t, a)
+	off.disableScripts()
+	off.open("/sign-up", button+"[disabled]")
+	if got := off.text(button); got != "Checking your browser…" {
+		t.Fatalf("before the check the button reads %q", got)
+	}
+	if got := off.attr(button, "aria-busy"); got != "true" {
+		t.Fatalf("before the check aria-busy is %q", got)
+	}
+
+	on := newBrowser(t, a)
+	on.open("/sign-up", "#latch-signup-email_address")
+	on.poll(`(document.querySelector('input[name="bot_token"]') || {value: ""}).value.includes(".")`, 30*time.Second)
+	on.poll(`!document.querySelector('`+button+`').disabled`, 5*time.Second)
+	if got := on.text(button); got != "Continue" {
+		t.Fatalf("once solved the button reads %q", got)
+	}
+}
+
 // TestSignOutThenSignInWithPassword signs in with a password, signs out
 // with the landing page's form (POST /sign-out), and signs in again.
 func TestSignOutThenSignInWithPassword(t *testing.T) {

@@ -85,7 +85,7 @@ func NewHarness(t testing.TB, o Options) *Harness {
 	if b := cfg.Protection.Bot; !b.Disabled && !b.OnSignIn && b.Verifier == nil && b.Difficulty == 0 {
 		cfg.Protection.Bot.Disabled = true
 	}
-	if cfg.Secrets == nil {
+	if cfg.Secrets == nil && cfg.SecretsFile == "" {
 		// A fixed secret, so tests need not think about cookies' keys.
 		cfg.Secrets = [][]byte{[]byte("latchtest secret: not for production use")}
 	}

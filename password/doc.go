@@ -57,6 +57,16 @@
 //	$pbkdf2-sha256$I$<salt>$<key>               passlib's form: adapted base64 ('.' for '+')
 //	pbkdf2_sha256$I$<salt>$<base64 key>         Django: salt used as text, padded standard
 //	pbkdf2_sha1$I$<salt>$<base64 key>           base64 key of exactly one digest
+//	argon2$argon2id$v=19$m=M,t=T,p=P$<salt>$<key>  Django's Argon2 (argon2id or argon2i), as
+//	                                            the Argon2 lines above
+//	scrypt$N$<salt>$R$P$<base64 key>            Django's scrypt: N = 2^L itself, salt used as
+//	                                            text, padded standard base64; bounds as scrypt
+//	bcrypt$$2b$CC$…                             Django's bcrypt, as bcrypt above
+//	bcrypt_sha256$$2b$CC$…                      Django's bcrypt of hex(SHA-256(password)): every
+//	                                            byte counts, however long
+//
+// [CheckHash] tells whether a hash is one of these without hashing anything, so an import
+// can vet every row first.
 //
 // argon2d, Argon2 version 0x10, $2x$ and anything else are [ErrUnsupportedHash]; a string
 // that breaks a rule above is [ErrMalformedHash]. Imported hashes always report

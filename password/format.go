@@ -8,9 +8,11 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"math/bits"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -68,6 +70,9 @@ const (
 	schemePBKDF2SHA512                         // same with sha512
 	schemeDjangoPBKDF2SHA256                   // pbkdf2_sha256$N$salt$b64
 	schemeDjangoPBKDF2SHA1                     // pbkdf2_sha1$N$salt$b64
+	schemeDjangoBcryptSHA256                   // bcrypt_sha256$$2b$..: bcrypt of hex(SHA-256(pw))
+	// Django's argon2$…, scrypt$… and bcrypt$… forms parse to schemeArgon2id/i, schemeScrypt
+	// and schemeBcrypt.
 )
 
 const latchBcryptPrefix = "$latch-bcrypt-sha256$v=1$"
@@ -89,6 +94,10 @@ type parsedHash struct {
 
 	salt []byte // argon2, scrypt, pbkdf2; HMAC key for latch-bcrypt-sha256
 	key  []byte // expected derived key (not for bcrypt)
+
+	// imported marks Django's encodings ("argon2$…", "scrypt$…", "bcrypt$…"); a native scheme
+	// in another system's encoding is always rewritten in the native one.
+	imported bool
 }
 
 var (
@@ -115,6 +124,39 @@ func parseHash(s string) (*parsedHash, error) {
 		return parseDjango(s[len("pbkdf2_sha256$"):], schemeDjangoPBKDF2SHA256, sha256.Size)
 	case strings.HasPrefix(s, "pbkdf2_sha1$"):
 		return parseDjango(s[len("pbkdf2_sha1$"):], schemeDjangoPBKDF2SHA1, sha1.Size)
+	case strings.HasPrefix(s, "argon2$"):
+		// Django's Argon2PasswordHasher: "argon2" + argon2-cffi's PHC string.
+		f := strings.Split(s[len("argon2$"):], "$")
+		if f[0] != "argon2id" && f[0] != "argon2i" {
+			if f[0] == "argon2d" {
+				return nil, fmt.Errorf("%w: argon2d", ErrUnsupportedHash)
+			}
+			return nil, malformed("django argon2 variant")
+		}
+		h, err := parseArgon2(f)
+		if err != nil {
+			return nil, err
+		}
+		h.imported = true
+		return h, nil
+	case strings.HasPrefix(s, "scrypt$"):
+		return parseDjangoScrypt(s[len("scrypt$"):])
+	case strings.HasPrefix(s, "bcrypt$"), strings.HasPrefix(s, "bcrypt_sha256$"):
+		// Django's BCryptPasswordHasher and BCryptSHA256PasswordHasher: the algorithm
+		// name, "$", then a complete bcrypt string.
+		name, rest, _ := strings.Cut(s, "$")
+		if !strings.HasPrefix(rest, "$2") {
+			return nil, malformed("django bcrypt")
+		}
+		h, err := parseBcrypt(rest)
+		if err != nil {
+			return nil, err
+		}
+		h.imported = true
+		if name == "bcrypt_sha256" {
+			h.scheme = schemeDjangoBcryptSHA256
+		}
+		return h, nil
 	case strings.HasPrefix(s, latchBcryptPrefix):
 		return parseLatchBcrypt(s[len(latchBcryptPrefix):])
 	case strings.HasPrefix(s, "$2"):
@@ -302,6 +344,33 @@ func parseDjango(rest string, s scheme, size int) (*parsedHash, error) {
 	return h, nil
 }
 
+// parseDjangoScrypt parses what follows Django's "scrypt$": N$salt$r$p$base64(key), where N
+// is the work factor itself (a power of two), the salt is used as text, undecoded, and the key
+// is padded standard base64 (64 bytes from Django).
+func parseDjangoScrypt(rest string) (*parsedHash, error) {
+	f := strings.Split(rest, "$")
+	if len(f) != 5 {
+		return nil, malformed("django scrypt field count")
+	}
+	n, ok := parseUint(f[0], 1<<maxScryptLogN)
+	if !ok || n < 2 || n&(n-1) != 0 {
+		return nil, malformed("django scrypt work factor")
+	}
+	r, okR := parseUint(f[2], maxScryptR)
+	p, okP := parseUint(f[3], maxScryptP)
+	if !okR || !okP || r < 1 || p < 1 || 128*r*n > maxScryptMemory {
+		return nil, malformed("django scrypt parameters")
+	}
+	if len(f[1]) == 0 || len(f[1]) > maxDjangoSaltLen {
+		return nil, malformed("django scrypt salt")
+	}
+	h := &parsedHash{scheme: schemeScrypt, logN: bits.TrailingZeros64(n), r: int(r), p: int(p), salt: []byte(f[1]), imported: true}
+	if h.key, ok = decodeBounded(djangoB64, f[4], minKeyLen, maxKeyLen); !ok {
+		return nil, malformed("django scrypt hash")
+	}
+	return h, nil
+}
+
 // parseBcrypt accepts exactly "$2a$", "$2b$" or "$2y$", a two-digit cost and 53 characters
 // of bcrypt base64 (22 of salt, 31 of hash). "$2x$" (crypt_blowfish's buggy mode) and "$2$"
 // are refused: x/crypto would verify them with different semantics than the producer.
@@ -389,6 +458,9 @@ func (h *parsedHash) matches(pw string) bool {
 		return bcrypt.CompareHashAndPassword(h.bcrypt, []byte(pw)) == nil
 	case schemeLatchBcrypt:
 		return bcrypt.CompareHashAndPassword(h.bcrypt, bcryptPrehash(h.salt, pw)) == nil
+	case schemeDjangoBcryptSHA256:
+		sum := sha256.Sum256([]byte(pw))
+		return bcrypt.CompareHashAndPassword(h.bcrypt, []byte(hex.EncodeToString(sum[:]))) == nil
 	default:
 		return false
 	}
@@ -406,4 +478,12 @@ func pbkdf2Key(f func() hash.Hash, pw string, h *parsedHash) []byte {
 func encodeArgon2id(p Argon2Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
 		p.MemoryKiB, p.Iterations, p.Parallelism, phcB64.EncodeToString(salt), phcB64.EncodeToString(key))
+}
+
+// CheckHash reports whether Verify can use encoded: nil for every format listed in the package
+// documentation, ErrMalformedHash or ErrUnsupportedHash (wrapped) otherwise. It does no
+// hashing, so it is cheap enough to vet every row of an import before storing it.
+func CheckHash(encoded string) error {
+	_, err := parseHash(encoded)
+	return err
 }

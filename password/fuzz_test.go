@@ -48,21 +48,29 @@ func FuzzParseHash(f *testing.F) {
 				t.Fatalf("argon2 out of bounds: %+v", p)
 			}
 			id := map[scheme]string{schemeArgon2id: "argon2id", schemeArgon2i: "argon2i"}[p.scheme]
-			if re := fmt.Sprintf("$%s$v=19$m=%d,t=%d,p=%d$%s$%s", id, p.memory, p.time, p.threads, b64(p.salt), b64(p.key)); re != s {
+			re := fmt.Sprintf("$%s$v=19$m=%d,t=%d,p=%d$%s$%s", id, p.memory, p.time, p.threads, b64(p.salt), b64(p.key))
+			if p.imported {
+				re = "argon2" + re // Django
+			}
+			if re != s {
 				t.Fatalf("not canonical: %q re-encodes as %q", s, re)
 			}
 		case schemeScrypt:
 			if p.logN < 1 || p.logN > maxScryptLogN || p.r > maxScryptR || p.p > maxScryptP || 128*p.r<<p.logN > maxScryptMemory {
 				t.Fatalf("scrypt out of bounds: %+v", p)
 			}
-			if re := fmt.Sprintf("$scrypt$ln=%d,r=%d,p=%d$%s$%s", p.logN, p.r, p.p, b64(p.salt), b64(p.key)); re != s {
+			re := fmt.Sprintf("$scrypt$ln=%d,r=%d,p=%d$%s$%s", p.logN, p.r, p.p, b64(p.salt), b64(p.key))
+			if p.imported { // Django
+				re = fmt.Sprintf("scrypt$%d$%s$%d$%d$%s", 1<<p.logN, p.salt, p.r, p.p, base64.StdEncoding.EncodeToString(p.key))
+			}
+			if re != s {
 				t.Fatalf("not canonical: %q re-encodes as %q", s, re)
 			}
 		case schemePBKDF2SHA256, schemePBKDF2SHA512, schemeDjangoPBKDF2SHA256, schemeDjangoPBKDF2SHA1:
 			if p.iter < 1 || p.iter > maxPBKDF2Iter || len(p.key) > maxKeyLen {
 				t.Fatalf("pbkdf2 out of bounds: %+v", p)
 			}
-		case schemeBcrypt, schemeLatchBcrypt:
+		case schemeBcrypt, schemeLatchBcrypt, schemeDjangoBcryptSHA256:
 			if p.cost < 4 || p.cost > maxBcryptCost || len(p.bcrypt) != 60 {
 				t.Fatalf("bcrypt out of bounds: %+v", p)
 			}

@@ -291,6 +291,9 @@ func (h *Hasher) DummyVerify(ctx context.Context, pw string) error {
 // weaker parameters. Parallelism is compared for equality: a different lane count is a
 // different cost profile, and the operator's choice should win once the password is known.
 func (h *Hasher) needsRehash(ph *parsedHash) bool {
+	if ph.imported {
+		return true
+	}
 	switch ph.scheme {
 	case schemeArgon2id:
 		a := h.argon

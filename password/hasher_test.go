@@ -94,6 +94,13 @@ func importedVectors(t testing.TB, pw string) map[string]string {
 		t.Fatal(err)
 	}
 	v["scrypt"] = fmt.Sprintf("$scrypt$ln=10,r=8,p=1$%s$%s", b64(salt16), b64(sk))
+	dk, err := scrypt.Key([]byte(pw), []byte("seasalt"), 1<<10, 8, 2, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v["django-scrypt"] = "scrypt$1024$seasalt$8$2$" + base64.StdEncoding.EncodeToString(dk)
+	v["django-argon2id"] = fmt.Sprintf("argon2$argon2id$v=19$m=256,t=2,p=2$%s$%s", b64([]byte("djangosalt12")),
+		b64(argon2.IDKey([]byte(pw), []byte("djangosalt12"), 2, 256, 2, 16)))
 	if len(pw) <= 72 {
 		bc, err := bcrypt.GenerateFromPassword([]byte(pw), 4)
 		if err != nil {
@@ -114,6 +121,9 @@ func TestImportedHashesVerify(t *testing.T) {
 	const pw = "correct horse battery staple"
 	for name, enc := range importedVectors(t, pw) {
 		t.Run("generated/"+name, func(t *testing.T) {
+			if err := CheckHash(enc); err != nil {
+				t.Errorf("CheckHash: %v", err)
+			}
 			if ok, rehash := verify(t, h, pw, enc); !ok || !rehash {
 				t.Errorf("right password: ok=%v rehash=%v, want true true", ok, rehash)
 			}
@@ -137,6 +147,16 @@ func TestImportedHashesVerify(t *testing.T) {
 		{"pbkdf2-sha256 PHC", "passwordPASSWORDpassword", "$pbkdf2-sha256$i=4096,l=40$c2FsdFNBTFRzYWx0U0FMVHNhbHRTQUxUc2FsdFNBTFRzYWx0$NIyJ28vTKy8y2BS4EW6EzysXNH68GAAYHE4qH7jdU+HGNVGMfaxH6Q"},
 		// Django tests/auth_tests/test_hashers.py test_pbkdf2 (Django 1.5, 10000 iterations).
 		{"django pbkdf2_sha256", "lètmein", "pbkdf2_sha256$10000$seasalt$CWWFdHOWwPnki7HvkcqN9iA2T3KLW1cf2uZ5kvArtVY="},
+		// Django tests/auth_tests/test_hashers.py: test_scrypt, test_argon2 (argon2i with a
+		// version field) and test_argon2_version_upgrade (argon2id).
+		{"django scrypt", "lètmein", "scrypt$16384$seasalt$8$1$Qj3+9PPyRjSJIebHnG81TMjsqtaIGxNQG/aEB/NYafTJ7tibgfYz71m0ldQESkXFRkdVCBhhY8mx7rQwite/Pw=="},
+		{"django argon2i", "secret", "argon2$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$YC9+jJCrQhs5R6db7LlN8Q"},
+		{"django argon2id", "secret", "argon2$argon2id$v=19$m=102400,t=2,p=8$Y041dExhNkljRUUy$TMa6A8fPJhCAUXRhJXCXdw"},
+		// passlib django_bcrypt and django_bcrypt_sha256 known_correct_hashes; the second
+		// pair differ only after byte 72, which the SHA-256 pre-hash keeps.
+		{"django bcrypt", "abcdefghijklmnopqrstuvwxyz", "bcrypt$$2a$10$fVH8e28OQRj9tqiDXs1e1uxpsjN0c7II7YPKXua2NAKYvM6iQk7dq"},
+		{"django bcrypt_sha256", strings.Repeat("abc123", 12), "bcrypt_sha256$$2a$06$Tg/oYyZTyAf.Nb3qSgN61OySmyXA8FoY4PjGizjE1QSDfuL5MXNni"},
+		{"django bcrypt_sha256 past 72", strings.Repeat("abc123", 12) + "qwr", "bcrypt_sha256$$2a$06$Tg/oYyZTyAf.Nb3qSgN61Ocy0BEz1RK6xslSNi8PlaLX2pe7x/KQG"},
 		// passlib django_pbkdf2_sha1 known_correct_hashes.
 		{"django pbkdf2_sha1", "not a password", "pbkdf2_sha1$10000$wz5B6WkasRoF$atJmJ1o+XfJxKq1+Nu1f1i57Z5I="},
 	}
@@ -154,6 +174,7 @@ func TestImportedHashesVerify(t *testing.T) {
 
 func TestUnsupportedAndMalformedHashes(t *testing.T) {
 	h := mustHasher(t, fastConfig)
+	djangoKey64 := base64.StdEncoding.EncodeToString(make([]byte, 64))
 	salt, key := base64.RawStdEncoding.EncodeToString(salt16), base64.RawStdEncoding.EncodeToString(make([]byte, 32))
 	for _, c := range []struct {
 		enc  string
@@ -182,11 +203,28 @@ func TestUnsupportedAndMalformedHashes(t *testing.T) {
 		{"$2a$17$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga", ErrMalformedHash}, // cost > 16
 		{"$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcg", ErrMalformedHash},  // short
 		{"$md5$whatever", ErrUnsupportedHash},
+		// Django's forms.
+		{"argon2$argon2i$m=8,t=1,p=1$c29tZXNhbHQ$gwQOXSNhxiOxPOA0+PY10P9QFO4NAYysnqRt1GSQLE55m+2GYDt9FEjPMHhP2Cuf0nOEXXMocVrsJAtNSsKyfg", ErrUnsupportedHash}, // version 0x10
+		{"argon2$argon2d$v=19$m=256,t=1,p=1$" + salt + "$" + key, ErrUnsupportedHash},
+		{"argon2$argon2id$v=19$m=8,t=1,p=2$" + salt + "$" + key, ErrMalformedHash}, // m < 8p
+		{"argon2$bcrypt$x", ErrMalformedHash},
+		{"scrypt$16385$seasalt$8$1$" + djangoKey64, ErrMalformedHash},    // N not a power of two
+		{"scrypt$2097152$seasalt$8$1$" + djangoKey64, ErrMalformedHash},  // N > 2^20
+		{"scrypt$1048576$seasalt$16$1$" + djangoKey64, ErrMalformedHash}, // 2 GiB
+		{"scrypt$16384$seasalt$8$0$" + djangoKey64, ErrMalformedHash},
+		{"scrypt$16384$$8$1$" + djangoKey64, ErrMalformedHash},
+		{"scrypt$16384$seasalt$8$1$" + djangoKey64 + "$", ErrMalformedHash},
+		{"scrypt$16384$seasalt$8$1$" + strings.TrimRight(djangoKey64, "="), ErrMalformedHash}, // unpadded
+		{"bcrypt_sha256$xyz$2a$06$/3OeRpbOf8/l6nPPRdZPp.nRiyYqPobEZGdNRBWihQhiFDh1ws1tu", ErrMalformedHash},
+		{"bcrypt$$2x$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga", ErrUnsupportedHash},
 		{"$argon2id$v=19$m=256,t=1,p=1$" + strings.Repeat("A", 600), ErrMalformedHash},
 	} {
 		_, _, err := h.Verify(context.Background(), "pw", c.enc)
 		if !errors.Is(err, c.want) {
 			t.Errorf("Verify(%.60q) = %v, want %v", c.enc, err, c.want)
+		}
+		if err := CheckHash(c.enc); !errors.Is(err, c.want) {
+			t.Errorf("CheckHash(%.60q) = %v, want %v", c.enc, err, c.want)
 		}
 	}
 }

@@ -10,7 +10,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -50,10 +49,6 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string) error {
 		return fmt.Errorf("opening the database: %w", err)
 	}
 	defer db.Close()
-	secret, err := devSecret(dbPath + ".secret")
-	if err != nil {
-		return err
-	}
 	host := addr
 	if strings.HasPrefix(host, ":") {
 		host = "localhost" + host
@@ -62,8 +57,10 @@ func run(ctx context.Context, log *slog.Logger, addr, dbPath string) error {
 		Store:   db,
 		BaseURL: "http://" + host,
 		AppName: "Quickstart",
-		Secrets: [][]byte{secret},
-		Logger:  log,
+		// Created on first run, so a restart signs nobody out. A real app
+		// sets Secrets from its secret manager (see latch.ParseSecrets).
+		SecretsFile: dbPath + ".secrets",
+		Logger:      log,
 		// Mailer and SMS are unset: codes and links go to this console.
 		Plugins: plugins(host),
 	})
@@ -109,20 +106,6 @@ func newServer(addr string, auth *latch.Auth) *http.Server {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-}
-
-// devSecret reads the app's secret from path, creating it the first time,
-// so that restarting the quickstart signs nobody out. A real app loads its
-// secrets from its secret manager.
-func devSecret(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	return b, os.WriteFile(path, b, 0o600)
 }
 
 var pages = template.Must(template.New("").Parse(`
