@@ -103,4 +103,3 @@ func SignInVariants() []Variant {
 		{Name: "signin/latch-work-postgres", Note: "the same on PostgreSQL", Setup: signInVariant("postgres", CheapHasher)},
 	}
 }
-
