@@ -28,6 +28,10 @@ const baseURL = "http://localhost"
 // no request finds its token remembered and every one checks a signature.
 const verifyPool = 20_000
 
+// secrets are every benchmarked instance's: instances sharing a store
+// share their signing keys, which are sealed with these.
+var secrets = [][]byte{[]byte(strings.Repeat("s", 32))}
+
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newLatch returns a Latch on st whose clock stands still at clock, with
@@ -35,7 +39,7 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // consults neither.
 func newLatch(st storage.Store, clock *latchtest.Clock) *latch.Auth {
 	return latchtest.NewHarness(nil, latchtest.Options{Config: latch.Config{
-		Store: st, BaseURL: baseURL, Logger: discard(), Clock: clock.Now,
+		Store: st, BaseURL: baseURL, Logger: discard(), Clock: clock.Now, Secrets: secrets,
 	}}).Auth
 }
 

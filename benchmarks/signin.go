@@ -21,7 +21,7 @@ func (discardMailer) Send(context.Context, *mail.Message) error { return nil }
 // under limits no benchmark reaches.
 func newSignInLatch(st storage.Store, hasher password.Config) (*latch.Auth, error) {
 	return latch.New(latch.Config{Store: st, BaseURL: baseURL, Logger: discard(), Mailer: discardMailer{},
-		Secrets:    [][]byte{[]byte(strings.Repeat("s", 32))},
+		Secrets:    secrets,
 		Password:   latch.PasswordConfig{Hasher: hasher},
 		Protection: latch.ProtectionConfig{Limits: unlimited()},
 	})
