@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -31,6 +32,8 @@ type section struct {
 	title, baseline, ratioLabel string
 	parallel                    bool
 	variants                    []benchmarks.Variant
+	// baseOf, when set, names each variant's own baseline instead.
+	baseOf func(name string) string
 }
 
 type entry struct {
@@ -48,6 +51,9 @@ func main() {
 	only := flag.String("run", "", "run only variants whose name matches this regular expression")
 	parallel := flag.Bool("parallel", true, "also run the round trips on every core")
 	signin := flag.Bool("signin", true, "also run the sign-in variants")
+	scale := flag.String("scale", "", "also run the scale probes on stores of these sizes (comma-separated users, e.g. 1000,20000); the first is the baseline")
+	scaleSQLite := flag.String("scale-sqlite", "", "with -scale: also probe this sqlitestore file seeded by cmd/seed")
+	scalePostgres := flag.String("scale-postgres", "", "with -scale: also probe this pgstore DSN seeded by cmd/seed")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
 		fatal(err)
@@ -71,11 +77,19 @@ func main() {
 		fatal(err)
 	}
 	defer env.Close()
+	if *scale != "" {
+		s, err := scaleSection(ctx, env, *scale, map[string]string{"sqlite": *scaleSQLite, "postgres": *scalePostgres})
+		if err != nil {
+			env.Close()
+			fatal(err)
+		}
+		sections = append(sections, s)
+	}
 	entries := make([][]*entry, len(sections))
 	cases := map[string]*entry{} // one setup per variant, shared by the sections
 	for si, s := range sections {
 		for _, v := range s.variants {
-			if !filter.MatchString(v.Name) && v.Name != s.baseline {
+			if !filter.MatchString(v.Name) && v.Name != s.baseline && (s.baseOf == nil || s.baseOf(v.Name) != v.Name) {
 				continue
 			}
 			e := cases[v.Name]
@@ -128,12 +142,59 @@ func main() {
 	}
 }
 
+// scaleSection seeds a SQLite and a PostgreSQL store of each size (and
+// opens the pre-seeded ones) and returns their probes, each compared with
+// the same probe on the first size's store.
+func scaleSection(ctx context.Context, env *benchmarks.Env, sizes string, seeded map[string]string) (section, error) {
+	s := section{title: "Scale: the same probe on stores of different sizes", ratioLabel: "× smallest"}
+	var first string
+	for _, kind := range []string{"sqlite", "postgres"} {
+		var ns []int
+		for _, f := range strings.Split(sizes, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				return s, fmt.Errorf("-scale: %q is not a size", f)
+			}
+			ns = append(ns, n)
+		}
+		if first == "" {
+			first = fmt.Sprintf("users=%d", ns[0])
+		}
+		places := make([]string, len(ns))
+		if seeded[kind] != "" {
+			ns, places = append(ns, 0), append(places, seeded[kind])
+		}
+		for i, n := range ns {
+			fmt.Fprintf(os.Stderr, "seeding %s with %d users\n", kind, n)
+			t := time.Now()
+			st, n, err := env.Seeded(ctx, kind, places[i], n, nil)
+			if benchmarks.ErrUnavailable(err) {
+				fmt.Fprintf(os.Stderr, "skipping %s: %v\n", kind, err)
+				break
+			}
+			if err != nil {
+				return s, err
+			}
+			fmt.Fprintf(os.Stderr, "%s: %d users in %s\n", kind, n, time.Since(t).Round(time.Millisecond))
+			s.variants = append(s.variants, benchmarks.ScaleVariants(fmt.Sprintf("%s/users=%d", kind, n), st, n)...)
+		}
+	}
+	s.baseOf = func(name string) string {
+		parts := strings.SplitN(name, "/", 3)
+		if len(parts) != 3 {
+			return ""
+		}
+		return parts[0] + "/" + first + "/" + parts[2]
+	}
+	return s, nil
+}
+
 // print writes one section's table.
 func print(out io.Writer, s section, entries []*entry, md bool) {
-	var base *entry
+	byName := map[string]*entry{}
 	for _, e := range entries {
-		if e.v.Name == s.baseline && e.c != nil {
-			base = e
+		if e.c != nil {
+			byName[e.v.Name] = e
 		}
 	}
 	header := []string{"variant", "ns/op (median)", "min – max", "B/op", "allocs/op", s.ratioLabel, "ratio min – max", "what"}
@@ -150,7 +211,11 @@ func print(out io.Writer, s section, entries []*entry, md bool) {
 		last := e.results[len(e.results)-1]
 		row := []string{e.v.Name, dur(median(ns)), dur(slices.Min(ns)) + " – " + dur(slices.Max(ns)),
 			fmt.Sprint(last.AllocedBytesPerOp()), fmt.Sprint(last.AllocsPerOp()), "", "", e.v.Note}
-		if base != nil {
+		baseName := s.baseline
+		if s.baseOf != nil {
+			baseName = s.baseOf(e.v.Name)
+		}
+		if base := byName[baseName]; base != nil {
 			ratios := make([]float64, len(ns))
 			for i := range ns {
 				b := base.results[i]
