@@ -57,7 +57,10 @@ func clerkSDK(ctx context.Context, e *Env) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	const kid = "ins_bench"
+	// A new key ID for each key: the SDK keeps the keys it fetched in a
+	// process-wide cache by ID, and a second setup in the same process
+	// must not find the first one's key there.
+	kid := "ins_" + rand.Text()
 	set := map[string]any{"keys": []map[string]string{{
 		"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
 		"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
@@ -94,7 +97,9 @@ func clerkSDK(ctx context.Context, e *Env) (*Case, error) {
 	}))
 	r := get()
 	r.Header.Set("Authorization", "Bearer "+tok)
-	return &Case{Handler: h, Requests: []*http.Request{r}}, nil
+	c := &Case{Handler: h, Requests: []*http.Request{r}}
+	return c, c.Check() // fetches the key
+
 }
 
 // gorillaSessions is a gorilla/sessions CookieStore session (HMAC-SHA256

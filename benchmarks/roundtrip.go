@@ -154,6 +154,7 @@ func (c *Case) Run(b *testing.B) {
 func (c *Case) RunParallel(b *testing.B) {
 	var next atomic.Int64
 	b.ReportAllocs()
+	b.ResetTimer() // b.Loop does it for Run: the setup is not measured
 	b.RunParallel(func(pb *testing.PB) {
 		w, r := c.writer(), new(http.Request)
 		for pb.Next() {
