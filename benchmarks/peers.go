@@ -159,9 +159,9 @@ func golangJWT(ctx context.Context, e *Env) (*Case, error) {
 	return &Case{Handler: mw(principal(userID, ctxUser)), Requests: []*http.Request{get(&http.Cookie{Name: "session", Value: tok})}}, nil
 }
 
-// opaqueSessions is the classic server-side session: a random 256-bit ID
-// in a cookie, stored as its SHA-256 hash with the user and expiry, looked
-// up on every request. rows sessions of other users share the table.
+// The opaque-session variants are the classic server-side session: a
+// random ID in a cookie, stored as its SHA-256 hash with the user and
+// expiry, looked up on every request; opaqueRows sessions share the table.
 const opaqueRows = 1000
 
 const opaqueSchema = `CREATE TABLE sessions (id_hash BYTEA PRIMARY KEY, user_id TEXT NOT NULL, expires_at BIGINT NOT NULL)`
@@ -281,14 +281,14 @@ func bareEd25519(ctx context.Context, e *Env) (*Case, error) {
 
 // errAuthboss is why the authboss row is empty: its module cannot be
 // fetched here.
-var errAuthboss = errors.New("not run: the Go module proxy refuses github.com/volatiletech/authboss/v3 (403, \"not available\") and its new path github.com/aarondl/authboss/v3 alike")
+var errAuthboss = errors.New("not run: the Go module proxy here refuses github.com/volatiletech/authboss/v3 and github.com/aarondl/authboss/v3 (403)")
 
 func authboss(context.Context, *Env) (*Case, error) { return nil, errAuthboss }
 
-// ErrUnavailable reports whether err means the variant cannot run here
+// Unavailable reports whether err means the variant cannot run here
 // (no PostgreSQL configured, or a peer that cannot be fetched), as
 // opposed to a failure.
-func ErrUnavailable(err error) bool {
+func Unavailable(err error) bool {
 	return errors.Is(err, ErrNoPostgres) || errors.Is(err, errAuthboss)
 }
 
@@ -302,7 +302,7 @@ func Variants() []Variant {
 		{Name: "latch/refresh-sqlite", Note: "expired token: one read, one write, a new token", Setup: latchRefresh("sqlite")},
 		{Name: "latch/refresh-postgres", Note: "the same on PostgreSQL (loopback)", Setup: latchRefresh("postgres")},
 		{Name: "clerk-sdk", Note: "clerk-sdk-go/v2 WithHeaderAuthorization, RS256, JWKS cached", Setup: clerkSDK},
-		{Name: "authboss", Note: "not run: module not available here", Setup: authboss},
+		{Name: "authboss", Note: "authboss/v3", Setup: authboss},
 		{Name: "gorilla-sessions", Note: "CookieStore, HMAC + AES", Setup: gorillaSessions},
 		{Name: "golang-jwt", Note: "EdDSA JWT parsed and verified per request", Setup: golangJWT},
 		{Name: "opaque-sqlite", Note: "random ID, SHA-256, indexed SELECT", Setup: opaqueSQLite},

@@ -4,7 +4,7 @@
 // round trips, the hash alone for sign-in), each ratio taken within one
 // round and then the median of those.
 //
-//	go run ./cmd/compare                    # about a minute and a half
+//	go run ./cmd/compare                    # about two minutes on 2 cores
 //	go run ./cmd/compare -rounds 15 -markdown
 //
 // PostgreSQL variants run when LATCH_TEST_POSTGRES names a server.
@@ -46,7 +46,7 @@ type entry struct {
 func main() {
 	testing.Init()
 	rounds := flag.Int("rounds", 5, "interleaved rounds; each variant runs once per round")
-	benchtime := flag.Duration("benchtime", 200*time.Millisecond, "time per variant per round")
+	benchtime := flag.Duration("benchtime", 150*time.Millisecond, "time per variant per round")
 	markdown := flag.Bool("markdown", false, "print markdown tables (for the README)")
 	only := flag.String("run", "", "run only variants whose name matches this regular expression")
 	parallel := flag.Bool("parallel", true, "also run the round trips on every core")
@@ -98,7 +98,7 @@ func main() {
 				fmt.Fprintf(os.Stderr, "setting up %s\n", v.Name)
 				c, err := v.Setup(ctx, env)
 				switch {
-				case benchmarks.ErrUnavailable(err):
+				case benchmarks.Unavailable(err):
 					e.skipped = err.Error()
 				case err != nil:
 					env.Close()
@@ -168,7 +168,7 @@ func scaleSection(ctx context.Context, env *benchmarks.Env, sizes string, seeded
 			fmt.Fprintf(os.Stderr, "seeding %s with %d users\n", kind, n)
 			t := time.Now()
 			st, n, err := env.Seeded(ctx, kind, places[i], n, nil)
-			if benchmarks.ErrUnavailable(err) {
+			if benchmarks.Unavailable(err) {
 				fmt.Fprintf(os.Stderr, "skipping %s: %v\n", kind, err)
 				break
 			}
