@@ -19,7 +19,7 @@ func setup(tb testing.TB, v Variant) *Case {
 	}
 	tb.Cleanup(e.Close)
 	c, err := v.Setup(context.Background(), e)
-	if ErrUnavailable(err) {
+	if Unavailable(err) {
 		tb.Skip(err)
 	}
 	if err != nil {
@@ -108,7 +108,7 @@ func BenchmarkScale(b *testing.B) {
 			st, n, err := e.Seeded(context.Background(), kind, at, n, nil)
 			if err != nil {
 				e.Close()
-				if ErrUnavailable(err) {
+				if Unavailable(err) {
 					b.Run(kind, func(b *testing.B) { b.Skip(err) })
 					continue
 				}

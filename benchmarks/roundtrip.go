@@ -38,9 +38,6 @@ type Variant struct {
 	// Setup builds the case; an error wrapping ErrNoPostgres means the
 	// variant needs a server that is not configured.
 	Setup func(ctx context.Context, e *Env) (*Case, error)
-	// Serial marks a variant whose parallel figure means nothing (a single
-	// writer serialises it anyway, or it has no parallel form).
-	Serial bool
 }
 
 // principal is the handler every variant ends in: it asks the library who
@@ -92,7 +89,7 @@ func (c *Case) writer() *recorder {
 	return w
 }
 
-// Do sends the i-th request once and returns an error unless the handler
+// do sends the i-th request once and returns an error unless the handler
 // answered 204. Each request is a fresh shallow copy of the prepared one (a
 // middleware may replace the request it was given, as gorilla/sessions
 // does with *r = …), copied into the same value so that the copy costs no

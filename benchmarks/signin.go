@@ -44,8 +44,8 @@ func signInCase(a *latch.Auth, users int) *Case {
 		NewRequest: func(i int) *http.Request { return signInRequest(i * 7919 % users) }}
 }
 
-// signIn is a whole password sign-in on a store of one user, hashing with
-// hasher.
+// signInVariant is a whole password sign-in on a store of one user,
+// hashing with hasher.
 func signInVariant(kind string, hasher password.Config) func(ctx context.Context, e *Env) (*Case, error) {
 	return func(ctx context.Context, e *Env) (*Case, error) {
 		st, err := e.Store(ctx, kind)
