@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/latchauth/latch"
@@ -17,14 +18,19 @@ import (
 // countingBody is a request body of n bytes, made as it is read, that
 // counts what the server read of it: a large upload costs the test no
 // memory, and the test sees how much the server took in before refusing.
+// Over a real connection the transport's writer reads it while the test
+// looks, hence the atomic count.
 type countingBody struct {
-	r    io.Reader
-	read int64
+	r io.Reader
+	n atomic.Int64
 }
+
+// read is how many bytes have been read so far.
+func (b *countingBody) read() int64 { return b.n.Load() }
 
 func (b *countingBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	b.read += int64(n)
+	b.n.Add(int64(n))
 	return n, err
 }
 
@@ -88,8 +94,8 @@ func TestOversizedBodiesAreRefusedWithoutSpooling(t *testing.T) {
 			req := httptest.NewRequest(method, path, body)
 			req.Header.Set("Content-Type", ct)
 			req.ContentLength = multipartLength(size)
-			if res := b.Do(req); res.StatusCode != http.StatusRequestEntityTooLarge || body.read > 0 {
-				t.Errorf("%s: multipart upload of 40 MiB: %d, read %d bytes", route, res.StatusCode, body.read)
+			if res := b.Do(req); res.StatusCode != http.StatusRequestEntityTooLarge || body.read() > 0 {
+				t.Errorf("%s: multipart upload of 40 MiB: %d, read %d bytes", route, res.StatusCode, body.read())
 			}
 			// The same, chunked (no length): refused as multipart before
 			// a byte of it is read.
@@ -97,16 +103,16 @@ func TestOversizedBodiesAreRefusedWithoutSpooling(t *testing.T) {
 			req = httptest.NewRequest(method, path, body)
 			req.Header.Set("Content-Type", ct)
 			req.ContentLength = -1
-			if res := b.Do(req); res.StatusCode != http.StatusUnsupportedMediaType || body.read > 0 {
-				t.Errorf("%s: chunked multipart upload: %d, read %d bytes", route, res.StatusCode, body.read)
+			if res := b.Do(req); res.StatusCode != http.StatusUnsupportedMediaType || body.read() > 0 {
+				t.Errorf("%s: chunked multipart upload: %d, read %d bytes", route, res.StatusCode, body.read())
 			}
 			// A chunked form of 40 MiB: read up to the bound, then 413.
 			body = &countingBody{r: io.MultiReader(strings.NewReader("session_id="), io.LimitReader(repeatByte('a'), size))}
 			req = httptest.NewRequest(method, path, body)
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.ContentLength = -1
-			if res := b.Do(req); res.StatusCode != http.StatusRequestEntityTooLarge || body.read > bound+4096 {
-				t.Errorf("%s: chunked form of 40 MiB: %d, read %d bytes", route, res.StatusCode, body.read)
+			if res := b.Do(req); res.StatusCode != http.StatusRequestEntityTooLarge || body.read() > bound+4096 {
+				t.Errorf("%s: chunked form of 40 MiB: %d, read %d bytes", route, res.StatusCode, body.read())
 			}
 		}
 	}
@@ -128,8 +134,8 @@ func TestOversizedBodiesAreRefusedWithoutSpooling(t *testing.T) {
 			t.Fatalf("POST %s over the wire: %v", path, err)
 		}
 		res.Body.Close()
-		if res.StatusCode != http.StatusRequestEntityTooLarge || body.read >= size/2 {
-			t.Errorf("POST %s over the wire: %d after the client sent %d of %d bytes", path, res.StatusCode, body.read, req.ContentLength)
+		if res.StatusCode != http.StatusRequestEntityTooLarge || body.read() >= size/2 {
+			t.Errorf("POST %s over the wire: %d after the client sent %d of %d bytes", path, res.StatusCode, body.read(), req.ContentLength)
 		}
 	}
 
