@@ -211,3 +211,24 @@ func TestReservedClaimFromHookIsReportedOnce(t *testing.T) {
 		t.Errorf("reserved claims reported %v, want sub and Org_Role once each", reported)
 	}
 }
+
+// TestStoreOutageDoesNotSignClientsOut: while the store is down, a
+// JavaScript client asking for a fresh session token is told the service
+// is unavailable, not that it is signed out (which would make it drop its
+// session); once the store is back the same request succeeds.
+func TestStoreOutageDoesNotSignClientsOut(t *testing.T) {
+	fs := &faultyStore{Store: memstore.New()}
+	a := newApp(t, latch.Config{Store: fs, Logger: slog.New(&logRecords{})})
+	u := a.user(t, "ada@example.com")
+	b := a.browser()
+	sess := latchtest.SignIn(t, a.Auth, b, u.ID)
+	fs.armed.Store(true)
+	path := "/v1/client/sessions/" + sess.ID + "/tokens"
+	if status, body := b.JSON("POST", path, nil); status != http.StatusServiceUnavailable {
+		t.Fatalf("token during an outage: %d %s, want 503", status, body)
+	}
+	fs.armed.Store(false)
+	if status, body := b.JSON("POST", path, nil); status != http.StatusOK {
+		t.Fatalf("token after the outage: %d %s", status, body)
+	}
+}

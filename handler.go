@@ -242,8 +242,13 @@ func (a *Auth) clientSession(r *http.Request, sid string) (*storage.Session, err
 		return nil, ErrSignedOut
 	}
 	c, s, err := a.store.GetClientSession(r.Context(), cc.ClientID, sid)
-	if err != nil {
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil, ErrSignedOut.wrap(err)
+	}
+	if err != nil {
+		// An outage is not a sign-out: a client told "signed out" would
+		// drop its session.
+		return nil, storageError(err)
 	}
 	if !secretMatches(cc.Secret, c.SecretHash) || !a.live(s) || a.revoked.has(s.ID) {
 		return nil, ErrSignedOut
