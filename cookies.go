@@ -52,14 +52,22 @@ func newCookieJar(secrets [][]byte, secure, strict bool, maxAge time.Duration) *
 	if secure {
 		j.clientName, j.sessionName = hostPrefix+clientCookieName, hostPrefix+sessionCookieName
 	}
+	j.codecs = cookieCodecs(secrets, "cookie", maxAge)
+	return j
+}
+
+// cookieCodecs seals and opens cookies of one kind (purpose keys them
+// apart) under each of secrets, newest first, so that secrets rotate.
+func cookieCodecs(secrets [][]byte, purpose string, maxAge time.Duration) []securecookie.Codec {
+	out := make([]securecookie.Codec, 0, len(secrets))
 	for _, s := range secrets {
-		c := securecookie.New(derive(s, "cookie-hash"), derive(s, "cookie-block"))
+		c := securecookie.New(derive(s, purpose+"-hash"), derive(s, purpose+"-block"))
 		c.SetSerializer(securecookie.JSONEncoder{})
 		c.MaxAge(int(maxAge / time.Second))
 		c.MaxLength(maxCookieLength)
-		j.codecs = append(j.codecs, c)
+		out = append(out, c)
 	}
-	return j
+	return out
 }
 
 func (j *cookieJar) cookie(name, value string, maxAge time.Duration) *http.Cookie {

@@ -264,13 +264,7 @@ func newDeviceJar(secrets [][]byte, secure bool) *deviceJar {
 	if secure {
 		j.name = hostPrefix + deviceCookieName
 	}
-	for _, s := range secrets {
-		c := securecookie.New(derive(s, "device-hash"), derive(s, "device-block"))
-		c.SetSerializer(securecookie.JSONEncoder{})
-		c.MaxAge(int(deviceLifetime / time.Second))
-		c.MaxLength(maxCookieLength)
-		j.codecs = append(j.codecs, c)
-	}
+	j.codecs = cookieCodecs(secrets, "device", deviceLifetime)
 	return j
 }
 
