@@ -195,10 +195,15 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 	if a.cfg.SignUp.Mode != SignUpPublic {
 		signUp = ""
 	}
-	body := components.SignIn(components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier,
+	props := components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier,
 		Strategies: strategies, Errors: errorsOf(p.Err), Hidden: hidden, SignUpURL: signUp, RestartURL: restart, Factor: p.Factor,
-		PasskeyStartURL: a.passkeyStartURL(), Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance})
-	a.renderPage(w, r, status, components.T(loc, "signin.identifier.title_plain"), body)
+		PasskeyStartURL: a.passkeyStartURL(), Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if b := a.cfg.Protection.Bot; b.OnSignIn && (step == "" || step == components.StepIdentifier) && !b.Disabled && b.Verifier == nil {
+		if c, err := a.pow.Challenge(); err == nil {
+			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"
+		}
+	}
+	a.renderPage(w, r, status, components.T(loc, "signin.identifier.title_plain"), components.SignIn(props))
 }
 
 func (a *Auth) renderSignUp(w http.ResponseWriter, r *http.Request, status int, p signUpPage) {

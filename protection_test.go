@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -329,5 +331,32 @@ func TestWaitlistApproval(t *testing.T) {
 	}
 	if entries, _, _ := e.ListWaitlist(context.Background(), storage.Page{}); len(entries) != 0 {
 		t.Errorf("approved entry still waiting: %v", entries)
+	}
+}
+
+// TestHostedSignInWithBotCheckOnSignIn: with Bot.OnSignIn the hosted
+// sign-in page carries a proof of work, so people can sign in there; a
+// form posted without solving it (a bot) is refused.
+func TestHostedSignInWithBotCheckOnSignIn(t *testing.T) {
+	e := newProtected(t, latch.ProtectionConfig{Bot: latch.BotConfig{OnSignIn: true, Difficulty: 10}})
+	if _, err := e.CreateUser(context.Background(), latch.CreateUserParams{EmailAddresses: []string{"ada@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	m := regexp.MustCompile(`data-latch-pow="([^"]+)"`).FindStringSubmatch(page(t, b.Get("/sign-in")))
+	if m == nil {
+		t.Fatal("the hosted sign-in page has no proof of work, so every sign-in there is refused")
+	}
+	refused := b.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}})
+	if html := page(t, refused); refused.StatusCode == http.StatusSeeOther || !strings.Contains(html, "not a bot") {
+		t.Fatalf("unsolved sign-in form: %d", refused.StatusCode)
+	}
+	tok, err := botcheck.SolveToken(html.UnescapeString(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := b.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}, "bot_token": {tok}})
+	if next, _ := url.Parse(res.Header.Get("Location")); res.StatusCode != http.StatusSeeOther || next.Query().Get("sign_in_id") == "" {
+		t.Fatalf("solved sign-in form: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 }

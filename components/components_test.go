@@ -109,6 +109,7 @@ func coreCases() map[string]templ.Component {
 			p.Factor = &FactorForm{Strategy: "passkey", Input: "webauthn", Options: `{"publicKey":{"challenge":"AAAA"}}`}
 		}),
 		"signin_identifier_passkeys": si(StepIdentifier, func(p *SignInProps) { p.PasskeyStartURL = "/v1/client/sign_ins" }),
+		"signin_identifier_pow":      si(StepIdentifier, func(p *SignInProps) { p.PoWChallenge, p.PoWScriptURL = "ch4ll", "/auth/pow.js" }),
 		"reverify_choose": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"totp", "Authenticator app"}, {"password", "Password"}},
 			CancelURL: "/user", Hidden: map[string]string{"redirect_url": "/user"}}),
 		"reverify_password": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"password", "Password"}, {"email_code", "Email me a code"}},

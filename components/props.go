@@ -113,7 +113,14 @@ type SignInProps struct {
 	// "passkey") and lets the WebAuthn script offer passkeys in the
 	// identifier's autofill, starting a sign-in at this JSON API URL.
 	PasskeyStartURL string
-	Branding        Branding
+	// PoWChallenge, when set, adds a proof of work to the identifier step
+	// (a hidden "bot_token" input carrying the challenge in
+	// data-latch-pow, and a Continue button that waits for the answer);
+	// PoWScriptURL is the script that solves it. For apps that check
+	// sign-ins for bots.
+	PoWChallenge string
+	PoWScriptURL string
+	Branding     Branding
 	// Locale is the string table; nil means English.
 	Locale     Locale
 	Appearance Appearance
