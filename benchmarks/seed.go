@@ -1,0 +1,112 @@
+package benchmarks
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/latchauth/latch/password"
+	"github.com/latchauth/latch/storage"
+)
+
+// SeedPassword is every seeded user's password.
+const SeedPassword = "correct horse battery staple 42"
+
+// CheapHasher is an argon2id so cheap that a sign-in measures the work
+// Latch does around the hash rather than the hash itself. Never use such
+// parameters outside a benchmark.
+var CheapHasher = password.Config{InsecureWeakParameters: true,
+	Argon2: password.Argon2Params{MemoryKiB: 8, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}}
+
+// SeedEmail is the email address of the i-th seeded user.
+func SeedEmail(i int) string { return fmt.Sprintf("user-%d@bench.example", i) }
+
+// newID makes an ID as the kernel does: prefix, underscore, lower-case
+// ULID, so that seeded rows sort and cluster like real ones.
+func newID(prefix string) string { return prefix + "_" + strings.ToLower(ulid.Make().String()) }
+
+// SeedConfig says what Seed writes.
+type SeedConfig struct {
+	From, To int    // seed users SeedEmail(From) … SeedEmail(To-1)
+	Batch    int    // users per transaction; default 5,000
+	Hash     string // every user's password hash; default CheapHasher's hash of SeedPassword
+	// Progress, when set, is called after each batch with the number of
+	// users written so far.
+	Progress func(done int)
+}
+
+// Seed writes users through the storage API, in transactions of Batch
+// users: each with a verified primary email address, a password, and two
+// sessions on two browsers (clients), as a user signed in on a laptop and
+// a phone would have.
+func Seed(ctx context.Context, st storage.Store, c SeedConfig) error {
+	if c.Batch <= 0 {
+		c.Batch = 5000
+	}
+	if c.Hash == "" {
+		h, err := password.NewHasher(CheapHasher)
+		if err != nil {
+			return err
+		}
+		if c.Hash, err = h.Hash(ctx, SeedPassword); err != nil {
+			return err
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	for start := c.From; start < c.To; start += c.Batch {
+		err := st.InTx(ctx, func(q storage.Querier) error {
+			for i := start; i < min(start+c.Batch, c.To); i++ {
+				if err := seedUser(ctx, q, i, c.Hash, now); err != nil {
+					return fmt.Errorf("user %d: %w", i, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if c.Progress != nil {
+			c.Progress(min(start+c.Batch, c.To) - c.From)
+		}
+	}
+	return nil
+}
+
+func seedUser(ctx context.Context, q storage.Querier, i int, hash string, now time.Time) error {
+	u := &storage.User{ID: newID("user"), PasswordHash: hash, FirstName: "User", LastName: fmt.Sprint(i),
+		LastSignInAt: now, LastActiveAt: now, CreatedAt: now, UpdatedAt: now}
+	email := &storage.Identifier{ID: newID("idn"), UserID: u.ID, Kind: storage.KindEmailAddress, Value: SeedEmail(i),
+		VerifiedAt: now, VerifiedBy: "email_code", CreatedAt: now, UpdatedAt: now}
+	u.PrimaryEmailID = email.ID
+	if err := q.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	if err := q.CreateIdentifier(ctx, email); err != nil {
+		return err
+	}
+	for _, device := range []struct{ ua, browser, os, kind string }{
+		{"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome 131", "macOS", "desktop"},
+		{"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1", "Safari 18", "iOS", "mobile"},
+	} {
+		secret := make([]byte, 32) // a stand-in: these browsers never come back
+		rand.Read(secret)
+		c := &storage.Client{ID: newID("client"), SecretHash: secret, LastActiveAt: now,
+			ExpiresAt: now.Add(30 * 24 * time.Hour), CreatedAt: now, UpdatedAt: now}
+		s := &storage.Session{ID: newID("sess"), ClientID: c.ID, UserID: u.ID, Status: storage.SessionActive,
+			IP: "198.51.100.7", UserAgent: device.ua, Browser: device.browser, OS: device.os, DeviceType: device.kind,
+			FirstFactorAt: now, AMR: []string{"pwd"}, LastActiveAt: now, ExpiresAt: now.Add(7 * 24 * time.Hour),
+			CreatedAt: now, UpdatedAt: now}
+		c.ActiveSessionID = s.ID
+		if err := q.CreateClient(ctx, c); err != nil {
+			return err
+		}
+		if err := q.CreateSession(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
