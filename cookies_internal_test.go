@@ -2,8 +2,11 @@ package latch
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/latchauth/latch/storage/memstore"
 )
 
 // sessionCookieOf is what authenticate reads: the scanned value, or
@@ -98,4 +101,34 @@ func FuzzScanCookie(f *testing.F) {
 			t.Fatalf("%q: scanned %q; net/http %v, %v", lines, raw, want, err)
 		}
 	})
+}
+
+// TestSessionCookieReadAsNetHTTPReadsIt: Middleware finds the session cookie
+// wherever net/http would, quoted, among others, in a second Cookie header,
+// or after an earlier cookie of the same name that net/http skips, and
+// never under a longer name.
+func TestSessionCookieReadAsNetHTTPReadsIt(t *testing.T) {
+	f := newFixture(t, memstore.New())
+	name, tok := f.a.cookies.sessionName, f.session.Token
+	for _, tc := range []struct {
+		lines    []string
+		signedIn bool
+	}{
+		{[]string{name + "=" + tok}, true},
+		{[]string{"a=1; " + name + `="` + tok + `"; b=2`}, true},
+		{[]string{"a=1", "theme=dark; " + name + "=" + tok}, true},
+		{[]string{name + "=bad\\value; " + name + "=" + tok}, true}, // net/http skips the first
+		{[]string{name + "x=" + tok}, false},
+		{[]string{"x" + name + "=" + tok}, false},
+		{[]string{name + "=" + tok + "x"}, false},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["Cookie"] = tc.lines
+		var got *Session
+		f.a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = SessionFromContext(r.Context()) })).
+			ServeHTTP(httptest.NewRecorder(), r)
+		if (got != nil) != tc.signedIn {
+			t.Errorf("%q: signed in %v, want %v", tc.lines, got != nil, tc.signedIn)
+		}
+	}
 }
