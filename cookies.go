@@ -165,12 +165,87 @@ func (j *cookieJar) sessionToken(r *http.Request) (tok string, fromCookie bool) 
 		}
 		return "", false
 	}
-	c, err := r.Cookie(j.sessionName)
-	if err != nil {
+	v, ok := scanCookie(r.Header["Cookie"], j.sessionName)
+	return v, ok
+}
+
+// maxCookies is net/http's default bound on the cookies of a request
+// (GODEBUG httpcookiemaxnum): past it, Request.Cookie finds none, and so
+// does scanCookie.
+const maxCookies = 3000
+
+// scanCookie returns the value of the first cookie called name in the
+// Cookie header lines, as Request.Cookie splits and trims them, without
+// allocating and without checking the value's bytes. Request.Cookie checks
+// every byte of every cookie of that name and allocates each one it finds;
+// for the session cookie that is a 500-byte token on every request, where
+// a cache hit is an exact match with a token already verified (which holds
+// only valid bytes) and a miss is verified anyway. So the value is checked
+// (validCookieValue) only when it goes on to be verified, and when it fails
+// the check sessionCookie asks net/http, which skips invalid cookies and
+// may find a later one of the same name.
+//
+// It differs from Request.Cookie only when the first cookie called name
+// has a byte net/http refuses: FuzzScanCookie holds it to that.
+func scanCookie(lines []string, name string) (string, bool) {
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
 		return "", false
 	}
-	return c.Value, true
+	for _, line := range lines {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(trimASCIISpace(part), "=")
+			if trimASCIISpace(k) != name {
+				continue // another cookie, perhaps one whose name name is a prefix of
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			return v, true
+		}
+	}
+	return "", false
 }
+
+// validCookieValue reports whether net/http accepts v (unquoted) as a
+// cookie value.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// sessionCookie is what Request.Cookie says the session cookie holds, for
+// a value from scanCookie that validCookieValue refused: net/http then
+// skips it and looks further.
+func (j *cookieJar) sessionCookie(r *http.Request) string {
+	c, err := r.Cookie(j.sessionName)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// trimASCIISpace trims what textproto.TrimString trims.
+func trimASCIISpace(s string) string {
+	for len(s) > 0 && isASCIISpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isASCIISpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isASCIISpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
 // newSecret returns a fresh client secret (256 bits) and its hash.
 func (a *Auth) newSecret() (string, []byte, error) {

@@ -71,6 +71,16 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 	}
 	now := a.cfg.Clock()
 	s := a.cache.get(tok, now)
+	if s == nil && fromCookie && !validCookieValue(tok) {
+		// The session cookie was read without checking its bytes, which
+		// a hit needs no check for (it equals a verified token). Before a
+		// miss is verified, read it as net/http does: skipping invalid
+		// cookies, perhaps for a later one of the same name.
+		if tok = a.cookies.sessionCookie(r); tok == "" {
+			return nil
+		}
+		s = a.cache.get(tok, now)
+	}
 	if s == nil {
 		// Load the keys on first use and once a minute after, so that
 		// keys another instance created or rotated in verify here.

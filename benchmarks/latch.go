@@ -97,6 +97,53 @@ func latchCached(ctx context.Context, e *Env) (*Case, error) {
 	return &Case{Handler: a.Middleware(principal(uid, latchUser)), Requests: []*http.Request{get(cookies...)}}, nil
 }
 
+// otherCookies are what other software on a site sets beside Latch's two:
+// analytics, a preference and a CSRF token.
+func otherCookies() []*http.Cookie {
+	return []*http.Cookie{
+		{Name: "_ga", Value: "GA1.1.1183744062.1764612000"},
+		{Name: "theme", Value: "dark"},
+		{Name: "csrftoken", Value: "f2Jq9XvL0bQ7sT1wKc4mYd8eRz3hUa6N"},
+	}
+}
+
+// browserRequest is a GET as a signed-in browser sends it: Latch's client
+// and session cookies among the other cookies.
+func browserRequest(latchCookies []*http.Cookie) *http.Request {
+	o := otherCookies()
+	return get(append(append([]*http.Cookie{o[0]}, latchCookies...), o[1], o[2])...)
+}
+
+// movingClock reads the wall clock, as production does, but restarts from
+// start every 30 seconds: long comparisons never outlive the 60-second
+// token of the cached variant, which would turn it into a refresh.
+func movingClock(start time.Time) func() time.Time {
+	t0 := time.Now()
+	return func() time.Time { return start.Add(time.Since(t0) % (30 * time.Second)) }
+}
+
+// latchCachedBrowser is latchCached as a browser sends it (both cookies
+// among three others) on a clock that moves.
+func latchCachedBrowser(ctx context.Context, e *Env) (*Case, error) {
+	a := latchtest.NewHarness(nil, latchtest.Options{Config: latch.Config{
+		Store: memstore.New(), BaseURL: baseURL, Logger: discard(), Clock: movingClock(latchtest.Start), Secrets: secrets,
+	}}).Auth
+	e.Defer(func() { a.Close() })
+	uid, _, cookies, err := signIn(ctx, a, "ada@example.com")
+	if err != nil {
+		return nil, err
+	}
+	return &Case{Handler: a.Middleware(principal(uid, latchUser)), Requests: []*http.Request{browserRequest(cookies)}}, nil
+}
+
+// latchSignedOutBrowser is latchSignedOut with the other cookies a site
+// sets: the middleware must find that neither of its own is there.
+func latchSignedOutBrowser(ctx context.Context, e *Env) (*Case, error) {
+	a := newLatch(memstore.New(), latchtest.NewClock(latchtest.Start))
+	e.Defer(func() { a.Close() })
+	return &Case{Handler: a.Middleware(principal("", latchUser)), Requests: []*http.Request{get(otherCookies()...)}}, nil
+}
+
 // latchVerify mints verifyPool tokens on one instance and measures
 // another instance sharing its store (as a second app server would): that
 // one has seen none of the tokens, and the pool is larger than its token

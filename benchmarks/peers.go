@@ -298,6 +298,8 @@ func Variants() []Variant {
 		{Name: "no-auth", Note: "the handler alone", Setup: noAuth},
 		{Name: "latch/signed-out", Note: "no cookies", Setup: latchSignedOut},
 		{Name: "latch/cached", Note: "a token seen before", Setup: latchCached},
+		{Name: "latch/signed-out-browser", Note: "three cookies of other software, none of Latch's", Setup: latchSignedOutBrowser},
+		{Name: "latch/cached-browser", Note: "a token seen before, both Latch cookies among three others, moving clock", Setup: latchCachedBrowser},
 		{Name: "latch/verify", Note: "a token not seen before: EdDSA signature and claims", Setup: latchVerify},
 		{Name: "latch/refresh-sqlite", Note: "expired token: one read, one write, a new token", Setup: latchRefresh("sqlite")},
 		{Name: "latch/refresh-postgres", Note: "the same on PostgreSQL (loopback)", Setup: latchRefresh("postgres")},

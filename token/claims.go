@@ -306,25 +306,13 @@ func isRegisteredExact(name []byte) bool {
 	return false
 }
 
-// parseTarget is what the Verifier hands golang-jwt to decode the payload into. It has no
-// UnmarshalJSON on purpose: encoding/json then decodes straight into the fields, in one
-// validation pass and one decoding pass, where a type with UnmarshalJSON costs two more
-// passes (validate, skip, then the method's own). Custom claims are collected afterwards
-// by decodeExtra, from the payload the signature covered.
-//
-// Its jwt.Claims methods exist only to satisfy the interface: the Verifier turns off
-// golang-jwt's claim validation and checks the converted Claims itself.
+// parseTarget is what the Verifier decodes a claim set into: the wire form and the result
+// it is converted to, in one allocation.
 type parseTarget struct {
 	wireClaims
-	claims Claims // the result, allocated together with what it is converted from
+	claims Claims
 }
 
-func (*parseTarget) GetExpirationTime() (*jwt.NumericDate, error) { return nil, nil }
-func (*parseTarget) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
-func (*parseTarget) GetNotBefore() (*jwt.NumericDate, error)      { return nil, nil }
-func (*parseTarget) GetIssuer() (string, error)                   { return "", nil }
-func (*parseTarget) GetSubject() (string, error)                  { return "", nil }
-func (*parseTarget) GetAudience() (jwt.ClaimStrings, error)       { return nil, nil }
 func (c *Claims) fromWire(w *wireClaims, extra map[string]any) error {
 	iat, err := fromNumericDate(w.IssuedAt)
 	if err != nil {

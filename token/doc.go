@@ -89,32 +89,30 @@
 // by default) with concurrent callers sharing one fetch, plus in the background when the
 // cache is older than its maximum age. It contacts nothing but its configured URL.
 //
-// # Performance, and why golang-jwt does the parsing
+// # Performance, and why this package decodes tokens itself
 //
-// Verification runs on every request, so its cost was measured against its floor: a bare
-// ed25519.Verify of a message as long as the token's signing input (BenchmarkEd25519Verify).
-// Parsing is golang-jwt's [jwt.Parser], configured once per Verifier with WithValidMethods,
-// WithStrictDecoding and WithoutClaimsValidation; this package adds only what the library
-// does not do the way Latch needs: the size bound, header rules, error classification and
-// the claim checks (a few comparisons on typed fields, without allocation). Two choices
-// keep the library's overhead small without writing a parser: the payload is decoded into
-// a struct without an UnmarshalJSON method (which would cost encoding/json two extra passes
-// over the payload), and custom claims are collected only when a scan of the top-level
-// member names finds one that is not registered. On the reference machine (2 vCPU Xeon,
-// Go 1.26, otherwise idle), for a typical 550-byte token:
+// Verification runs on every request that brings a token the middleware has not seen, so
+// its cost is measured against its floor: a bare ed25519.Verify of a message as long as the
+// token's signing input (BenchmarkEd25519Verify, and BenchmarkVerifyVsEd25519, which
+// interleaves the two). golang-jwt's parser decoded every header into a map[string]any and
+// the payload by reflection, and custom claims needed the payload decoded a second time:
+// 58 allocations and about a third more than the floor. So the Verifier now splits the
+// token, checks its base64url and decodes header and claims itself, once each, straight
+// into typed fields (decode.go), and uses golang-jwt only for the signature check itself
+// and for signing. The steps, their order and the errors are the ones golang-jwt applied,
+// which FuzzVerifyMatchesGolangJWT checks against the old path kept in the tests. The
+// decoder accepts what encoding/json accepts for the same fields, but refuses as
+// ErrMalformed, where encoding/json would guess, a member named twice (for the names it
+// reads) and a claim name that is a registered one only in another letter case
+// (TestDecoderRefusesWhatEncodingJSONWouldGuess). For a typical 550-byte token:
 //
-//	BenchmarkEd25519Verify      ~40 µs     0 allocs   (the floor)
-//	BenchmarkVerify             ~50 µs    58 allocs   (≈ 1.25× the floor)
-//	BenchmarkVerifyVsEd25519    1.23–1.27 x-ed25519   (the two interleaved in one loop)
-//	BenchmarkVerifyES256        ~81 µs    81 allocs
-//	BenchmarkSign               ~26 µs    28 allocs
+//	BenchmarkVerify             10 allocs, 2016 B        (golang-jwt's path: 58, 3831 B)
+//	BenchmarkVerifyVsEd25519    1.07–1.10 x-ed25519      (golang-jwt's path: 1.15–1.35)
+//	BenchmarkVerifyES256        33 allocs                (most of them in crypto/ecdsa)
 //
-// Nearly all of the remaining overhead is encoding/json (header into a map, payload into
-// the struct, about 6 µs together). A hand-written decoder could remove most of it, but
-// the ratio is within the 1.3× budget, so the maintained library keeps the job; the
-// middleware's cache of verified tokens makes a repeated token cost a map lookup anyway.
-// On a loaded machine the ratio grows (the allocations make the garbage collector compete
-// for CPU), so compare the interleaved benchmark rather than two separate runs.
+// Times depend on the machine and its load; compare the interleaved ratio rather than two
+// separate runs. The middleware's cache of verified tokens makes a repeated token cost a
+// map lookup anyway.
 //
 // # Concurrency
 //

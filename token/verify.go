@@ -98,8 +98,6 @@ type Config struct {
 // concurrent use. See the package documentation for the rules it applies.
 type Verifier struct {
 	keys    KeySource
-	parser  *jwt.Parser
-	keyFunc jwt.Keyfunc // bound once, so that Verify does not allocate a closure
 	algs    []Algorithm
 	issuer  string
 	azp     []string
@@ -171,20 +169,12 @@ func NewVerifier(keys KeySource, cfg Config) (*Verifier, error) {
 	if len(algs) == 0 {
 		return nil, errors.New("token: Config.Algorithms is empty")
 	}
-	names := make([]string, 0, len(algs))
 	for _, a := range algs {
 		if a.method() == nil {
 			return nil, fmt.Errorf("token: algorithm %q is not allowed (only EdDSA and ES256)", a)
 		}
-		names = append(names, string(a))
 	}
 	v.algs = append([]Algorithm(nil), algs...)
-	v.parser = jwt.NewParser(
-		jwt.WithValidMethods(names),   // rejects none, HS*, RS*, PS* before the key is looked up
-		jwt.WithStrictDecoding(),      // one base64url encoding per token: no padding, no stray bits
-		jwt.WithoutClaimsValidation(), // checkClaims does it: typed fields, our errors, leeway cap, azp
-	)
-	v.keyFunc = v.lookupKey
 	return v, nil
 }
 
@@ -221,28 +211,69 @@ func (v *Verifier) VerifyAllowExpired(token string) (*Claims, error) {
 
 // verify returns claims with a nil error, claims with ErrExpired (signature and every other
 // check passed), or nil claims with another error.
+//
+// The steps and their order are golang-jwt's (ParseWithClaims with WithValidMethods and
+// WithStrictDecoding), which FuzzVerifyMatchesGolangJWT compares this with: the shape, the
+// header, the claim set, that alg names a known method, the signature's encoding, the
+// allow-list, the header rules and key, the signature; then the claims. Everything up to
+// the signature is decided before any claim is looked at.
 func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	// Before anything else, and without allocating: a long input is never split or decoded.
 	if len(token) > v.maxSize {
 		return nil, ErrTooLarge
 	}
-	target := new(parseTarget)
-	t, err := v.parser.ParseWithClaims(token, target, v.keyFunc)
-	if err != nil && errors.Is(err, errKIDNotFound) && v.keys.refreshUnknown(ctx) {
-		// A remote JWKS may have gained the key since it was fetched; look once more.
-		target = new(parseTarget)
-		t, err = v.parser.ParseWithClaims(token, target, v.keyFunc)
+	h64, rest, ok1 := strings.Cut(token, ".")
+	p64, s64, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.IndexByte(s64, '.') >= 0 {
+		return nil, ErrMalformed
 	}
+	var hbuf [512]byte
+	hb, err := decodeSegment(hbuf[:], h64)
 	if err != nil {
-		return nil, v.classify(t, err)
+		return nil, ErrMalformed
+	}
+	hdr, err := decodeHeader(string(hb))
+	if err != nil {
+		return nil, malformed(err)
+	}
+	var pbuf [1024]byte
+	pb, err := decodeSegment(pbuf[:], p64)
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	target := new(parseTarget) // the wire form and the result, in one allocation
+	// One string for the claim set: the decoded claims' strings are substrings of it.
+	extra, err := decodeClaims(string(pb), &target.wireClaims)
+	if err != nil {
+		return nil, malformed(err)
+	}
+	if !hdr.algOK || jwt.GetSigningMethod(hdr.alg) == nil {
+		return nil, ErrAlgorithm // alg missing, not a string, or no method at all
+	}
+	var sbuf [128]byte
+	sig, err := decodeSegment(sbuf[:], s64)
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	if !v.allowed(hdr.alg) {
+		return nil, ErrAlgorithm // none, HS*, RS*, PS*, …: refused before a key is looked up
+	}
+	k, err := v.key(ctx, &hdr)
+	if err != nil {
+		return nil, err
+	}
+	if k.method.Verify(token[:len(h64)+1+len(p64)], sig, k.verifyKey) != nil {
+		return nil, ErrSignature
 	}
 	// From here on the payload is signed by one of our keys.
-	extra, err := payloadExtra(token)
-	if err != nil {
-		return nil, fmt.Errorf("%w: custom claims: %v", ErrMalformed, err)
+	var custom map[string]any
+	if extra {
+		if custom, err = decodeExtra(pb); err != nil {
+			return nil, fmt.Errorf("%w: custom claims: %v", ErrMalformed, err)
+		}
 	}
 	claims := &target.claims // same allocation as the target: one fewer per token
-	if err := claims.fromWire(&target.wireClaims, extra); err != nil {
+	if err := claims.fromWire(&target.wireClaims, custom); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err := v.checkClaims(claims); err != nil {
@@ -254,26 +285,23 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	return claims, nil
 }
 
-// payloadExtra returns the custom claims of a token that golang-jwt has just parsed and
-// verified: it has three segments and the second is valid strict base64url. The segment
-// is copied to, and decoded into, buffers on the stack when it fits, so that a token
-// without custom claims costs no allocation here.
-func payloadExtra(token string) (map[string]any, error) {
-	_, rest, _ := strings.Cut(token, ".")
-	seg, _, _ := strings.Cut(rest, ".")
-	var src, dst [1024]byte
-	if len(seg) > len(src) {
-		p, err := b64.DecodeString(seg)
-		if err != nil {
-			return nil, err
-		}
-		return decodeExtra(p)
+// malformed wraps a decoding error in ErrMalformed; errStrict already is one.
+func malformed(err error) error {
+	if err == errStrict {
+		return err
 	}
-	n, err := b64.Decode(dst[:], append(src[:0], seg...))
-	if err != nil {
-		return nil, err
+	return ErrMalformed
+}
+
+// decodeSegment decodes the strict base64url seg into buf when it fits (copying seg to the
+// stack first, so that neither escapes), and onto the heap otherwise.
+func decodeSegment(buf []byte, seg string) ([]byte, error) {
+	if b64.DecodedLen(len(seg)) > len(buf) || len(seg) > 2048 {
+		return b64.DecodeString(seg)
 	}
-	return decodeExtra(dst[:n])
+	var src [2048]byte
+	n, err := b64.Decode(buf, append(src[:0], seg...))
+	return buf[:n], err
 }
 
 // forbiddenHeaders may name or carry a key, or demand extensions this verifier does not
@@ -281,39 +309,39 @@ func payloadExtra(token string) (map[string]any, error) {
 // is ever fetched.
 var forbiddenHeaders = [...]string{"jwk", "jku", "x5u", "x5c", "x5t", "x5t#S256", "crit"}
 
-// lookupKey is the jwt.Keyfunc. By the time golang-jwt calls it, "alg" is in the
-// allow-list (WithValidMethods). It returns the boxed public key so as not to allocate.
-func (v *Verifier) lookupKey(t *jwt.Token) (any, error) {
-	for _, h := range forbiddenHeaders {
-		if _, ok := t.Header[h]; ok {
-			if h == "crit" {
-				return nil, errCrit
-			}
-			return nil, &keyError{kind: ErrUnknownKey, msg: h + " header not allowed: keys come only from the key set"}
+// key applies the header rules and returns the key the header names. By now "alg" is in
+// the allow-list.
+func (v *Verifier) key(ctx context.Context, h *joseHeader) (*Key, error) {
+	if f := h.forbidden; f != "" {
+		if f == "crit" {
+			return nil, errCrit
 		}
+		return nil, &keyError{kind: ErrUnknownKey, msg: f + " header not allowed: keys come only from the key set"}
 	}
 	// RFC 7515 §4.1.9: typ is case-insensitive. Requiring it keeps other JWTs signed with
 	// these keys (JWT templates, which use TypeTemplate) from passing as session tokens.
-	if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, v.typ) {
+	if !h.typOK || !strings.EqualFold(h.typ, v.typ) {
 		return nil, errTyp
 	}
-	kid, _ := t.Header["kid"].(string)
-	if kid == "" || len(kid) > MaxKIDLength {
+	if !h.kidOK || h.kid == "" || len(h.kid) > MaxKIDLength {
 		return nil, errBadKID
 	}
-	k := v.keys.lookupKey(kid)
+	k := v.keys.lookupKey(h.kid)
+	if k == nil && v.keys.refreshUnknown(ctx) {
+		// A remote JWKS may have gained the key since it was fetched; look once more.
+		k = v.keys.lookupKey(h.kid)
+	}
 	if k == nil {
 		return nil, errKIDNotFound
 	}
-	if t.Method.Alg() != string(k.alg) {
+	if hdr := h.alg; hdr != string(k.alg) {
 		return nil, errAlgMismatch
 	}
-	return k.verifyKey, nil
+	return k, nil
 }
 
-// keyError is what lookupKey returns; classify digs it out of golang-jwt's wrapping so that
-// callers see our sentinel and a fixed message (never header content, which is attacker
-// controlled and would otherwise reach logs).
+// keyError is what the header and key checks return: our sentinel and a fixed message
+// (never header content, which is attacker controlled and would otherwise reach logs).
 type keyError struct {
 	kind error
 	msg  string
@@ -332,29 +360,6 @@ var (
 	errKIDNotFound = &keyError{kind: ErrUnknownKey, msg: "no key with this kid"}
 	errAlgMismatch = &keyError{kind: ErrAlgorithm, msg: "alg is not the algorithm of the key named by kid"}
 )
-
-// classify maps a golang-jwt error to this package's sentinels. golang-jwt v5 checks, in
-// order: shape and JSON (ErrTokenMalformed), alg known and allowed, the key function, the
-// signature; claims validation is off. So a signature error here is never masked by a
-// claim error, and claims are checked only after this returned nil.
-func (v *Verifier) classify(t *jwt.Token, err error) error {
-	var ke *keyError
-	if errors.As(err, &ke) {
-		return ke
-	}
-	switch {
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		return ErrMalformed
-	case t != nil && t.Method != nil && !v.allowed(t.Method.Alg()):
-		return ErrAlgorithm // WithValidMethods rejected it
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		// alg missing or not a registered method ("none" is registered; "XYZ" is not)
-		return ErrAlgorithm
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return ErrSignature
-	}
-	return ErrMalformed
-}
 
 func (v *Verifier) allowed(alg string) bool {
 	for _, a := range v.algs {
