@@ -259,38 +259,17 @@ func (d *jsonScanner) mismatch() error {
 // strings reads an array of strings (null elements read as "") or null (nil). An empty
 // array is a non-nil empty slice.
 func (d *jsonScanner) strings() ([]string, error) {
-	switch d.peek() {
-	case 'n':
-		if d.literal("null") {
-			return nil, nil
-		}
-		return nil, errSyntax
-	case '[':
-	default:
-		return nil, d.mismatch()
-	}
-	d.i++
-	if d.consume(']') {
-		return []string{}, nil
-	}
-	list := make([]string, 0, 4) // one allocation for the usual short lists
-	for {
-		s, err := d.string()
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, s)
-		if d.consume(']') {
-			return list, nil
-		}
-		if !d.consume(',') {
-			return nil, errSyntax
-		}
-	}
+	return scanArray(d, 4, d.string) // one allocation for the usual short lists
 }
 
 // ints reads an array of integers (null elements read as 0) or null (nil).
 func (d *jsonScanner) ints() ([]int, error) {
+	return scanArray(d, 2, d.int) // fva's two
+}
+
+// scanArray reads an array of elements read by elem, or null (nil), into a slice made
+// with capacity capHint. An empty array is a non-nil empty slice.
+func scanArray[T any](d *jsonScanner, capHint int, elem func() (T, error)) ([]T, error) {
 	switch d.peek() {
 	case 'n':
 		if d.literal("null") {
@@ -303,16 +282,15 @@ func (d *jsonScanner) ints() ([]int, error) {
 	}
 	d.i++
 	if d.consume(']') {
-		return []int{}, nil
+		return []T{}, nil
 	}
-	list := make([]int, 0, 2) // fva's two
-
+	list := make([]T, 0, capHint)
 	for {
-		n, err := d.int()
+		v, err := elem()
 		if err != nil {
 			return nil, err
 		}
-		list = append(list, n)
+		list = append(list, v)
 		if d.consume(']') {
 			return list, nil
 		}
