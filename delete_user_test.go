@@ -44,7 +44,7 @@ func (b *localBroadcaster) Subscribe(ctx context.Context, ready chan<- struct{},
 
 // instanceOf is another instance of a's application (same store, secrets
 // and clock), in strict mode when bc is not nil.
-func instanceOf(t *testing.T, a *app, bc latch.Broadcaster) *app {
+func instanceOf(t testing.TB, a *app, bc latch.Broadcaster) *app {
 	t.Helper()
 	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{
 		Store: a.Store, BaseURL: base, Secrets: [][]byte{[]byte(strings.Repeat("s", 32))}, Clock: a.Clock.Now,

@@ -265,22 +265,7 @@ func TestRevokedSessionRefused(t *testing.T) {
 
 // newAppOnStore is a second instance of a's application: same store, same
 // secrets, same clock.
-func newAppOnStore(t testing.TB, a *app) *app {
-	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{
-		Store: a.Store, BaseURL: base, Secrets: [][]byte{[]byte(strings.Repeat("s", 32))}, Clock: a.Clock.Now,
-	}})
-	h.Clock, h.Store = a.Clock, a.Store
-	mux := http.NewServeMux()
-	mux.Handle("/", h.Handler())
-	mux.Handle("GET /whoami", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s := latch.SessionFromContext(r.Context()); s != nil {
-			io.WriteString(w, s.UserID+" "+s.ID)
-			return
-		}
-		io.WriteString(w, "signed-out")
-	}))
-	return &app{Harness: h, handler: h.Middleware(mux)}
-}
+func newAppOnStore(t testing.TB, a *app) *app { return instanceOf(t, a, nil) }
 
 func TestBannedUserCannotRefresh(t *testing.T) {
 	a := newApp(t, latch.Config{})
