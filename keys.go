@@ -168,19 +168,7 @@ func (a *Auth) replaceUnopenableKeys(ctx context.Context, sealed []*storage.Sign
 		if err != nil {
 			return err
 		}
-		for _, state := range []string{storage.KeyCurrent, storage.KeyNext} {
-			if hasState(stored, state) {
-				continue
-			}
-			sk, err := a.newSigningKey(state)
-			if err != nil {
-				return err
-			}
-			if err := q.CreateSigningKey(ctx, sk); err != nil {
-				return err
-			}
-		}
-		return nil
+		return a.createMissingKeys(ctx, q, stored)
 	})
 	if errors.Is(err, storage.ErrStale) || errors.Is(err, storage.ErrNotFound) {
 		// Another instance replaced them first; the caller reads its keys.
@@ -193,18 +181,25 @@ func (a *Auth) replaceUnopenableKeys(ctx context.Context, sealed []*storage.Sign
 // at once may both do it; loadKeys then signs with the oldest current key
 // and verifies with all.
 func (a *Auth) createInitialKeys(ctx context.Context) error {
-	return a.store.InTx(ctx, func(q storage.Querier) error {
-		for _, state := range []string{storage.KeyCurrent, storage.KeyNext} {
-			sk, err := a.newSigningKey(state)
-			if err != nil {
-				return err
-			}
-			if err := q.CreateSigningKey(ctx, sk); err != nil {
-				return err
-			}
+	return a.store.InTx(ctx, func(q storage.Querier) error { return a.createMissingKeys(ctx, q, nil) })
+}
+
+// createMissingKeys stores, with q, a current and a next key for whichever
+// of the two stored lacks.
+func (a *Auth) createMissingKeys(ctx context.Context, q storage.Querier, stored []*storage.SigningKey) error {
+	for _, state := range []string{storage.KeyCurrent, storage.KeyNext} {
+		if hasState(stored, state) {
+			continue
 		}
-		return nil
-	})
+		sk, err := a.newSigningKey(state)
+		if err != nil {
+			return err
+		}
+		if err := q.CreateSigningKey(ctx, sk); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *Auth) newSigningKey(state string) (*storage.SigningKey, error) {
