@@ -160,6 +160,9 @@ type tx struct {
 	storage.Querier
 	a      *Auth
 	events []*storage.Event
+	// created is the user the transaction creates, for what createUser
+	// runs in it.
+	created *storage.User
 }
 
 // inTx runs fn in a storage transaction and, once it has committed,

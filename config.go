@@ -167,6 +167,12 @@ type SignInConfig struct {
 	// Password-reset links are never affected: the browser that opens one
 	// sets the new password, and the one that asked learns nothing.
 	CrossDeviceLinks bool
+
+	// Linking says when an identity proved at an outside provider (a
+	// social or enterprise sign-in) is linked to an existing user with
+	// the same email address. Default LinkVerifiedEmail: only when the
+	// provider and the user both verified it.
+	Linking LinkPolicy
 }
 
 // PasswordConfig configures passwords.

@@ -12,21 +12,6 @@ import (
 	"github.com/latchauth/latch/storage"
 )
 
-// builtinStrategies are the kernel's own strategies; a plugin cannot
-// register these names.
-var builtinStrategies = []string{StrategyPassword, StrategyEmailCode, StrategyEmailLink, StrategyPhoneCode, StrategyTicket,
-	StrategyResetPasswordEmailCode, StrategyResetPasswordEmailLink}
-
-// strategy returns the plugin strategy of that name that may be used as
-// kind, or nil.
-func (a *Auth) strategy(name string, kind FactorKind) Strategy {
-	s := a.plugins.byName[name]
-	if s == nil || s.Info().Kind&kind == 0 {
-		return nil
-	}
-	return s
-}
-
 // enrolledSecondFactors names the second factors a user has set up, in
 // the order the plugins registered them.
 func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]string, error) {
@@ -37,7 +22,7 @@ func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]stri
 // follow a first factor of methods amr (nil: any).
 func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []string) ([]string, error) {
 	var out []string
-	for _, s := range a.plugins.strategies {
+	for _, s := range a.plugins.reg.all {
 		info := s.Info()
 		if info.Kind&SecondFactor == 0 {
 			continue
@@ -61,7 +46,7 @@ func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []st
 // no plugin offers any.
 func (a *Auth) enrollableSecondFactors() ([]string, error) {
 	var out []string
-	for _, s := range a.plugins.strategies {
+	for _, s := range a.plugins.reg.all {
 		if _, ok := s.(Enroller); ok && s.Info().Kind&SecondFactor != 0 {
 			out = append(out, s.Info().Name)
 		}
@@ -379,6 +364,8 @@ const proofPassword = "password"
 // proof other than the one kind the step takes.
 func (p AttemptParams) unasked(want string) error {
 	switch {
+	case p.Ticket != "" && want != InputTicket:
+		return ErrFactorUnexpected.WithField("ticket")
 	case p.Password != "" && want != proofPassword:
 		return ErrFactorUnexpected.WithField("password")
 	case p.Code != "" && want != InputCode:

@@ -215,6 +215,11 @@ type factorState struct {
 	// Options what its prepare gave the client.
 	State   json.RawMessage `json:"state,omitempty"`
 	Options json.RawMessage `json:"options,omitempty"`
+	// External is where a Redirector sends the browser to answer.
+	External string `json:"external,omitempty"`
+	// Proof is what a Redirector's callback proved, kept server-side
+	// until the browser that started the flow continues it.
+	Proof *Proof `json:"proof,omitempty"`
 	// SealedOptions holds Options encrypted under Config.Secrets (key
 	// OptionsKey) when they carry a secret: an authenticator app's seed
 	// while it is being set up.

@@ -23,6 +23,9 @@ const (
 	PrefixOrganization = "org"
 	PrefixMembership   = "mem"
 	PrefixInvitation   = "inv"
+	// PrefixExternalAccount names a user's account at an identity
+	// provider.
+	PrefixExternalAccount = "eac"
 )
 
 // idGenerator makes IDs that are strictly increasing within one process

@@ -36,10 +36,16 @@ const (
 	SecondFactor
 )
 
-// Inputs a strategy's proof takes, which tell the pages what to show.
+// Inputs a strategy's proof takes, which tell the pages what to show and
+// the state machines when a proof arrives: the pages render any strategy,
+// a plugin's included, from its Input alone.
 const (
-	InputCode     = "code"     // a short code typed by the user
+	InputCode     = "code"     // a short code typed by the user, after Prepare sent or showed it
 	InputWebAuthn = "webauthn" // a WebAuthn ceremony run by the shipped script
+	InputPassword = "password" // a password typed with the identifier; no Prepare
+	InputLink     = "link"     // a link Prepare sent: the page waits while it is opened
+	InputTicket   = "ticket"   // a single-use token handed to the user; no Prepare, never listed
+	InputRedirect = "redirect" // a Redirector: the browser leaves for another site and comes back
 )
 
 // StrategyInfo describes a strategy.
@@ -62,6 +68,19 @@ type StrategyInfo struct {
 	// codes): it never counts as the one a user keeps when a policy
 	// requires a second factor.
 	Recovery bool
+	// Identifiers, for a first factor, lists the kinds of identifier
+	// ("email_address", "phone_number", "username") it is offered for;
+	// nil offers it whatever the sign-in names, and before it names
+	// anything (a passkey, a social provider: the proof names the user).
+	Identifiers []string
+	// ResetsPassword marks a first factor that proves access to an
+	// address in order to choose a new password: the pages offer it
+	// behind "Forgot password?", and a sign-in it passes asks for the new
+	// password before going on.
+	ResetsPassword bool
+	// Resendable says the pages may offer to send its code again
+	// (Prepare once more).
+	Resendable bool
 }
 
 // Strategy is one way to prove an identity, added by a plugin. Prepare
@@ -130,6 +149,29 @@ type Attempt struct {
 	// BeginEnrollment) and Verify (or FinishEnrollment); the kernel keeps
 	// it with the flow, never in the browser.
 	State json.RawMessage
+	// Identifier and IdentifierKind are what the sign-in named, as
+	// normalised ("" before it names anything). UserID is set only when
+	// it names a user; a first factor must behave the same either way, so
+	// that its answer reveals nothing about the account.
+	Identifier, IdentifierKind string
+	// Attempts counts the wrong answers to this strategy in the flow.
+	Attempts int
+	// RedirectURL is where the browser goes when the flow completes.
+	RedirectURL string
+	// ExpiresAt may be set by Prepare: when what it sent stops working.
+	ExpiresAt time.Time
+	// CallbackURL and CallbackState are set for a Redirector's Prepare:
+	// the kernel's callback route of this strategy (the redirect_uri) and
+	// the single-use value to send out as the state (or RelayState) that
+	// the provider hands back. The kernel keeps it server-side, bound to
+	// the flow and so to the browser that started it.
+	CallbackURL, CallbackState string
+	// ExternalURL is set by a Redirector's Prepare: where the browser is
+	// sent to prove its identity.
+	ExternalURL string
+
+	// sign is the sign-in's own state, for the kernel's strategies.
+	sign *signInState
 }
 
 // Proof is what a verified strategy established.
@@ -146,7 +188,15 @@ type Proof struct {
 	// BackupCodes are recovery codes made with a factor set up in the
 	// middle of a sign-in: the kernel shows them once, in the answer that
 	// completes it, and keeps them nowhere.
-	BackupCodes []string
+	BackupCodes []string `json:"-"`
+	// Identity is the account at an outside provider the proof
+	// established. With no UserID, the kernel signs in its owner, links it
+	// to an existing user under SignInConfig.Linking, or continues as a
+	// sign-up (see Identity).
+	Identity *Identity `json:",omitempty"`
+	// SetPassword says the proof lets the user choose a new password
+	// (StrategyInfo.ResetsPassword): the sign-in asks for it next.
+	SetPassword bool `json:",omitempty"`
 }
 
 // ProfileSection renders a plugin's section of the account page for the
@@ -166,16 +216,17 @@ type Host struct {
 
 // plugins is what the registered plugins added to the kernel.
 type plugins struct {
-	strategies []Strategy
-	byName     map[string]Strategy
-	routes     []route
-	sections   []ProfileSection
-	policies   []SecondFactorPolicy
-	scripts    bool
+	reg      strategies
+	routes   []route
+	sections []ProfileSection
+	policies []SecondFactorPolicy
+	scripts  bool
 }
 
 func (a *Auth) registerPlugins() error {
-	a.plugins.byName = map[string]Strategy{}
+	if err := a.registerBuiltins(); err != nil {
+		return err
+	}
 	h := &Host{a: a}
 	for _, p := range a.cfg.Plugins {
 		if err := p.Register(h); err != nil {
@@ -186,24 +237,9 @@ func (a *Auth) registerPlugins() error {
 }
 
 // AddStrategy makes s available to the sign-in and reverification flows.
-func (h *Host) AddStrategy(s Strategy) error {
-	name := s.Info().Name
-	if name == "" {
-		return errors.New("strategy without a name")
-	}
-	if _, dup := h.a.plugins.byName[name]; dup {
-		return fmt.Errorf("strategy %q registered twice", name)
-	}
-	// A plugin may add a second-factor use of a kernel strategy's name
-	// (phone_code, email_code), as Clerk names them, never replace the
-	// kernel's first factor.
-	if slices.Contains(builtinStrategies, name) && s.Info().Kind&FirstFactor != 0 {
-		return fmt.Errorf("strategy %q is the kernel's first factor", name)
-	}
-	h.a.plugins.byName[name] = s
-	h.a.plugins.strategies = append(h.a.plugins.strategies, s)
-	return nil
-}
+// The kernel's own first factors are registered before any plugin's, and
+// a plugin cannot replace one.
+func (h *Host) AddStrategy(s Strategy) error { return h.a.plugins.reg.add(s, false) }
 
 // Handle adds a route to Handler. signedIn routes answer 401 to signed-out
 // requests before h runs (in JSON for /v1/ routes; pages redirect to
@@ -371,7 +407,7 @@ func (h *Host) EnrolledSecondFactors(ctx context.Context, userID string) ([]stri
 func (h *Host) OtherSecondFactors(ctx context.Context, userID, except string) ([]string, error) {
 	names, err := h.a.enrolledSecondFactors(ctx, userID)
 	return slices.DeleteFunc(names, func(n string) bool {
-		return n == except || h.a.plugins.byName[n].Info().Recovery
+		return n == except || h.a.strategy(n, SecondFactor).Info().Recovery
 	}), err
 }
 

@@ -39,28 +39,28 @@ func (a *Auth) stepOf(s *SignIn) string {
 	case SignInNeedsSecondFactor:
 		return "second_factor"
 	}
-	if v := s.FirstFactorVerification; v != nil && v.Status == factorVerified && v.Strategy == StrategyEmailLink {
-		// The link was opened in another browser, whose user let this
-		// tab finish (SignInConfig.CrossDeviceLinks).
-		return components.StepLinkVerified
-	}
-	if v := s.FirstFactorVerification; v != nil && v.Status != factorVerified {
-		if a.strategy(v.Strategy, FirstFactor) != nil {
+	if v := s.FirstFactorVerification; v != nil {
+		input := a.inputOf(v.Strategy, FirstFactor)
+		switch {
+		case v.Status == factorVerified && input == InputLink:
+			// The link was opened in another browser, whose user let
+			// this tab finish (SignInConfig.CrossDeviceLinks).
+			return components.StepLinkVerified
+		case v.Status == factorVerified || v.Status == factorTransferable:
+		case input == InputCode:
+			return components.StepCode
+		case input == InputLink:
+			return components.StepLinkSent
+		case input == InputWebAuthn:
 			return components.StepPasskey
-		}
-		switch v.Strategy {
-		case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
-			return "code"
-		case StrategyEmailLink, StrategyResetPasswordEmailLink:
-			return "link_sent"
 		}
 	}
 	for _, f := range s.SupportedFirstFactors {
-		if f.Strategy == StrategyPassword {
-			return "password"
+		if a.inputOf(f.Strategy, FirstFactor) == InputPassword {
+			return components.StepPassword
 		}
 	}
-	return "choose_strategy"
+	return components.StepChooseStrategy
 }
 
 // servePortalSignIn shows the sign-in page for ?sign_in_id, or the
@@ -74,6 +74,9 @@ func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 		// spends nothing, as mail scanners open links too).
 		p.Step, p.Ticket = components.StepTicket, t
 	}
+	// Strategies that need no identifier (social providers) are offered
+	// from the first page.
+	p.Strategies = a.firstFactorsFor("", "")
 	if id := q.Get("sign_in_id"); id != "" {
 		if f, err := loadFlow[signInState](r.Context(), a, r, flowKindSignIn, id); err == nil {
 			a.fillSignInPage(&p, a.signInView(f))
@@ -101,10 +104,13 @@ func (a *Auth) fillSignInPage(p *signInPage, s *SignIn) {
 // factorForm describes, for the pages, the factor a verification waits
 // for.
 func (a *Auth) factorForm(v *Verification, enroll bool) *components.FactorForm {
-	f := &components.FactorForm{Strategy: v.Strategy, Input: InputCode,
-		Resend: v.Strategy == StrategyPhoneCode || v.Strategy == StrategyEmailCode}
-	if s := a.plugins.byName[v.Strategy]; s != nil {
-		f.Input = s.Info().Input
+	f := &components.FactorForm{Strategy: v.Strategy, Input: InputCode}
+	kind := FirstFactor
+	if enroll || a.strategy(v.Strategy, SecondFactor) != nil {
+		kind = SecondFactor
+	}
+	if s := a.strategy(v.Strategy, kind); s != nil {
+		f.Input, f.Resend = inputOf(s), s.Info().Resendable
 	}
 	switch {
 	case f.Input == InputWebAuthn:
@@ -135,16 +141,24 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	p := signInPage{Step: "identifier", Redirect: redirect, Identifier: form.Get("identifier")}
 	var s *SignIn
 	var err error
-	switch intent := form.Get("intent"); intent {
+	intent := form.Get("intent")
+	if intent == "use_strategy" && form.Get("sign_in_id") == "" {
+		intent = "start_strategy"
+	}
+	switch intent {
 	case "identifier", "ticket":
 		// Any proof the form carries goes along, to be refused: neither
 		// step takes one.
 		sp := SignInParams{Identifier: form.Get("identifier"), RedirectURL: redirect, BotToken: form.Get("bot_token"),
 			Password: form.Get("password"), Code: form.Get("code"), Credential: json.RawMessage(form.Get("credential"))}
-		if intent == "ticket" {
-			sp.Strategy, sp.Ticket = StrategyTicket, form.Get("ticket")
+		if t := a.firstFactorByInput(&signInState{}, InputTicket); intent == "ticket" && t != nil {
+			sp.Strategy, sp.Ticket = t.Info().Name, form.Get("ticket")
 		}
 		s, err = a.startSignIn(ctx, w, r, sp)
+	case "start_strategy":
+		// A strategy that needs no identifier (a social provider), from
+		// the first page.
+		s, err = a.startSignIn(ctx, w, r, SignInParams{Strategy: form.Get("strategy"), RedirectURL: redirect, BotToken: form.Get("bot_token")})
 	case "passkey":
 		s, err = a.startSignIn(ctx, w, r, SignInParams{Strategy: a.passkeyStrategy(), RedirectURL: redirect})
 	default:
@@ -156,13 +170,17 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 			redirect, p.Redirect = f.state.RedirectURL, f.state.RedirectURL
 		}
 		a.fillSignInPage(&p, a.signInView(f))
-		pending := StrategyEmailCode
+		pending := ""
 		if f.state.First != nil {
 			pending = f.state.First.Strategy
 		}
 		switch intent {
 		case "password":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, StrategyPassword))
+			name := ""
+			if pw := a.firstFactorByInput(&f.state, InputPassword); pw != nil {
+				name = pw.Info().Name
+			}
+			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, name))
 		case "code":
 			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
 		case "resend":
@@ -180,14 +198,10 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		case "passkey_attempt":
 			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
 		case "forgot_password":
-			strategy := StrategyResetPasswordEmailCode
-			if !a.firstFactorAllowed(&f.state, strategy) {
-				strategy = StrategyResetPasswordEmailLink
-			}
-			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: strategy, RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: a.resetStrategy(&f.state), RedirectURL: redirect})
 		case "use_strategy":
-			if form.Get("strategy") == StrategyPassword {
-				p.Step = "password"
+			if a.inputOf(form.Get("strategy"), FirstFactor) == InputPassword {
+				p.Step = components.StepPassword
 				a.renderSignIn(w, r, http.StatusOK, p)
 				return
 			}
@@ -219,6 +233,12 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		loc := a.locale(r)
 		a.renderPage(w, r, http.StatusOK, components.T(loc, "mfa.codes.title"), components.MFABackupCodes(components.MFABackupCodesProps{
 			Codes: s.BackupCodes, DoneURL: redirect, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}))
+		return
+	}
+	if v := s.FirstFactorVerification; v != nil && v.ExternalVerificationRedirectURL != "" {
+		// A strategy that leaves for its provider: the browser goes
+		// there, and comes back to the strategy's callback.
+		http.Redirect(w, r, v.ExternalVerificationRedirectURL, http.StatusSeeOther)
 		return
 	}
 	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil {
@@ -483,9 +503,29 @@ func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// inputOf is the input of the strategy name used as kind, or "".
+func (a *Auth) inputOf(name string, kind FactorKind) string {
+	if s := a.strategy(name, kind); s != nil {
+		return inputOf(s)
+	}
+	return ""
+}
+
+// resetStrategy is the first strategy the sign-in st may use to reset a
+// password (a code before a link, in SignInConfig.FirstFactors' order), or
+// "".
+func (a *Auth) resetStrategy(st *signInState) string {
+	for _, f := range a.firstFactorsFor(st.IdentifierKind, st.Identifier) {
+		if s := a.strategy(f.Strategy, FirstFactor); s != nil && s.Info().ResetsPassword {
+			return f.Strategy
+		}
+	}
+	return ""
+}
+
 // passkeyStrategy is the plugins' first factor answered by WebAuthn, or "".
 func (a *Auth) passkeyStrategy() string {
-	for _, s := range a.plugins.strategies {
+	for _, s := range a.plugins.reg.all {
 		if info := s.Info(); info.Kind&FirstFactor != 0 && info.Input == InputWebAuthn {
 			return info.Name
 		}

@@ -141,7 +141,7 @@ func (a *Auth) strategyLabel(name string, kind FactorKind) string {
 	if s := a.strategy(name, kind); s != nil {
 		return s.Info().Label
 	}
-	return strategyLabels[name]
+	return ""
 }
 
 // passkeyStartURL is where the WebAuthn script starts a passkey sign-in,
@@ -155,11 +155,6 @@ func (a *Auth) passkeyStartURL() string {
 
 // webAuthnScriptPath is where Handler serves the WebAuthn script.
 const webAuthnScriptPath = "/v1/webauthn.js"
-
-var strategyLabels = map[string]string{
-	StrategyPassword: "strategy.password", StrategyEmailCode: "strategy.email_code", StrategyEmailLink: "strategy.email_link",
-	StrategyPhoneCode: "strategy.phone_code",
-}
 
 func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p signInPage) {
 	loc := a.locale(r)
@@ -179,7 +174,7 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 		kind = SecondFactor
 	}
 	for _, f := range p.Strategies {
-		if kind == FirstFactor && a.strategy(f.Strategy, FirstFactor) != nil {
+		if kind == FirstFactor && a.inputOf(f.Strategy, FirstFactor) == InputWebAuthn {
 			continue // a passkey has its own button
 		}
 		if key := a.strategyLabel(f.Strategy, kind); key != "" {

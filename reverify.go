@@ -110,8 +110,8 @@ func (a *Auth) reverifyStateFor(ctx context.Context, sessionID, userID string) (
 	if u.PrimaryPhoneID != "" {
 		st.Factors = append(st.Factors, StrategyPhoneCode)
 	}
-	for _, p := range a.plugins.strategies {
-		if p.Info().Kind&FirstFactor == 0 {
+	for _, p := range a.plugins.reg.all {
+		if p.Info().Kind&FirstFactor == 0 || a.plugins.reg.builtin[p.Info().Name] || p.Info().Input == InputRedirect {
 			continue
 		}
 		if ok, err := p.Enrolled(ctx, userID); err == nil && ok {
@@ -142,6 +142,9 @@ func (a *Auth) reverifyFlowOf(ctx context.Context, f *flow[reverifyState], strat
 func (a *Auth) reverifyStrategy(st *reverifyState, name string) Strategy {
 	if st.Second {
 		return a.strategy(name, SecondFactor)
+	}
+	if a.plugins.reg.builtin[name] {
+		return nil // the kernel's own, answered below
 	}
 	return a.strategy(name, FirstFactor)
 }

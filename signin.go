@@ -47,8 +47,11 @@ type signInState struct {
 	SecondFactors []string `json:"second_factors,omitempty"`
 	EnrollSecond  bool     `json:"enroll_second,omitempty"`
 	SessionID     string   `json:"session_id,omitempty"`
-	RedirectURL   string   `json:"redirect_url,omitempty"`
-	Locale        string   `json:"locale,omitempty"`
+	// SignUpID is the sign-up an identity that belongs to nobody
+	// became.
+	SignUpID    string `json:"sign_up_id,omitempty"`
+	RedirectURL string `json:"redirect_url,omitempty"`
+	Locale      string `json:"locale,omitempty"`
 	// Device and IP are the browser that started the sign-in, named in
 	// its link's mail and shown where the link is opened elsewhere.
 	Device string `json:"device,omitempty"`
@@ -69,6 +72,10 @@ type SignIn struct {
 	// supported second factors before the sign-in completes.
 	SecondFactorEnrollment bool   `json:"second_factor_enrollment,omitempty"`
 	CreatedSessionID       string `json:"created_session_id,omitempty"`
+	// SignUpID is set when the first factor proved an identity at an
+	// outside provider that belongs to nobody: the sign-in became this
+	// sign-up (its first-factor verification is "transferable").
+	SignUpID string `json:"sign_up_id,omitempty"`
 	// BackupCodes, only in the answer that completes a sign-in in which a
 	// second factor was set up, are the recovery codes made with it: shown
 	// this once.
@@ -94,6 +101,9 @@ type Verification struct {
 	// Options is what the client needs to answer: WebAuthn request or
 	// creation options, or an authenticator app's set-up (secret, QR code).
 	Options json.RawMessage `json:"options,omitempty"`
+	// ExternalVerificationRedirectURL is where to send the browser to
+	// answer a strategy that leaves for another site (a Redirector).
+	ExternalVerificationRedirectURL string `json:"external_verification_redirect_url,omitempty"`
 }
 
 func verificationView(f *factorState) *Verification {
@@ -101,6 +111,9 @@ func verificationView(f *factorState) *Verification {
 		return nil
 	}
 	v := &Verification{Status: f.Status, Strategy: f.Strategy, Attempts: f.Attempts, Options: f.Options}
+	if f.Status == factorUnverified {
+		v.ExternalVerificationRedirectURL = f.External
+	}
 	if !f.ExpiresAt.IsZero() {
 		t := f.ExpiresAt
 		v.ExpireAt = &t
@@ -112,12 +125,12 @@ func (a *Auth) signInView(f *flow[signInState]) *SignIn {
 	st := f.state
 	v := &SignIn{ID: f.rec.ID, Object: "sign_in_attempt", Status: f.rec.Status, Identifier: st.Identifier,
 		SupportedFirstFactors: []Factor{}, SupportedSecondFactors: []Factor{}, FirstFactorVerification: verificationView(st.First),
-		SecondFactorVerification: verificationView(st.Second), CreatedSessionID: st.SessionID, ExpireAt: f.rec.ExpiresAt,
+		SecondFactorVerification: verificationView(st.Second), CreatedSessionID: st.SessionID, SignUpID: st.SignUpID, ExpireAt: f.rec.ExpiresAt,
 		SecondFactorEnrollment: st.EnrollSecond}
 	if st.Identifier != "" {
 		v.SupportedFirstFactors = a.firstFactorsFor(st.IdentifierKind, st.Identifier)
 	} else {
-		v.SupportedFirstFactors = a.pluginFirstFactors(nil, "")
+		v.SupportedFirstFactors = a.firstFactorsFor("", "")
 	}
 	if len(st.SecondFactors) > 0 {
 		v.SupportedSecondFactors = factorsOf(st.SecondFactors)
@@ -126,52 +139,6 @@ func (a *Auth) signInView(f *flow[signInState]) *SignIn {
 		v.SecondFactorVerification.Options = a.openOptions(st.Second)
 	}
 	return v
-}
-
-// firstFactorsFor lists the first factors offered for an identifier. It
-// depends only on the configuration and the kind of identifier — never on
-// the account — so it tells nobody whether the account exists or what it
-// has set up (a factor the account lacks simply fails like a wrong answer).
-func (a *Auth) firstFactorsFor(kind, identifier string) []Factor {
-	var out []Factor
-	for _, s := range a.cfg.SignIn.FirstFactors {
-		ok := false
-		switch s {
-		case StrategyPassword:
-			ok = true
-		case StrategyEmailCode, StrategyEmailLink, StrategyResetPasswordEmailCode, StrategyResetPasswordEmailLink:
-			ok = kind == string(storage.KindEmailAddress)
-		case StrategyPhoneCode:
-			ok = kind == string(storage.KindPhoneNumber)
-		}
-		if ok {
-			out = append(out, Factor{Strategy: s, SafeIdentifier: identifier})
-		}
-	}
-	return a.pluginFirstFactors(out, identifier)
-}
-
-// pluginFirstFactors appends the plugins' first factors, which name the
-// user themselves (a discoverable passkey) and so suit any identifier.
-func (a *Auth) pluginFirstFactors(out []Factor, identifier string) []Factor {
-	for _, s := range a.plugins.strategies {
-		if s.Info().Kind&FirstFactor != 0 {
-			out = append(out, Factor{Strategy: s.Info().Name, SafeIdentifier: identifier})
-		}
-	}
-	if out == nil {
-		out = []Factor{}
-	}
-	return out
-}
-
-func (a *Auth) firstFactorAllowed(st *signInState, strategy string) bool {
-	for _, f := range a.firstFactorsFor(st.IdentifierKind, st.Identifier) {
-		if f.Strategy == strategy {
-			return true
-		}
-	}
-	return false
 }
 
 // SignInParams starts a sign-in.
@@ -191,56 +158,62 @@ type SignInParams struct {
 }
 
 // unasked refuses a start of sign-in that carries a proof its strategy
-// does not take.
-func (p SignInParams) unasked() error {
+// does not take: a start takes a password or a ticket, for the strategy
+// of that input.
+func (p SignInParams) unasked(input string) error {
 	switch {
 	case p.Code != "":
 		return ErrFactorUnexpected.WithField("code")
 	case hasCredential(p.Credential):
 		return ErrFactorUnexpected.WithField("credential")
-	case p.Ticket != "" && p.Strategy != StrategyTicket:
+	case p.Ticket != "" && input != InputTicket:
 		return ErrFactorUnexpected.WithField("ticket")
-	case p.Password != "" && (p.Identifier == "" || (p.Strategy != "" && p.Strategy != StrategyPassword)):
+	case p.Password != "" && (p.Identifier == "" || (p.Strategy != "" && input != InputPassword)):
 		return ErrFactorUnexpected.WithField("password")
 	}
 	return nil
 }
 
 // startSignIn creates a sign-in for the browser of r and, when the params
-// carry a password or a ticket, attempts it at once.
+// carry a password or a ticket, attempts it at once. A strategy that needs
+// no identifier (a passkey, a social provider) is prepared at once.
 func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignInParams) (*SignIn, error) {
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
 		return nil, err
 	}
-	if err := p.unasked(); err != nil {
+	var s Strategy
+	if p.Strategy != "" {
+		if s = a.strategy(p.Strategy, FirstFactor); s == nil {
+			return nil, ErrStrategyNotAllowed
+		}
+	}
+	input := ""
+	if s != nil {
+		input = s.Info().Input
+	}
+	if err := p.unasked(input); err != nil {
 		return nil, err
 	}
 	if err := a.checkBot(ctx, r, p.BotToken, true); err != nil {
 		return nil, err
 	}
 	st := signInState{RedirectURL: p.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
-	if p.Strategy == StrategyTicket {
-		v, err := a.consumeLink(ctx, p.Ticket, purposeTicket)
-		if err != nil {
-			return nil, err
-		}
-		st.UserID = v.UserID
-		st.First = &factorState{Strategy: StrategyTicket, Status: factorVerified}
+	switch {
+	case input == InputTicket:
+		// A ticket names its user: whatever identifier came with it is
+		// not asked for.
 		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
 		if err != nil {
 			return nil, err
 		}
-		return a.afterFirstFactor(ctx, w, r, f, []string{"mca"})
-	}
-	if p.Identifier == "" && a.strategy(p.Strategy, FirstFactor) != nil {
-		// A passkey names its user: no identifier is asked for.
+		return a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: p.Strategy, Ticket: p.Ticket})
+	case p.Identifier == "" && s != nil && s.Info().Identifiers == nil:
 		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
 		if err != nil {
 			return nil, err
 		}
 		return a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: p.Strategy, RedirectURL: p.RedirectURL})
-	}
-	if p.Identifier == "" {
+	case p.Identifier == "":
 		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsIdentifier, st)
 		if err != nil {
 			return nil, err
@@ -254,10 +227,16 @@ func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err != nil {
 		return nil, err
 	}
-	if p.Strategy == StrategyPassword || p.Password != "" {
+	if input == InputPassword || p.Password != "" {
 		// A wrong password leaves no flow behind: the answer is only the
 		// error, and the client starts again.
-		return a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: StrategyPassword, Password: p.Password})
+		pw := s
+		if pw == nil {
+			if pw = a.firstFactorByInput(&f.state, InputPassword); pw == nil {
+				return nil, ErrStrategyNotAllowed
+			}
+		}
+		return a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pw.Info().Name, Password: p.Password})
 	}
 	return a.signInView(f), f.save(ctx, a, SignInNeedsFirstFactor)
 }
@@ -327,85 +306,54 @@ type PrepareParams struct {
 	RedirectURL string `json:"redirect_url"`
 }
 
-// prepareFirstFactor sends the code or link of an email or phone strategy.
-// For an unknown identifier it does everything but send, so that the answer
-// and its timing are the same.
+// prepareFirstFactor starts the strategy p names: sends a code or link,
+// issues a challenge, or sends the browser to another site. Strategies
+// never look at whether the identifier names an account, so the answer
+// tells nobody.
 func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
-	if s := a.strategy(p.Strategy, FirstFactor); s != nil {
-		return a.preparePluginFirstFactor(ctx, r, f, s)
-	}
-	if f.rec.Status != SignInNeedsFirstFactor {
-		return nil, ErrFlowStep
-	}
-	if !a.firstFactorAllowed(&f.state, p.Strategy) || p.Strategy == StrategyPassword {
+	st := &f.state
+	s := a.firstFactor(st, p.Strategy)
+	if s == nil || !preparedFirst(s) {
 		return nil, ErrStrategyNotAllowed
+	}
+	// Before an identifier is named, only a strategy that needs none.
+	if f.rec.Status != SignInNeedsFirstFactor && (f.rec.Status != SignInNeedsIdentifier || s.Info().Identifiers != nil) {
+		return nil, ErrFlowStep
 	}
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
 		return nil, err
 	}
-	st := &f.state
-	attempts := 0
-	if st.First != nil && st.First.Strategy == p.Strategy {
-		attempts = st.First.Attempts
+	if p.RedirectURL != "" {
+		st.RedirectURL = p.RedirectURL
 	}
-	fs := &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts, IdentifierID: st.IdentifierID}
-	to := Recipient{Email: st.SendTo, Locale: st.Locale}
-	if st.IdentifierKind == string(storage.KindPhoneNumber) {
-		to = Recipient{Phone: st.SendTo, Locale: st.Locale}
-	}
-	known := st.UserID != "" && st.IdentifierID != ""
-	// Limits count the identifier as typed (canonically), known or not.
-	limitTo := Recipient{Email: st.Identifier}
-	if st.IdentifierKind == string(storage.KindPhoneNumber) {
-		limitTo = Recipient{Phone: st.Identifier}
-	}
-	if err := a.checkSendFrom(ctx, r, limitTo, a.knownDevice(r, st.UserID)); err != nil {
+	at := a.signInAttempt(f, r, p.Strategy)
+	at.State = nil
+	if err := a.prepareCallback(ctx, s, at); err != nil {
 		return nil, err
 	}
-	switch p.Strategy {
-	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
-		v, code, err := a.newCode(ctx, a.store, p.Strategy, f.rec.ID, st.UserID, st.IdentifierID, attempts)
-		if err != nil {
-			return nil, err
-		}
-		fs.VerificationID, fs.ExpiresAt = v.ID, v.ExpiresAt
-		kind := MessageSignInCode
-		if p.Strategy == StrategyResetPasswordEmailCode {
-			kind = MessageResetPasswordCode
-		}
-		if known {
-			if err := a.send(ctx, kind, to, MessageData{Code: code}); err != nil {
-				return nil, err
-			}
-		}
-	case StrategyEmailLink, StrategyResetPasswordEmailLink:
-		tok, err := a.newLink(ctx, a.store, p.Strategy, f.rec.ID, st.UserID, st.IdentifierID, linkLifetime, nil)
-		if err != nil {
-			return nil, err
-		}
-		fs.ExpiresAt = a.now().Add(linkLifetime)
-		kind := MessageSignInLink
-		if p.Strategy == StrategyResetPasswordEmailLink {
-			kind = MessageResetPasswordLink
-		}
-		if p.RedirectURL != "" {
-			st.RedirectURL = p.RedirectURL
-		}
-		if known {
-			// The mail names the browser that asked: the link completes
-			// there (SignInConfig.CrossDeviceLinks aside).
-			if err := a.send(ctx, kind, to, MessageData{Link: a.link("/v1/verify?token=" + tok), Device: st.Device}); err != nil {
-				return nil, err
-			}
-		}
-	default:
-		return nil, ErrStrategyNotAllowed
+	options, err := s.Prepare(ctx, at)
+	if err != nil {
+		return nil, asError(err)
 	}
-	st.First = fs
+	st.First = &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: at.Attempts, IdentifierID: st.IdentifierID,
+		ExpiresAt: at.ExpiresAt, State: at.State, Options: options, External: at.ExternalURL}
 	if err := f.save(ctx, a, SignInNeedsFirstFactor); err != nil {
 		return nil, err
 	}
 	return a.signInView(f), nil
+}
+
+// signInAttempt is the context of a use of the strategy name in the
+// sign-in f: what the sign-in named, and the strategy's memory and count
+// of wrong answers when it was the last one prepared.
+func (a *Auth) signInAttempt(f *flow[signInState], r *http.Request, name string) *Attempt {
+	st := &f.state
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: r,
+		Identifier: st.Identifier, IdentifierKind: st.IdentifierKind, RedirectURL: st.RedirectURL, sign: st}
+	if st.First != nil && st.First.Strategy == name {
+		at.State, at.Attempts = st.First.State, st.First.Attempts
+	}
+	return at
 }
 
 // AttemptParams carries the proof of a factor.
@@ -416,58 +364,45 @@ type AttemptParams struct {
 	// Credential is a WebAuthn response (PublicKeyCredential as JSON), for
 	// passkeys and security keys.
 	Credential json.RawMessage `json:"credential,omitempty"`
+	// Ticket is a sign-in token, taken only when a sign-in starts.
+	Ticket string `json:"-"`
 }
 
-// attemptFirstFactor checks a password or code and moves the sign-in on.
+// attemptFirstFactor checks the proof of a first factor and moves the
+// sign-in on.
 func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p AttemptParams) (*SignIn, error) {
 	if f.rec.Status != SignInNeedsFirstFactor {
 		return nil, ErrFlowStep
 	}
-	if s := a.strategy(p.Strategy, FirstFactor); s != nil {
-		if err := p.unasked(inputOf(s)); err != nil {
-			return nil, err
-		}
-		return a.attemptPluginFirstFactor(ctx, w, r, f, s, p)
-	}
-	if !a.firstFactorAllowed(&f.state, p.Strategy) {
+	st := &f.state
+	s := a.firstFactor(st, p.Strategy)
+	if s == nil {
 		return nil, ErrStrategyNotAllowed
 	}
 	// Only the proof of the strategy attempted: a code sent with a
 	// password is refused, never ignored.
-	want := ""
-	switch p.Strategy {
-	case StrategyPassword:
-		want = proofPassword
-	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
-		want = InputCode
-	}
-	if err := p.unasked(want); err != nil {
+	if err := p.unasked(inputOf(s)); err != nil {
 		return nil, err
 	}
-	st := &f.state
-	switch p.Strategy {
-	case StrategyPassword:
-		lockIfWrong, err := a.checkSignInAttempt(ctx, r, st.IdentifierKind, st.Identifier)
-		if err != nil {
+	prepared := preparedFirst(s)
+	if prepared && (st.First == nil || st.First.Strategy != p.Strategy) {
+		return nil, ErrFlowStep
+	}
+	if _, ok := s.(interface{ boundsGuesses() }); !ok {
+		if err := a.limit(ctx, ErrRateLimited, limitCheck{"ff:" + f.rec.ID, a.cfg.Protection.Limits.SignInPerIPIdentifier}); err != nil {
 			return nil, err
 		}
-		if err := a.checkPasswordLocking(ctx, st.UserID, p.Password, lockIfWrong); err != nil {
-			a.noteFailure(ctx, r, "sign_in.failed", st.UserID, StrategyPassword, err)
-			return nil, err
-		}
-		a.signedIn(ctx, r, st.IdentifierKind, st.Identifier)
-		return a.afterFirstFactor(ctx, w, r, f, []string{"pwd"})
-	case StrategyEmailCode, StrategyPhoneCode, StrategyResetPasswordEmailCode:
-		if st.First == nil || st.First.Strategy != p.Strategy || st.First.VerificationID == "" {
-			return nil, ErrFlowStep
-		}
-		g := codeGuess{channel: guessChannel(p.Strategy), userID: st.UserID, kind: st.IdentifierKind, identifier: st.Identifier, locale: st.Locale}
-		err := a.tryCode(ctx, r, g, func() error {
-			_, err := a.checkCode(ctx, st.First.VerificationID, p.Code)
-			return err
-		})
-		if err != nil {
-			a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, err)
+	}
+	at := a.signInAttempt(f, r, p.Strategy)
+	proof, err := s.Verify(ctx, at, p.normalized())
+	if err == nil && (proof == nil || (proof.UserID == "" && proof.Identity == nil) || (st.UserID != "" && proof.UserID != st.UserID)) {
+		err = ErrCodeIncorrect
+	}
+	if err != nil {
+		a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, err)
+		if prepared && !errors.Is(err, ErrFlowStep) {
+			// The wrong answer counts against this attempt; a password,
+			// which prepared nothing, leaves no flow behind.
 			st.First.Attempts++
 			st.First.Status = factorUnverified
 			if errors.Is(err, ErrCodeExpired) {
@@ -476,36 +411,40 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 			if serr := f.save(ctx, a, SignInNeedsFirstFactor); serr != nil {
 				return nil, serr
 			}
-			return nil, err
 		}
-		if st.UserID == "" {
-			// Nobody can know the code of an unknown identifier; this is
-			// unreachable but must never sign anyone in.
-			return nil, ErrCodeIncorrect
-		}
-		st.First.Status = factorVerified
-		a.signedIn(ctx, r, st.IdentifierKind, st.Identifier) // an emailed code unlocks
-		if p.Strategy == StrategyResetPasswordEmailCode {
-			return a.needNewPassword(ctx, f)
-		}
-		amr := []string{"otp"}
-		if p.Strategy == StrategyPhoneCode {
-			amr = []string{"sms"}
-		}
-		return a.afterFirstFactor(ctx, w, r, f, amr)
-	case StrategyEmailLink:
-		// The link was opened on another device, and the person there
-		// confirmed this one may finish (SignInConfig.CrossDeviceLinks).
-		if st.First == nil || st.First.Strategy != p.Strategy || st.First.Status != factorVerified || st.UserID == "" {
-			return nil, ErrFlowStep
-		}
-		return a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
-	case StrategyResetPasswordEmailLink:
-		// A reset link sets the password in the browser that opens it,
-		// never here: this step is never the way on.
-		return nil, ErrFlowStep
+		return nil, err
 	}
-	return nil, ErrStrategyNotAllowed
+	return a.passFirstFactor(ctx, w, r, f, p.Strategy, proof)
+}
+
+// passFirstFactor moves a sign-in whose first factor name proved proof
+// on: to the owner of an identity, to a new password, to the second
+// factor, or to completion.
+func (a *Auth) passFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], name string, proof *Proof) (*SignIn, error) {
+	st := &f.state
+	if st.First == nil || st.First.Strategy != name {
+		st.First = &factorState{Strategy: name, IdentifierID: st.IdentifierID}
+	}
+	st.First.Status, st.First.State, st.First.Options, st.First.External, st.First.Proof = factorVerified, nil, nil, "", nil
+	if proof.UserID == "" && proof.Identity != nil {
+		return a.signInWithIdentity(ctx, w, r, f, name, proof)
+	}
+	st.UserID = proof.UserID
+	if proof.SetPassword {
+		return a.needNewPassword(ctx, f)
+	}
+	if !proof.MultiFactor {
+		return a.afterFirstFactor(ctx, w, r, f, proof.AMR)
+	}
+	u, err := a.store.GetUser(ctx, st.UserID)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if u.Banned {
+		return nil, ErrUserBanned
+	}
+	st.AMR = appendAMR(proof.AMR, "mfa")
+	return a.completeSignIn(ctx, w, r, f, u, true)
 }
 
 func (a *Auth) needNewPassword(ctx context.Context, f *flow[signInState]) (*SignIn, error) {
@@ -620,67 +559,4 @@ func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	a.noteSignIn(ctx, r, u, newDevice)
 	return a.signInView(f), nil
-}
-
-// preparePluginFirstFactor starts a plugin's first factor (a passkey
-// challenge). It never looks at the identifier's account, so it tells
-// nobody whether it exists or has a passkey.
-func (a *Auth) preparePluginFirstFactor(ctx context.Context, r *http.Request, f *flow[signInState], s Strategy) (*SignIn, error) {
-	if f.rec.Status != SignInNeedsFirstFactor && f.rec.Status != SignInNeedsIdentifier {
-		return nil, ErrFlowStep
-	}
-	st := &f.state
-	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, Locale: st.Locale, Request: r}
-	options, err := s.Prepare(ctx, at)
-	if err != nil {
-		return nil, asError(err)
-	}
-	attempts := 0
-	if st.First != nil {
-		attempts = st.First.Attempts
-	}
-	st.First = &factorState{Strategy: s.Info().Name, Status: factorUnverified, Attempts: attempts, State: at.State, Options: options}
-	if err := f.save(ctx, a, SignInNeedsFirstFactor); err != nil {
-		return nil, err
-	}
-	return a.signInView(f), nil
-}
-
-// attemptPluginFirstFactor checks a plugin's first factor. The proof names
-// the user; when the sign-in named one too, they must agree.
-func (a *Auth) attemptPluginFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], s Strategy, p AttemptParams) (*SignIn, error) {
-	st := &f.state
-	if st.First == nil || st.First.Strategy != p.Strategy {
-		return nil, ErrFlowStep
-	}
-	if err := a.limit(ctx, ErrRateLimited, limitCheck{"ff:" + f.rec.ID, a.cfg.Protection.Limits.SignInPerIPIdentifier}); err != nil {
-		return nil, err
-	}
-	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, Locale: st.Locale, Request: r, State: st.First.State}
-	proof, err := s.Verify(ctx, at, p.normalized())
-	if err == nil && (proof == nil || proof.UserID == "" || (st.UserID != "" && proof.UserID != st.UserID)) {
-		err = ErrCodeIncorrect
-	}
-	if err != nil {
-		a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, err)
-		st.First.Attempts++
-		if serr := f.save(ctx, a, SignInNeedsFirstFactor); serr != nil {
-			return nil, serr
-		}
-		return nil, asError(err)
-	}
-	st.UserID = proof.UserID
-	st.First.Status, st.First.State, st.First.Options = factorVerified, nil, nil
-	if !proof.MultiFactor {
-		return a.afterFirstFactor(ctx, w, r, f, proof.AMR)
-	}
-	u, err := a.store.GetUser(ctx, st.UserID)
-	if err != nil {
-		return nil, storageError(err)
-	}
-	if u.Banned {
-		return nil, ErrUserBanned
-	}
-	st.AMR = appendAMR(proof.AMR, "mfa")
-	return a.completeSignIn(ctx, w, r, f, u, true)
 }

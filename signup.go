@@ -53,6 +53,11 @@ type signUpState struct {
 	// its link's mail and shown where the link is opened elsewhere.
 	Device string `json:"device,omitempty"`
 	IP     string `json:"ip,omitempty"`
+	// Identity is the account at an outside provider a sign-in proved
+	// and transferred here: the user is created with it linked, needs no
+	// password, and signs in with AMR.
+	Identity *Identity `json:"identity,omitempty"`
+	AMR      []string  `json:"amr,omitempty"`
 }
 
 // SignUp is a sign-up in progress, as the JSON API returns it.
@@ -150,7 +155,7 @@ func (a *Auth) missingFields(st *signUpState) []string {
 		case fieldUsername:
 			have = st.Username != ""
 		case fieldPassword:
-			have = st.PasswordHash != ""
+			have = st.PasswordHash != "" || st.Identity != nil
 		case fieldFirst:
 			have = st.FirstName != ""
 		case fieldLast:
@@ -457,11 +462,18 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 			verifiedBy = st.Phone.Strategy
 		}
 	}
-	var spend func(*tx) error
+	var spend, link func(*tx) error
 	if st.InvitationID != "" {
 		spend = func(t *tx) error { return a.spendInvitation(ctx, t, st.InvitationID, st.Email.VerificationID) }
 	}
-	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash, spend)
+	if st.Identity != nil {
+		p.ImageURL = st.Identity.ImageURL
+		if validImageURL(p.ImageURL) != nil {
+			p.ImageURL = ""
+		}
+		link = func(t *tx) error { return a.createExternalAccount(ctx, t, t.created.ID, st.Identity) }
+	}
+	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash, spend, link)
 	if err != nil {
 		// Someone else verified the same address first; the person here
 		// proved they own it, so telling them is no leak.
@@ -471,6 +483,9 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 	amr := []string{"otp"}
 	if st.PasswordHash != "" {
 		amr = append(amr, "pwd")
+	}
+	if st.Identity != nil && len(st.AMR) > 0 {
+		amr = st.AMR
 	}
 	st.PasswordHash = "" // no longer needed in the flow
 	if su, err := a.store.GetUser(ctx, u.ID); err != nil {

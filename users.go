@@ -229,6 +229,7 @@ func (a *Auth) createUser(ctx context.Context, p CreateUserParams, verifiedBy, p
 				return conflictAs(err, ErrIdentifierExists.WithField(string(i.Kind)))
 			}
 		}
+		t.created = u
 		for _, fn := range also {
 			if fn == nil {
 				continue

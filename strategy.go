@@ -1,0 +1,192 @@
+package latch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// The registry of strategies. The kernel's own first factors (password,
+// codes, links, tickets: strategy_*.go) are registered first, through the
+// same Host as any plugin's, so the state machines and pages find every
+// strategy the same way and name none of them.
+
+// Redirector is a Strategy whose proof comes back from another site (an
+// OAuth or OpenID Connect provider, a SAML identity provider). Its Prepare
+// sets Attempt.ExternalURL, carrying Attempt.CallbackState out as the state
+// (or RelayState) and Attempt.CallbackURL as where to come back. The
+// provider sends the browser back to that URL, the kernel's callback route
+// for the strategy, by GET or by a cross-site POST. The kernel checks that
+// the request carries the live, single-use state of a flow, then calls
+// Callback.
+type Redirector interface {
+	Strategy
+	// Callback checks the provider's answer in r for the attempt at
+	// (at.State as Prepare left it) and returns what it proves. It must
+	// check everything the protocol asks (signatures, issuer, audience,
+	// nonce, PKCE): the kernel has checked only the state.
+	Callback(ctx context.Context, at *Attempt, r *http.Request) (*Proof, error)
+}
+
+// IdentifierOfferer is a first factor offered only for some identifiers
+// (enterprise SSO for the email domains of a connection). OfferedFor must
+// depend on the identifier alone, never on whether an account has it, so
+// that the list of factors reveals nothing; it is called whenever a
+// sign-in is shown, and should be quick.
+type IdentifierOfferer interface {
+	Strategy
+	OfferedFor(identifierKind, identifier string) bool
+}
+
+// strategies is the registry: every strategy in registration order, the
+// kernel's first, with an index per use.
+type strategies struct {
+	all     []Strategy
+	first   map[string]Strategy
+	second  map[string]Strategy
+	builtin map[string]bool // first factors the kernel registered, offered per SignInConfig.FirstFactors
+}
+
+func (r *strategies) add(s Strategy, builtin bool) error {
+	if r.first == nil {
+		r.first, r.second, r.builtin = map[string]Strategy{}, map[string]Strategy{}, map[string]bool{}
+	}
+	info := s.Info()
+	if info.Name == "" {
+		return errors.New("strategy without a name")
+	}
+	if info.Kind&(FirstFactor|SecondFactor) == 0 {
+		return fmt.Errorf("strategy %q is neither a first nor a second factor", info.Name)
+	}
+	// A name may serve once as a first factor and once as a second: a
+	// plugin adds the second-factor use of phone_code or email_code, as
+	// Clerk names them, and never replaces the kernel's first factor.
+	if info.Kind&FirstFactor != 0 && r.first[info.Name] != nil {
+		if r.builtin[info.Name] {
+			return fmt.Errorf("strategy %q is the kernel's first factor", info.Name)
+		}
+		return fmt.Errorf("strategy %q registered twice", info.Name)
+	}
+	if info.Kind&SecondFactor != 0 && r.second[info.Name] != nil {
+		return fmt.Errorf("strategy %q registered twice", info.Name)
+	}
+	if info.Kind&FirstFactor != 0 {
+		r.first[info.Name] = s
+		r.builtin[info.Name] = builtin
+	}
+	if info.Kind&SecondFactor != 0 {
+		r.second[info.Name] = s
+	}
+	r.all = append(r.all, s)
+	return nil
+}
+
+// strategy returns the strategy of that name that may be used as kind, or
+// nil.
+func (a *Auth) strategy(name string, kind FactorKind) Strategy {
+	if kind&FirstFactor != 0 {
+		if s := a.plugins.reg.first[name]; s != nil {
+			return s
+		}
+	}
+	if kind&SecondFactor != 0 {
+		return a.plugins.reg.second[name]
+	}
+	return nil
+}
+
+// registerBuiltins adds the kernel's first factors, before any plugin.
+func (a *Auth) registerBuiltins() error {
+	for _, s := range []Strategy{
+		passwordStrategy{a},
+		codeStrategy{a: a, name: StrategyEmailCode, kind: storage.KindEmailAddress},
+		codeStrategy{a: a, name: StrategyPhoneCode, kind: storage.KindPhoneNumber},
+		codeStrategy{a: a, name: StrategyResetPasswordEmailCode, kind: storage.KindEmailAddress, reset: true},
+		linkStrategy{a: a, name: StrategyEmailLink},
+		linkStrategy{a: a, name: StrategyResetPasswordEmailLink, reset: true},
+		ticketStrategy{a},
+	} {
+		if err := a.plugins.reg.add(s, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// firstFactorsFor lists the first factors offered for an identifier. It
+// depends only on the configuration and the kind of identifier, never on
+// the account, so it tells nobody whether the account exists or what it
+// has set up (a factor the account lacks simply fails like a wrong
+// answer). The kernel's are offered in SignInConfig.FirstFactors' order,
+// the plugins' after them in registration order.
+func (a *Auth) firstFactorsFor(kind, identifier string) []Factor {
+	out := []Factor{}
+	for _, name := range a.cfg.SignIn.FirstFactors {
+		if s := a.plugins.reg.first[name]; s != nil && a.plugins.reg.builtin[name] && listed(s, kind, identifier) {
+			out = append(out, Factor{Strategy: name, SafeIdentifier: identifier})
+		}
+	}
+	for _, s := range a.plugins.reg.all {
+		name := s.Info().Name
+		if s.Info().Kind&FirstFactor != 0 && !a.plugins.reg.builtin[name] && listed(s, kind, identifier) {
+			out = append(out, Factor{Strategy: name, SafeIdentifier: identifier})
+		}
+	}
+	return out
+}
+
+// offered reports whether s may be used for an identifier of kind: what
+// it lists, and tickets, which are handed out and never listed.
+func offered(s Strategy, kind, identifier string) bool {
+	info := s.Info()
+	if info.Identifiers != nil && !slices.Contains(info.Identifiers, kind) {
+		return false
+	}
+	if o, ok := s.(IdentifierOfferer); ok && !o.OfferedFor(kind, identifier) {
+		return false
+	}
+	return true
+}
+
+func listed(s Strategy, kind, identifier string) bool {
+	return s.Info().Input != InputTicket && offered(s, kind, identifier)
+}
+
+// firstFactor returns the first factor named that the sign-in st may use,
+// or nil.
+func (a *Auth) firstFactor(st *signInState, name string) Strategy {
+	s := a.plugins.reg.first[name]
+	if s == nil || !offered(s, st.IdentifierKind, st.Identifier) {
+		return nil
+	}
+	if a.plugins.reg.builtin[name] && s.Info().Input != InputTicket && !slices.Contains(a.cfg.SignIn.FirstFactors, name) {
+		return nil
+	}
+	return s
+}
+
+// firstFactorByInput returns the first first factor the sign-in st may use
+// that takes input, or nil.
+func (a *Auth) firstFactorByInput(st *signInState, input string) Strategy {
+	for _, s := range a.plugins.reg.all {
+		if info := s.Info(); info.Kind&FirstFactor != 0 && info.Input == input && a.firstFactor(st, info.Name) != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// preparedFirst reports whether proofs of s answer a Prepare (a code, a
+// link, a challenge, a redirect) rather than arrive on their own (a
+// password, a ticket).
+func preparedFirst(s Strategy) bool {
+	in := s.Info().Input
+	return in != InputPassword && in != InputTicket
+}
+
+// allIdentifierKinds are the identifiers a sign-in may name.
+var allIdentifierKinds = []string{string(storage.KindEmailAddress), string(storage.KindPhoneNumber), "username"}

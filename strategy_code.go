@@ -1,0 +1,128 @@
+package latch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/latchauth/latch/storage"
+)
+
+// codeStrategy is a one-time code sent to the sign-in's email address or
+// phone number: email_code, phone_code and reset_password_email_code. For
+// an identifier that names nobody it does everything but send, so that
+// the answer and its timing are the same. Wrong codes draw on the
+// account's budget per channel (guesses.go), across flows.
+type codeStrategy struct {
+	a     *Auth
+	name  string
+	kind  storage.IdentifierKind
+	reset bool
+}
+
+// codeMemory is what a code strategy keeps with the flow between Prepare
+// and Verify.
+type codeMemory struct {
+	VerificationID string `json:"verification_id"`
+}
+
+func (s codeStrategy) Info() StrategyInfo {
+	info := StrategyInfo{Name: s.name, Kind: FirstFactor, Input: InputCode, Identifiers: []string{string(s.kind)},
+		ResetsPassword: s.reset, Resendable: !s.reset}
+	if !s.reset {
+		info.Label = "strategy." + s.name
+	}
+	return info
+}
+
+func (s codeStrategy) Enrolled(ctx context.Context, userID string) (bool, error) {
+	u, err := s.a.store.GetUser(ctx, userID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, storageError(err)
+	}
+	if s.kind == storage.KindPhoneNumber {
+		return u.PrimaryPhoneID != "", nil
+	}
+	return u.PrimaryEmailID != "", nil
+}
+
+func (s codeStrategy) Prepare(ctx context.Context, at *Attempt) (json.RawMessage, error) {
+	a, st := s.a, at.sign
+	if st == nil {
+		return nil, ErrStrategyNotAllowed
+	}
+	if err := a.checkSendFrom(ctx, at.Request, st.limitRecipient(), a.knownDevice(at.Request, st.UserID)); err != nil {
+		return nil, err
+	}
+	v, code, err := a.newCode(ctx, a.store, s.name, at.FlowID, st.UserID, st.IdentifierID, at.Attempts)
+	if err != nil {
+		return nil, err
+	}
+	at.ExpiresAt = v.ExpiresAt
+	if at.State, err = json.Marshal(codeMemory{VerificationID: v.ID}); err != nil {
+		return nil, ErrUnavailable.wrap(err)
+	}
+	if st.known() {
+		kind := MessageSignInCode
+		if s.reset {
+			kind = MessageResetPasswordCode
+		}
+		if err := a.send(ctx, kind, st.recipient(), MessageData{Code: code}); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+func (s codeStrategy) Verify(ctx context.Context, at *Attempt, p AttemptParams) (*Proof, error) {
+	a, st := s.a, at.sign
+	var mem codeMemory
+	if st == nil || json.Unmarshal(at.State, &mem) != nil || mem.VerificationID == "" {
+		return nil, ErrFlowStep
+	}
+	g := codeGuess{channel: guessChannel(s.name), userID: st.UserID, kind: st.IdentifierKind, identifier: st.Identifier, locale: st.Locale}
+	if err := a.tryCode(ctx, at.Request, g, func() error {
+		_, err := a.checkCode(ctx, mem.VerificationID, p.Code)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	if st.UserID == "" {
+		// Nobody can know the code of an unknown identifier; this is
+		// unreachable but must never sign anyone in.
+		return nil, ErrCodeIncorrect
+	}
+	a.signedIn(ctx, at.Request, st.IdentifierKind, st.Identifier) // an emailed code unlocks
+	amr := []string{"otp"}
+	if s.kind == storage.KindPhoneNumber {
+		amr = []string{"sms"}
+	}
+	return &Proof{UserID: st.UserID, AMR: amr, SetPassword: s.reset}, nil
+}
+
+func (codeStrategy) boundsGuesses() {}
+
+// known reports whether the sign-in's identifier names an account's
+// address, to which messages may go.
+func (st *signInState) known() bool { return st.UserID != "" && st.IdentifierID != "" }
+
+// recipient is the stored address of the sign-in's identifier: messages
+// go to the address as stored, never as typed.
+func (st *signInState) recipient() Recipient {
+	if st.IdentifierKind == string(storage.KindPhoneNumber) {
+		return Recipient{Phone: st.SendTo, Locale: st.Locale}
+	}
+	return Recipient{Email: st.SendTo, Locale: st.Locale}
+}
+
+// limitRecipient is the identifier as typed (canonically), which limits
+// count, known or not.
+func (st *signInState) limitRecipient() Recipient {
+	if st.IdentifierKind == string(storage.KindPhoneNumber) {
+		return Recipient{Phone: st.Identifier}
+	}
+	return Recipient{Email: st.Identifier}
+}
