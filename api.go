@@ -80,6 +80,10 @@ func (a *Auth) kernelRoutes() []route {
 		{"GET", "/v1/bot_challenge", a.serveBotChallenge, false},
 		{"GET", "/v1/pow.js", servePoWScript, false},
 		{"POST", "/v1/verify", a.perIP(a.serveVerify), false},
+		{"GET", "/v1/callback/{strategy}", a.serveCallback, false},
+		{"POST", "/v1/callback/{strategy}", a.serveCallback, false},
+		{"POST", callbackContinuePath, a.perIP(a.serveCallbackContinue), false},
+		{"GET", callbackScriptPath, serveCallbackScript, false},
 
 		{"GET", "/v1/me", a.serveMe, true},
 		{"POST", "/v1/me", a.serveMeUpdate, true},

@@ -23,9 +23,9 @@ const (
 	callbackLifetime = 10 * time.Minute
 	// callbackContinuePath is the same-origin step after a cross-site
 	// answer.
-	callbackContinuePath = "/v1/callback/continue"
+	callbackContinuePath = "/v1/continue"
 	// callbackScriptPath serves the script that takes that step at once.
-	callbackScriptPath = "/v1/callback/continue.js"
+	callbackScriptPath = "/v1/continue.js"
 )
 
 // callbackPurpose is the purpose of the state verifications of strategy.
@@ -85,6 +85,7 @@ func (a *Auth) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at := a.signInAttempt(f, r, name)
+	at.CallbackURL = a.link(callbackPath(name)) // the redirect_uri the code was issued for
 	proof, err := s.Callback(ctx, at, r)
 	if err == nil && (proof == nil || (proof.UserID == "" && proof.Identity == nil) || (st.UserID != "" && proof.UserID != st.UserID)) {
 		err = ErrCodeIncorrect
