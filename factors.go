@@ -309,7 +309,7 @@ func (a *Auth) verifyGuess(ctx context.Context, r *http.Request, s Strategy, at 
 		return err
 	}
 	var err error
-	if s.Info().Input != InputCode {
+	if _, bounded := s.(interface{ boundsGuesses() }); bounded || s.Info().Input != InputCode {
 		err = verify()
 	} else {
 		err = a.tryCode(ctx, r, codeGuess{channel: guessChannel(s.Info().Name), userID: at.UserID, locale: locale}, verify)

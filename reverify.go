@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/latchauth/latch/components"
-	"github.com/latchauth/latch/storage"
 )
 
 // Step-up reverification (SECURITY.md 35): a signed-in user proves again
@@ -97,24 +96,15 @@ func (a *Auth) reverifyStateFor(ctx context.Context, sessionID, userID string) (
 		st.Second, st.Factors = true, second
 		return st, nil
 	}
-	u, err := a.store.GetUser(ctx, userID)
-	if err != nil {
-		return nil, storageError(err)
-	}
-	if u.PasswordHash != "" {
-		st.Factors = append(st.Factors, StrategyPassword)
-	}
-	if u.PrimaryEmailID != "" {
-		st.Factors = append(st.Factors, StrategyEmailCode)
-	}
-	if u.PrimaryPhoneID != "" {
-		st.Factors = append(st.Factors, StrategyPhoneCode)
-	}
 	for _, p := range a.plugins.reg.all {
-		if p.Info().Kind&FirstFactor == 0 || a.plugins.reg.builtin[p.Info().Name] || p.Info().Input == InputRedirect {
+		if !reverifiesFirst(p) {
 			continue
 		}
-		if ok, err := p.Enrolled(ctx, userID); err == nil && ok {
+		ok, err := p.Enrolled(ctx, userID)
+		if err != nil {
+			return nil, asError(err)
+		}
+		if ok {
 			st.Factors = append(st.Factors, p.Info().Name)
 		}
 	}
@@ -137,16 +127,24 @@ func (a *Auth) reverifyFlowOf(ctx context.Context, f *flow[reverifyState], strat
 	return nil
 }
 
-// reverifyStrategy is the plugin strategy a reverification uses for name,
-// or nil for the kernel's own.
+// reverifiesFirst reports whether s can reverify a session as a first
+// factor: one answered here and now (a password, a code, a passkey), never
+// a link, a ticket, a redirect to a provider or a password reset.
+func reverifiesFirst(s Strategy) bool {
+	info := s.Info()
+	return info.Kind&FirstFactor != 0 && !info.ResetsPassword &&
+		(info.Input == InputPassword || info.Input == InputCode || info.Input == InputWebAuthn)
+}
+
+// reverifyStrategy is the strategy a reverification uses for name, or nil.
 func (a *Auth) reverifyStrategy(st *reverifyState, name string) Strategy {
 	if st.Second {
 		return a.strategy(name, SecondFactor)
 	}
-	if a.plugins.reg.builtin[name] {
-		return nil // the kernel's own, answered below
+	if s := a.strategy(name, FirstFactor); s != nil && reverifiesFirst(s) {
+		return s
 	}
-	return a.strategy(name, FirstFactor)
+	return nil
 }
 
 // prepareReverification sends a code or issues a challenge.
@@ -160,29 +158,16 @@ func (a *Auth) prepareReverification(ctx context.Context, _ http.ResponseWriter,
 	if st.Current != nil {
 		fs.Attempts = st.Current.Attempts
 	}
-	if s := a.reverifyStrategy(st, p.Strategy); s != nil {
+	s := a.reverifyStrategy(st, p.Strategy)
+	if s == nil {
+		return nil, ErrStrategyNotAllowed
+	}
+	if st.Second || preparedFirst(s) { // a password has nothing to prepare
 		options, err := s.Prepare(ctx, at)
 		if err != nil {
-			return nil, asError(err)
+			return nil, err
 		}
 		fs.State, fs.Options = at.State, options
-	} else {
-		switch p.Strategy {
-		case StrategyEmailCode, StrategyPhoneCode:
-			channel := storage.KindEmailAddress
-			if p.Strategy == StrategyPhoneCode {
-				channel = storage.KindPhoneNumber
-			}
-			id, err := a.sendFactorCode(ctx, at, channel)
-			if err != nil {
-				return nil, err
-			}
-			fs.VerificationID = id
-		case StrategyPassword:
-			// Nothing to prepare.
-		default:
-			return nil, ErrStrategyNotAllowed
-		}
 	}
 	st.Current = fs
 	if err := f.save(ctx, a, ReverificationNeedsFactor); err != nil {
@@ -201,41 +186,23 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
 		return nil, err
 	}
-	var err error
-	if s := a.reverifyStrategy(st, p.Strategy); s != nil {
-		if st.Current == nil || st.Current.Strategy != p.Strategy {
-			return nil, ErrFlowStep
-		}
-		if err := p.unasked(inputOf(s)); err != nil {
-			return nil, err
-		}
-		at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r, State: st.Current.State}
-		var proof *Proof
-		proof, err = a.verifyGuess(ctx, r, s, at, p, st.Locale)
-		if err == nil && (proof == nil || (proof.UserID != "" && proof.UserID != st.UserID)) {
-			err = ErrCodeIncorrect
-		}
-	} else {
-		switch p.Strategy {
-		case StrategyPassword:
-			if err := p.unasked(proofPassword); err != nil {
-				return nil, err
-			}
-			err = a.checkPassword(ctx, st.UserID, p.Password)
-		case StrategyEmailCode, StrategyPhoneCode:
-			if st.Current == nil || st.Current.Strategy != p.Strategy || st.Current.VerificationID == "" {
-				return nil, ErrFlowStep
-			}
-			if err := p.unasked(InputCode); err != nil {
-				return nil, err
-			}
-			err = a.tryCode(ctx, r, codeGuess{channel: guessChannel(p.Strategy), userID: st.UserID, locale: st.Locale}, func() error {
-				_, err := a.checkCode(ctx, st.Current.VerificationID, p.Code)
-				return err
-			})
-		default:
-			return nil, ErrStrategyNotAllowed
-		}
+	s := a.reverifyStrategy(st, p.Strategy)
+	if s == nil {
+		return nil, ErrStrategyNotAllowed
+	}
+	if (st.Second || preparedFirst(s)) && (st.Current == nil || st.Current.Strategy != p.Strategy) {
+		return nil, ErrFlowStep
+	}
+	if err := p.unasked(inputOf(s)); err != nil {
+		return nil, err
+	}
+	at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	if st.Current != nil && st.Current.Strategy == p.Strategy {
+		at.State = st.Current.State
+	}
+	proof, err := a.verifyGuess(ctx, r, s, at, p, st.Locale)
+	if err == nil && (proof == nil || (proof.UserID != "" && proof.UserID != st.UserID)) {
+		err = ErrCodeIncorrect
 	}
 	if err != nil {
 		a.noteFailure(ctx, r, "reverification.failed", st.UserID, p.Strategy, err)
@@ -323,7 +290,7 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 	}
 	if c := v.Verification; c != nil && c.Status == factorUnverified {
 		p.Factor = a.factorForm(c, false)
-		if c.Strategy == StrategyPassword {
+		if a.inputOf(c.Strategy, kind) == InputPassword {
 			p.Factor.Input = ""
 		}
 	}
@@ -357,9 +324,9 @@ func (a *Auth) servePortalReverifyPost(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		switch form.Get("intent") {
 		case "use_strategy", "resend":
-			if strategy == StrategyPassword {
+			if !f.state.Second && a.inputOf(strategy, FirstFactor) == InputPassword {
 				// Nothing to send: show the password field.
-				f.state.Current = &factorState{Strategy: StrategyPassword, Status: factorUnverified}
+				f.state.Current = &factorState{Strategy: strategy, Status: factorUnverified}
 				err = f.save(ctx, a, ReverificationNeedsFactor)
 				break
 			}

@@ -52,7 +52,15 @@ func (s codeStrategy) Enrolled(ctx context.Context, userID string) (bool, error)
 func (s codeStrategy) Prepare(ctx context.Context, at *Attempt) (json.RawMessage, error) {
 	a, st := s.a, at.sign
 	if st == nil {
-		return nil, ErrStrategyNotAllowed
+		// A reverification: to the signed-in user's primary address.
+		if s.reset {
+			return nil, ErrStrategyNotAllowed
+		}
+		id, err := a.sendFactorCode(ctx, at, s.kind)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.remember(at, id)
 	}
 	if err := a.checkSendFrom(ctx, at.Request, st.limitRecipient(), a.knownDevice(at.Request, st.UserID)); err != nil {
 		return nil, err
@@ -62,8 +70,8 @@ func (s codeStrategy) Prepare(ctx context.Context, at *Attempt) (json.RawMessage
 		return nil, err
 	}
 	at.ExpiresAt = v.ExpiresAt
-	if at.State, err = json.Marshal(codeMemory{VerificationID: v.ID}); err != nil {
-		return nil, ErrUnavailable.wrap(err)
+	if err := s.remember(at, v.ID); err != nil {
+		return nil, err
 	}
 	if st.known() {
 		kind := MessageSignInCode
@@ -77,30 +85,41 @@ func (s codeStrategy) Prepare(ctx context.Context, at *Attempt) (json.RawMessage
 	return nil, nil
 }
 
+// remember keeps the ID of the code's verification with the flow.
+func (codeStrategy) remember(at *Attempt, verificationID string) error {
+	var err error
+	if at.State, err = json.Marshal(codeMemory{VerificationID: verificationID}); err != nil {
+		return ErrUnavailable.wrap(err)
+	}
+	return nil
+}
+
 func (s codeStrategy) Verify(ctx context.Context, at *Attempt, p AttemptParams) (*Proof, error) {
-	a, st := s.a, at.sign
+	a := s.a
 	var mem codeMemory
-	if st == nil || json.Unmarshal(at.State, &mem) != nil || mem.VerificationID == "" {
+	if json.Unmarshal(at.State, &mem) != nil || mem.VerificationID == "" {
 		return nil, ErrFlowStep
 	}
-	g := codeGuess{channel: guessChannel(s.name), userID: st.UserID, kind: st.IdentifierKind, identifier: st.Identifier, locale: st.Locale}
+	g := codeGuess{channel: guessChannel(s.name), userID: at.UserID, kind: at.IdentifierKind, identifier: at.Identifier, locale: at.Locale}
 	if err := a.tryCode(ctx, at.Request, g, func() error {
 		_, err := a.checkCode(ctx, mem.VerificationID, p.Code)
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	if st.UserID == "" {
+	if at.UserID == "" {
 		// Nobody can know the code of an unknown identifier; this is
 		// unreachable but must never sign anyone in.
 		return nil, ErrCodeIncorrect
 	}
-	a.signedIn(ctx, at.Request, st.IdentifierKind, st.Identifier) // an emailed code unlocks
+	if at.sign != nil {
+		a.signedIn(ctx, at.Request, at.IdentifierKind, at.Identifier) // an emailed code unlocks
+	}
 	amr := []string{"otp"}
 	if s.kind == storage.KindPhoneNumber {
 		amr = []string{"sms"}
 	}
-	return &Proof{UserID: st.UserID, AMR: amr, SetPassword: s.reset}, nil
+	return &Proof{UserID: at.UserID, AMR: amr, SetPassword: s.reset}, nil
 }
 
 func (codeStrategy) boundsGuesses() {}

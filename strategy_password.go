@@ -36,6 +36,13 @@ func (passwordStrategy) Prepare(context.Context, *Attempt) (json.RawMessage, err
 
 func (s passwordStrategy) Verify(ctx context.Context, at *Attempt, p AttemptParams) (*Proof, error) {
 	a := s.a
+	if at.sign == nil {
+		// A reverification of the signed-in user.
+		if err := a.checkPassword(ctx, at.UserID, p.Password); err != nil {
+			return nil, err
+		}
+		return &Proof{UserID: at.UserID, AMR: []string{"pwd"}}, nil
+	}
 	lockIfWrong, err := a.checkSignInAttempt(ctx, at.Request, at.IdentifierKind, at.Identifier)
 	if err != nil {
 		return nil, err
