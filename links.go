@@ -375,7 +375,7 @@ func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *h
 	if err := json.Unmarshal(rec.Data, &f.state); err != nil {
 		return "", ErrUnavailable.wrap(err)
 	}
-	if rec.Status == SignUpComplete || f.state.Email == nil || f.state.Email.Strategy != StrategyEmailLink {
+	if rec.Status == SignUpComplete || f.state.Email == nil || a.inputOf(f.state.Email.Strategy, FirstFactor) != InputLink {
 		return "", ErrFlowStep
 	}
 	switch choice {
@@ -384,7 +384,7 @@ func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *h
 		return "", f.save(ctx, a, SignUpMissingRequirements)
 	case continueHere:
 		here, err := newFlow(ctx, a, w, r, flowKindSignUp, "sua", SignUpMissingRequirements, signUpState{
-			EmailAddress: f.state.EmailAddress, Email: &factorState{Strategy: StrategyEmailLink, Status: factorVerified},
+			EmailAddress: f.state.EmailAddress, Email: &factorState{Strategy: f.state.Email.Strategy, Status: factorVerified},
 			RedirectURL: f.state.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)})
 		if err != nil {
 			return "", err

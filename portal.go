@@ -313,7 +313,7 @@ func (a *Auth) fillSignUpPage(p *signUpPage, s *SignUp) {
 	if len(s.MissingFields) == 0 && len(s.UnverifiedFields) > 0 {
 		p.Verify = s.UnverifiedFields[0]
 		p.Step = "verify"
-		if v := s.Verifications[p.Verify]; v != nil && v.Strategy == StrategyEmailLink {
+		if v := s.Verifications[p.Verify]; v != nil && a.inputOf(v.Strategy, FirstFactor) == InputLink {
 			p.Step = "link_sent"
 		}
 	}
@@ -358,13 +358,9 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 					s, err = a.updateSignUp(ctx, w, r, f, sp)
 				}
 			case "verify":
-				strategy := StrategyEmailCode
-				if p.Verify == fieldPhone {
-					strategy = StrategyPhoneCode
-				}
-				s, err = a.attemptSignUpVerification(ctx, w, r, f, proofsOf(form, strategy))
+				s, err = a.attemptSignUpVerification(ctx, w, r, f, proofsOf(form, a.verifyStrategy(fieldKind(p.Verify))))
 			case "resend":
-				s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(p.Verify)})
+				s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(p.Verify))})
 			default:
 				err = ErrInvalid
 			}
@@ -376,7 +372,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		// cookie yet, so it is read without the browser check.
 		var f *flow[signUpState]
 		if f, err = readFlow[signUpState](ctx, a, s.ID); err == nil {
-			s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(s.UnverifiedFields[0])})
+			s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(s.UnverifiedFields[0]))})
 		}
 	}
 	if err != nil {
@@ -393,17 +389,6 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.afterStep(w, r, s.Status == SignUpComplete, a.cfg.Session.SignUpURL, "sign_up_id", s.ID, redirect)
-}
-
-// verifyStrategy is how a sign-up field is verified.
-func (a *Auth) verifyStrategy(field string) string {
-	if field == fieldPhone {
-		return StrategyPhoneCode
-	}
-	if a.cfg.SignUp.EmailVerification == "link" {
-		return StrategyEmailLink
-	}
-	return StrategyEmailCode
 }
 
 // profilePage is what the account page shows.

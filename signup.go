@@ -248,7 +248,7 @@ func (a *Auth) applySignUp(ctx context.Context, st *signUpState, p SignUpParams)
 		if err := a.screenIdentifier(storage.KindEmailAddress, v); err != nil {
 			return err
 		}
-		if st.Email != nil && st.Email.Strategy == StrategyTicket && v != st.EmailAddress {
+		if st.InvitationID != "" && v != st.EmailAddress {
 			// An invitation is for its address only.
 			return ErrParamInvalid.WithField(fieldEmail).WithMessage("This invitation is for another email address.")
 		}
@@ -344,19 +344,14 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWri
 		return nil, ErrFlowStep
 	}
 	st := &f.state
-	var kind storage.IdentifierKind
-	var value string
-	var fs **factorState
-	switch p.Strategy {
-	case StrategyEmailCode, StrategyEmailLink:
-		if (p.Strategy == StrategyEmailLink) != (a.cfg.SignUp.EmailVerification == "link") {
-			return nil, ErrStrategyNotAllowed // SignUpConfig.EmailVerification picks one
-		}
-		kind, value, fs = storage.KindEmailAddress, st.EmailAddress, &st.Email
-	case StrategyPhoneCode:
-		kind, value, fs = storage.KindPhoneNumber, st.PhoneNumber, &st.Phone
-	default:
-		return nil, ErrStrategyNotAllowed
+	s, _ := a.strategy(p.Strategy, FirstFactor).(addressProver)
+	if s == nil || s.provesAddress() == "" || a.verifyStrategy(s.provesAddress()) != p.Strategy {
+		return nil, ErrStrategyNotAllowed // SignUpConfig.EmailVerification picks one per field
+	}
+	kind := s.provesAddress()
+	value, fs := st.EmailAddress, &st.Email
+	if kind == storage.KindPhoneNumber {
+		value, fs = st.PhoneNumber, &st.Phone
 	}
 	if value == "" {
 		return nil, ErrFieldRequired.WithField(string(kind))
@@ -378,22 +373,9 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWri
 		attempts = (*fs).Attempts
 	}
 	nf := &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts}
-	var msg MessageKind
-	var data MessageData
-	if p.Strategy == StrategyEmailLink {
-		tok, err := a.newLink(ctx, a.store, purposeSignUpLink, f.rec.ID, "", "", linkLifetime, nil)
-		if err != nil {
-			return nil, err
-		}
-		nf.ExpiresAt = a.now().Add(linkLifetime)
-		msg, data = MessageVerifyLink, MessageData{Link: a.link("/v1/verify?token=" + tok), Device: st.Device}
-	} else {
-		v, code, err := a.newCode(ctx, a.store, "sign_up_"+p.Strategy, f.rec.ID, "", "", attempts)
-		if err != nil {
-			return nil, err
-		}
-		nf.VerificationID, nf.ExpiresAt = v.ID, v.ExpiresAt
-		msg, data = MessageVerifyCode, MessageData{Code: code}
+	msg, data, err := s.proveAddress(ctx, f.rec.ID, st, nf)
+	if err != nil {
+		return nil, err
 	}
 	if !taken {
 		if err := a.send(ctx, msg, to, data); err != nil {
@@ -416,10 +398,15 @@ func (a *Auth) attemptSignUpVerification(ctx context.Context, w http.ResponseWri
 		return nil, ErrFlowStep
 	}
 	st := &f.state
+	s, _ := a.strategy(p.Strategy, FirstFactor).(addressProver)
+	if s == nil || s.provesAddress() == "" {
+		return nil, ErrStrategyNotAllowed
+	}
 	fs := st.Email
-	if p.Strategy == StrategyPhoneCode {
+	if s.provesAddress() == storage.KindPhoneNumber {
 		fs = st.Phone
 	}
+	// Only a code is attempted here: a link is opened, not typed.
 	if fs == nil || fs.Strategy != p.Strategy || fs.VerificationID == "" {
 		return nil, ErrFlowStep
 	}

@@ -188,5 +188,34 @@ func preparedFirst(s Strategy) bool {
 	return in != InputPassword && in != InputTicket
 }
 
+// addressProver is a kernel strategy that also proves a sign-up's control
+// of an address nobody holds yet: it makes the code or link and the
+// message that carries it.
+type addressProver interface {
+	provesAddress() storage.IdentifierKind
+	proveAddress(ctx context.Context, flowID string, st *signUpState, fs *factorState) (MessageKind, MessageData, error)
+}
+
+// verifyStrategy is the strategy the configuration picks to verify a
+// sign-up's address of kind: a code by text for a phone number, a code or
+// a link (SignUpConfig.EmailVerification) for an email address.
+func (a *Auth) verifyStrategy(kind storage.IdentifierKind) string {
+	switch {
+	case kind == storage.KindPhoneNumber:
+		return StrategyPhoneCode
+	case a.cfg.SignUp.EmailVerification == "link":
+		return StrategyEmailLink
+	}
+	return StrategyEmailCode
+}
+
+// fieldKind is the kind of address a sign-up field holds.
+func fieldKind(field string) storage.IdentifierKind {
+	if field == fieldPhone {
+		return storage.KindPhoneNumber
+	}
+	return storage.KindEmailAddress
+}
+
 // allIdentifierKinds are the identifiers a sign-in may name.
 var allIdentifierKinds = []string{string(storage.KindEmailAddress), string(storage.KindPhoneNumber), "username"}

@@ -124,6 +124,26 @@ func (s codeStrategy) Verify(ctx context.Context, at *Attempt, p AttemptParams) 
 
 func (codeStrategy) boundsGuesses() {}
 
+// provesAddress is the kind of address a code to which proves a sign-up's
+// control of it; "" for the reset code.
+func (s codeStrategy) provesAddress() storage.IdentifierKind {
+	if s.reset {
+		return ""
+	}
+	return s.kind
+}
+
+// proveAddress makes the code that verifies a sign-up's address, and the
+// message that carries it.
+func (s codeStrategy) proveAddress(ctx context.Context, flowID string, _ *signUpState, fs *factorState) (MessageKind, MessageData, error) {
+	v, code, err := s.a.newCode(ctx, s.a.store, "sign_up_"+s.name, flowID, "", "", fs.Attempts)
+	if err != nil {
+		return "", MessageData{}, err
+	}
+	fs.VerificationID, fs.ExpiresAt = v.ID, v.ExpiresAt
+	return MessageVerifyCode, MessageData{Code: code}, nil
+}
+
 // known reports whether the sign-in's identifier names an account's
 // address, to which messages may go.
 func (st *signInState) known() bool { return st.UserID != "" && st.IdentifierID != "" }

@@ -3,6 +3,8 @@ package latch
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/latchauth/latch/storage"
 )
 
 // linkStrategy is a single-use link mailed to the sign-in's address:
@@ -26,7 +28,7 @@ func (s linkStrategy) Info() StrategyInfo {
 }
 
 func (s linkStrategy) Enrolled(ctx context.Context, userID string) (bool, error) {
-	return codeStrategy{a: s.a, kind: "email_address"}.Enrolled(ctx, userID)
+	return codeStrategy{a: s.a, kind: storage.KindEmailAddress}.Enrolled(ctx, userID)
 }
 
 func (s linkStrategy) Prepare(ctx context.Context, at *Attempt) (json.RawMessage, error) {
@@ -67,3 +69,23 @@ func (s linkStrategy) Verify(_ context.Context, at *Attempt, _ AttemptParams) (*
 }
 
 func (linkStrategy) boundsGuesses() {}
+
+// provesAddress is the kind of address a link to which proves a sign-up's
+// control of it; "" for the reset link.
+func (s linkStrategy) provesAddress() storage.IdentifierKind {
+	if s.reset {
+		return ""
+	}
+	return storage.KindEmailAddress
+}
+
+// proveAddress makes the link that verifies a sign-up's address, and the
+// message that carries it: the mail names the browser that asked.
+func (s linkStrategy) proveAddress(ctx context.Context, flowID string, st *signUpState, fs *factorState) (MessageKind, MessageData, error) {
+	tok, err := s.a.newLink(ctx, s.a.store, purposeSignUpLink, flowID, "", "", linkLifetime, nil)
+	if err != nil {
+		return "", MessageData{}, err
+	}
+	fs.ExpiresAt = s.a.now().Add(linkLifetime)
+	return MessageVerifyLink, MessageData{Link: s.a.link("/v1/verify?token=" + tok), Device: st.Device}, nil
+}
