@@ -271,3 +271,32 @@ func TestReplayedCallbackIsRefused(t *testing.T) {
 		t.Fatalf("replayed callback in the same browser: %d", res.StatusCode)
 	}
 }
+
+// Mix-up: with two providers, an answer meant for one, delivered to the
+// other's callback, is refused there; each strategy has its own callback
+// path and its states are its own.
+func TestAnswerForOneProviderIsRefusedAtAnother(t *testing.T) {
+	one, other := fakeidp.New(t), fakeidp.New(t)
+	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{BaseURL: "https://app.example", Plugins: []latch.Plugin{
+		&fakeidp.Plugin{Provider: one, Strategy: "oauth_one"}, &fakeidp.Plugin{Provider: other, Strategy: "oauth_other"}}}})
+	one.SignInAs(fakeidp.Account{Subject: "s-1", Email: "sam@example.com", EmailVerified: true})
+	e := &app{Harness: h, idp: one}
+	b := latchtest.NewBrowser(h.Auth.Handler())
+	back, _ := e.atProvider(t, location(t, b.Post("/sign-in", url.Values{"intent": {"use_strategy"}, "strategy": {"oauth_one"}})))
+	if back.Path != "/v1/callback/oauth_one" {
+		t.Fatalf("callback: %s", back.Path)
+	}
+	wrong := *back
+	wrong.Path = "/v1/callback/oauth_other"
+	if res := b.Get(wrong.RequestURI()); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("the other provider's callback took the answer: %d", res.StatusCode)
+	}
+	if me(t, b) != nil {
+		t.Fatal("signed in through the wrong callback")
+	}
+	// The answer still works where it belongs.
+	location(t, b.Get(back.RequestURI()))
+	if me(t, b) == nil {
+		t.Fatal("the right callback refused its own answer")
+	}
+}
