@@ -210,21 +210,22 @@ func (a *Auth) nativeTokens(r *http.Request, sessionID string, t *NativeTokens) 
 }
 
 // startFlow serves the creation of a flow: decode p, start.
-func startFlow[P any, V flowView](a *Auth, start func(context.Context, http.ResponseWriter, *http.Request, P) (V, error)) http.HandlerFunc {
+func startFlow[P any, V flowView](a *Auth, start func(context.Context, *flowReq, P) (V, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var p P
 		if err := decode(w, r, &p); err != nil {
 			writeError(w, err)
 			return
 		}
-		v, err := start(r.Context(), w, r, p)
+		rq, w := a.drive(w, r)
+		v, err := start(r.Context(), rq, p)
 		a.respondFlow(w, r, v, err)
 	}
 }
 
 // flowStep serves one step of a stored flow of this browser: decode p,
 // load the flow named by {id}, run the step.
-func flowStep[S, P any, V flowView](a *Auth, kind string, step func(context.Context, http.ResponseWriter, *http.Request, *flow[S], P) (V, error)) http.HandlerFunc {
+func flowStep[S, P any, V flowView](a *Auth, kind string, step func(context.Context, *flowReq, *flow[S], P) (V, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var p P
 		if err := decode(w, r, &p); err != nil {
@@ -236,7 +237,8 @@ func flowStep[S, P any, V flowView](a *Auth, kind string, step func(context.Cont
 			writeError(w, err)
 			return
 		}
-		v, err := step(r.Context(), w, r, f, p)
+		rq, w := a.drive(w, r)
+		v, err := step(r.Context(), rq, f, p)
 		a.respondFlow(w, r, v, err)
 	}
 }

@@ -137,12 +137,13 @@ func (a *Auth) serveCallbackContinue(w http.ResponseWriter, r *http.Request) {
 // page (a second factor), or the sign-up page (fields still missing).
 func (a *Auth) continueCallback(w http.ResponseWriter, r *http.Request, f *flow[signInState]) {
 	ctx := r.Context()
+	rq, w := a.drive(w, r)
 	st := &f.state
 	if f.rec.Status != SignInNeedsFirstFactor || st.First == nil || st.First.Proof == nil {
 		a.renderCallbackError(w, http.StatusConflict, st.RedirectURL, ErrFlowStep)
 		return
 	}
-	si, err := a.passFirstFactor(ctx, w, r, f, st.First.Strategy, st.First.Proof)
+	si, err := a.passFirstFactor(ctx, rq, f, st.First.Strategy, st.First.Proof)
 	if err != nil {
 		a.renderCallbackError(w, asError(err).Status, st.RedirectURL, err)
 		return
@@ -161,7 +162,7 @@ func (a *Auth) continueCallback(w http.ResponseWriter, r *http.Request, f *flow[
 		redirect = a.cfg.Session.SignUpURL + "?" + q.Encode()
 	default:
 		if si.Status == SignInNeedsSecondFactor && si.SecondFactorVerification == nil {
-			a.askSecondFactor(ctx, w, r, si.ID)
+			a.askSecondFactor(ctx, rq, si.ID)
 		}
 		redirect = a.signInPageURL(si.ID, redirect)
 	}

@@ -125,7 +125,7 @@ func (a *Auth) sendFactorCode(ctx context.Context, at *Attempt, channel storage.
 // markVerified records on a session that a factor (the second when second)
 // was verified now, and renews its token on w so that the fva claim says
 // so at once.
-func (a *Auth) markVerified(ctx context.Context, w http.ResponseWriter, sessionID string, second bool) error {
+func (a *Auth) markVerified(ctx context.Context, fx *effects, sessionID string, second bool) error {
 	var s *storage.Session
 	err := a.inTx(ctx, func(t *tx) error {
 		var err error
@@ -148,9 +148,7 @@ func (a *Auth) markVerified(ctx context.Context, w http.ResponseWriter, sessionI
 	if err != nil {
 		return err
 	}
-	if w != nil {
-		a.cookies.setSession(w, sess.Token)
-	}
+	fx.setSession(sess.Token)
 	return nil
 }
 
@@ -179,7 +177,7 @@ func isJSONBody(r *http.Request) bool {
 // prepareSecondFactor starts the second factor a user chose (sends a code,
 // issues a WebAuthn challenge), or, when the user must set one up first,
 // starts its enrolment.
-func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+func (a *Auth) prepareSecondFactor(ctx context.Context, rq *flowReq, f *flow[signInState], p PrepareParams) (*SignIn, error) {
 	st := &f.state
 	if f.rec.Status != SignInNeedsSecondFactor || st.UserID == "" {
 		return nil, ErrFlowStep
@@ -188,7 +186,7 @@ func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r
 	if s == nil || !slices.Contains(st.SecondFactors, p.Strategy) {
 		return nil, ErrStrategyNotAllowed // only what the sign-in offered
 	}
-	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: r}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: rq.r}
 	var (
 		options json.RawMessage
 		err     error
@@ -227,7 +225,7 @@ func (a *Auth) prepareSecondFactor(ctx context.Context, _ http.ResponseWriter, r
 }
 
 // attemptSecondFactor checks the second factor and completes the sign-in.
-func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p AttemptParams) (*SignIn, error) {
+func (a *Auth) attemptSecondFactor(ctx context.Context, rq *flowReq, f *flow[signInState], p AttemptParams) (*SignIn, error) {
 	st := &f.state
 	if f.rec.Status != SignInNeedsSecondFactor || st.UserID == "" {
 		return nil, ErrFlowStep
@@ -242,7 +240,7 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
 		return nil, err
 	}
-	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: r}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: rq.r}
 	if st.Second != nil && st.Second.Strategy == p.Strategy {
 		at.State = st.Second.State
 	}
@@ -261,13 +259,13 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 		if ok, eerr := s.Enrolled(ctx, st.UserID); eerr != nil || !ok {
 			return nil, cmpErr(eerr, ErrStrategyNotAllowed)
 		}
-		proof, err = a.verifyGuess(ctx, r, s, at, p, st.Locale)
+		proof, err = a.verifyGuess(ctx, rq.r, s, at, p, st.Locale)
 	}
 	if err == nil && proof != nil && proof.UserID != "" && proof.UserID != st.UserID {
 		err = ErrCodeIncorrect // a key of another account proves nothing here
 	}
 	if err != nil || proof == nil {
-		a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, cmpErr(err, ErrCodeIncorrect))
+		a.noteFailure(ctx, rq.r, "sign_in.failed", st.UserID, p.Strategy, cmpErr(err, ErrCodeIncorrect))
 		if st.Second == nil {
 			st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified}
 		}
@@ -287,7 +285,7 @@ func (a *Auth) attemptSecondFactor(ctx context.Context, w http.ResponseWriter, r
 	if err != nil {
 		return nil, storageError(err)
 	}
-	v, err := a.completeSignIn(ctx, w, r, f, u, true)
+	v, err := a.completeSignIn(ctx, rq, f, u, true)
 	if v != nil {
 		v.BackupCodes = proof.BackupCodes
 	}

@@ -46,8 +46,8 @@ type flow[S any] struct {
 // clientFor returns the client of the browser (or native app) of r,
 // creating one and setting its cookie when there is none, so that every
 // flow is bound to the browser that started it.
-func (a *Auth) clientFor(ctx context.Context, w http.ResponseWriter, r *http.Request) (string, error) {
-	c, err := a.provenClient(ctx, a.store, r)
+func (a *Auth) clientFor(ctx context.Context, rq *flowReq) (string, error) {
+	c, err := a.provenClient(ctx, a.store, rq.r)
 	if err == nil {
 		return c.ID, nil
 	}
@@ -67,9 +67,7 @@ func (a *Auth) clientFor(ctx context.Context, w http.ResponseWriter, r *http.Req
 		ExpiresAt: now.Add(a.cfg.Session.MaxLifetime), CreatedAt: now, UpdatedAt: now}); err != nil {
 		return "", storageError(err)
 	}
-	if err := a.cookies.setClient(w, r, clientCookie{ClientID: id, Secret: secret}); err != nil {
-		return "", ErrUnavailable.wrap(err)
-	}
+	rq.fx.setClient(clientCookie{ClientID: id, Secret: secret})
 	return id, nil
 }
 
@@ -108,7 +106,7 @@ func (a *Auth) requestClient(ctx context.Context, r *http.Request) string {
 // stored (and bound to the browser's client) at its first save, so that a
 // sign-in completed in one request (a password sent with the identifier)
 // costs one write transaction.
-func newFlow[S any](ctx context.Context, a *Auth, w http.ResponseWriter, r *http.Request, kind, prefix, status string, state S) (*flow[S], error) {
+func newFlow[S any](ctx context.Context, a *Auth, rq *flowReq, kind, prefix, status string, state S) (*flow[S], error) {
 	id, err := a.newID(prefix)
 	if err != nil {
 		return nil, err
@@ -117,7 +115,7 @@ func newFlow[S any](ctx context.Context, a *Auth, w http.ResponseWriter, r *http
 	return &flow[S]{
 		rec:   &storage.Flow{ID: id, Kind: kind, Status: status, ExpiresAt: now.Add(flowLifetime), CreatedAt: now, UpdatedAt: now},
 		state: state,
-		bind:  func() (string, error) { return a.clientFor(ctx, w, r) },
+		bind:  func() (string, error) { return a.clientFor(ctx, rq) },
 	}, nil
 }
 

@@ -3,7 +3,6 @@ package latch
 import (
 	"context"
 	"errors"
-	"net/http"
 
 	"github.com/latchauth/latch/storage"
 )
@@ -65,7 +64,7 @@ const factorTransferable = "transferable"
 
 // signInWithIdentity moves a sign-in whose first factor proved an identity
 // on: to its owner, to the user it may be linked to, or to a sign-up.
-func (a *Auth) signInWithIdentity(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], name string, proof *Proof) (*SignIn, error) {
+func (a *Auth) signInWithIdentity(ctx context.Context, rq *flowReq, f *flow[signInState], name string, proof *Proof) (*SignIn, error) {
 	id := proof.Identity
 	if err := id.validate(); err != nil {
 		return nil, err
@@ -77,9 +76,9 @@ func (a *Auth) signInWithIdentity(ctx context.Context, w http.ResponseWriter, r 
 	}
 	if userID != "" {
 		f.state.UserID = userID
-		return a.afterFirstFactor(ctx, w, r, f, proof.AMR)
+		return a.afterFirstFactor(ctx, rq, f, proof.AMR)
 	}
-	return a.transferToSignUp(ctx, w, r, f, proof)
+	return a.transferToSignUp(ctx, rq, f, proof)
 }
 
 // identityOwner returns the user the identity belongs to, linking it
@@ -153,7 +152,7 @@ func (a *Auth) createExternalAccount(ctx context.Context, q storage.Querier, use
 // transferToSignUp continues a sign-in whose identity belongs to nobody as
 // a sign-up of the same browser, with what the identity says. A sign-up
 // that needs nothing more completes the sign-in with its session.
-func (a *Auth) transferToSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], proof *Proof) (*SignIn, error) {
+func (a *Auth) transferToSignUp(ctx context.Context, rq *flowReq, f *flow[signInState], proof *Proof) (*SignIn, error) {
 	if a.cfg.SignUp.Mode != SignUpPublic {
 		return nil, ErrSignUpRestricted
 	}
@@ -171,12 +170,12 @@ func (a *Auth) transferToSignUp(ctx context.Context, w http.ResponseWriter, r *h
 			sst.Email = &factorState{Strategy: id.Provider, Status: factorVerified}
 		}
 	}
-	sf, err := newFlow(ctx, a, w, r, flowKindSignUp, "sua", SignUpMissingRequirements, sst)
+	sf, err := newFlow(ctx, a, rq, flowKindSignUp, "sua", SignUpMissingRequirements, sst)
 	if err != nil {
 		return nil, err
 	}
 	sf.rec.ClientID = f.rec.ClientID
-	su, err := a.continueSignUp(ctx, w, r, sf)
+	su, err := a.continueSignUp(ctx, rq, sf)
 	if err != nil {
 		return nil, err
 	}

@@ -263,6 +263,7 @@ func (a *Auth) renderElsewhere(w http.ResponseWriter, tok string, l *landing) {
 // that opened it: that browser learns nothing of it.
 func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	rq, w := a.drive(w, r)
 	tok := r.PostFormValue("token")
 	expired := func() {
 		a.renderVerify(w, http.StatusGone, verifyPageData{Title: "This link has expired", Body: "Links work once and for 10 minutes. Ask for a new one."})
@@ -296,9 +297,9 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	var redirect string
 	if v.Purpose == purposeSignUpLink {
-		redirect, err = a.verifySignUpLink(ctx, w, r, l.rec, choice)
+		redirect, err = a.verifySignUpLink(ctx, rq, l.rec, choice)
 	} else {
-		redirect, err = a.verifySignInLink(ctx, w, r, l.rec, v, choice)
+		redirect, err = a.verifySignInLink(ctx, rq, l.rec, v, choice)
 	}
 	switch {
 	case err != nil:
@@ -317,7 +318,7 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 // choice "" finishes the flow in the browser that asked (and opened it),
 // "here" starts a flow of the opening browser's own, with the link's
 // factor verified, and "there" marks the asking browser's flow verified.
-func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, v *storage.Verification, choice string) (string, error) {
+func (a *Auth) verifySignInLink(ctx context.Context, rq *flowReq, rec *storage.Flow, v *storage.Verification, choice string) (string, error) {
 	f := &flow[signInState]{rec: rec}
 	if err := json.Unmarshal(rec.Data, &f.state); err != nil {
 		return "", ErrUnavailable.wrap(err)
@@ -331,10 +332,10 @@ func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *h
 		st.First.Status = factorVerified
 		return "", f.save(ctx, a, SignInNeedsFirstFactor)
 	case continueHere:
-		here, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, signInState{
+		here, err := newFlow(ctx, a, rq, flowKindSignIn, "sia", SignInNeedsFirstFactor, signInState{
 			Identifier: st.Identifier, IdentifierKind: st.IdentifierKind, UserID: st.UserID, IdentifierID: st.IdentifierID, SendTo: st.SendTo,
 			First:       &factorState{Strategy: v.Purpose, Status: factorVerified, IdentifierID: st.IdentifierID},
-			RedirectURL: st.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)})
+			RedirectURL: st.RedirectURL, Locale: rq.locale, Device: rq.device, IP: rq.ip})
 		if err != nil {
 			return "", err
 		}
@@ -346,10 +347,10 @@ func (a *Auth) verifySignInLink(ctx context.Context, w http.ResponseWriter, r *h
 		_, err := a.needNewPassword(ctx, f)
 		return a.signInPageURL(f.rec.ID, f.state.RedirectURL), err
 	}
-	si, err := a.afterFirstFactor(ctx, w, r, f, []string{"otp"})
+	si, err := a.afterFirstFactor(ctx, rq, f, []string{"otp"})
 	if err == nil && si.Status != SignInComplete {
 		// A second factor is next: on the sign-in page, not the app.
-		a.askSecondFactor(ctx, w, r, f.rec.ID)
+		a.askSecondFactor(ctx, rq, f.rec.ID)
 		return a.signInPageURL(f.rec.ID, f.state.RedirectURL), nil
 	}
 	return f.state.RedirectURL, err
@@ -370,7 +371,7 @@ func (a *Auth) signInPageURL(id, redirect string) string {
 // typed (a password above all) is not carried over, or someone who asked
 // for a link to another's address would know the password of the account
 // its owner created.
-func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *http.Request, rec *storage.Flow, choice string) (string, error) {
+func (a *Auth) verifySignUpLink(ctx context.Context, rq *flowReq, rec *storage.Flow, choice string) (string, error) {
 	f := &flow[signUpState]{rec: rec}
 	if err := json.Unmarshal(rec.Data, &f.state); err != nil {
 		return "", ErrUnavailable.wrap(err)
@@ -383,9 +384,9 @@ func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *h
 		f.state.Email.Status = factorVerified
 		return "", f.save(ctx, a, SignUpMissingRequirements)
 	case continueHere:
-		here, err := newFlow(ctx, a, w, r, flowKindSignUp, "sua", SignUpMissingRequirements, signUpState{
+		here, err := newFlow(ctx, a, rq, flowKindSignUp, "sua", SignUpMissingRequirements, signUpState{
 			EmailAddress: f.state.EmailAddress, Email: &factorState{Strategy: f.state.Email.Strategy, Status: factorVerified},
-			RedirectURL: f.state.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)})
+			RedirectURL: f.state.RedirectURL, Locale: rq.locale, Device: rq.device, IP: rq.ip})
 		if err != nil {
 			return "", err
 		}
@@ -393,13 +394,13 @@ func (a *Auth) verifySignUpLink(ctx context.Context, w http.ResponseWriter, r *h
 	default:
 		f.state.Email.Status = factorVerified
 	}
-	su, err := a.continueSignUp(ctx, w, r, f)
+	su, err := a.continueSignUp(ctx, rq, f)
 	switch {
 	case err != nil:
 		return "", err
 	case su.SignInID != "":
 		// A second factor is required: set it up on the sign-in page.
-		a.askSecondFactor(ctx, w, r, su.SignInID)
+		a.askSecondFactor(ctx, rq, su.SignInID)
 		return a.signInPageURL(su.SignInID, f.state.RedirectURL), nil
 	case su.Status != SignUpComplete:
 		// Fields are still missing (those typed elsewhere are not

@@ -415,7 +415,12 @@ func (h *Host) OtherSecondFactors(ctx context.Context, userID, except string) ([
 // now (after a factor is set up, which proves it), and sets the renewed
 // session token on w.
 func (h *Host) MarkSecondFactor(ctx context.Context, w http.ResponseWriter, s *Session) error {
-	return h.a.markVerified(ctx, w, s.ID, true)
+	var fx effects
+	if err := h.a.markVerified(ctx, &fx, s.ID, true); err != nil {
+		return err
+	}
+	h.a.cookies.setSession(w, fx.sessionToken)
+	return nil
 }
 
 // Decode reads the parameters of r (a JSON body or a form) into v.

@@ -132,6 +132,7 @@ func (a *Auth) factorForm(v *Verification, enroll bool) *components.FactorForm {
 // says which.
 func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	rq, w := a.drive(w, r)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, ErrInvalid)
 		return
@@ -154,13 +155,13 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		if t := a.firstFactorByInput(&signInState{}, InputTicket); intent == "ticket" && t != nil {
 			sp.Strategy, sp.Ticket = t.Info().Name, form.Get("ticket")
 		}
-		s, err = a.startSignIn(ctx, w, r, sp)
+		s, err = a.startSignIn(ctx, rq, sp)
 	case "start_strategy":
 		// A strategy that needs no identifier (a social provider), from
 		// the first page.
-		s, err = a.startSignIn(ctx, w, r, SignInParams{Strategy: form.Get("strategy"), RedirectURL: redirect, BotToken: form.Get("bot_token")})
+		s, err = a.startSignIn(ctx, rq, SignInParams{Strategy: form.Get("strategy"), RedirectURL: redirect, BotToken: form.Get("bot_token")})
 	case "passkey":
-		s, err = a.startSignIn(ctx, w, r, SignInParams{Strategy: a.passkeyStrategy(), RedirectURL: redirect})
+		s, err = a.startSignIn(ctx, rq, SignInParams{Strategy: a.passkeyStrategy(), RedirectURL: redirect})
 	default:
 		var f *flow[signInState]
 		if f, err = loadFlow[signInState](ctx, a, r, flowKindSignIn, form.Get("sign_in_id")); err != nil {
@@ -180,38 +181,38 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 			if pw := a.firstFactorByInput(&f.state, InputPassword); pw != nil {
 				name = pw.Info().Name
 			}
-			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, name))
+			s, err = a.attemptFirstFactor(ctx, rq, f, proofsOf(form, name))
 		case "code":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
+			s, err = a.attemptFirstFactor(ctx, rq, f, proofsOf(form, pending))
 		case "resend":
 			if f.rec.Status == SignInNeedsSecondFactor {
-				s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
+				s, err = a.prepareSecondFactor(ctx, rq, f, PrepareParams{Strategy: form.Get("strategy")})
 				break
 			}
-			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, rq, f, PrepareParams{Strategy: pending, RedirectURL: redirect})
 		case "link_continue":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, pending))
+			s, err = a.attemptFirstFactor(ctx, rq, f, proofsOf(form, pending))
 		case "second_factor":
-			s, err = a.attemptSecondFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
+			s, err = a.attemptSecondFactor(ctx, rq, f, proofsOf(form, form.Get("strategy")))
 		case "use_second_factor":
-			s, err = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy")})
+			s, err = a.prepareSecondFactor(ctx, rq, f, PrepareParams{Strategy: form.Get("strategy")})
 		case "passkey_attempt":
-			s, err = a.attemptFirstFactor(ctx, w, r, f, proofsOf(form, form.Get("strategy")))
+			s, err = a.attemptFirstFactor(ctx, rq, f, proofsOf(form, form.Get("strategy")))
 		case "forgot_password":
-			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: a.resetStrategy(&f.state), RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, rq, f, PrepareParams{Strategy: a.resetStrategy(&f.state), RedirectURL: redirect})
 		case "use_strategy":
 			if a.inputOf(form.Get("strategy"), FirstFactor) == InputPassword {
 				p.Step = components.StepPassword
 				a.renderSignIn(w, r, http.StatusOK, p)
 				return
 			}
-			s, err = a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: form.Get("strategy"), RedirectURL: redirect})
+			s, err = a.prepareFirstFactor(ctx, rq, f, PrepareParams{Strategy: form.Get("strategy"), RedirectURL: redirect})
 		case "choose_strategy":
 			p.Step = "choose_strategy"
 			a.renderSignIn(w, r, http.StatusOK, p)
 			return
 		case "new_password":
-			s, err = a.resetPassword(ctx, w, r, f, ResetPasswordParams{Password: form.Get("new_password"), SignOutOfOtherSessions: form.Get("sign_out_other_devices") != ""})
+			s, err = a.resetPassword(ctx, rq, f, ResetPasswordParams{Password: form.Get("new_password"), SignOutOfOtherSessions: form.Get("sign_out_other_devices") != ""})
 		default:
 			err = ErrStrategyNotAllowed
 		}
@@ -242,7 +243,7 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil {
-		a.askSecondFactor(ctx, w, r, s.ID)
+		a.askSecondFactor(ctx, rq, s.ID)
 	}
 	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
 }
@@ -323,6 +324,7 @@ func (a *Auth) fillSignUpPage(p *signUpPage, s *SignUp) {
 // (intent "sign_up"), the code ("verify") and resending it ("resend").
 func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	rq, w := a.drive(w, r)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, ErrInvalid)
 		return
@@ -345,7 +347,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 					*dst = nil // an empty field is a field not given
 				}
 			}
-			s, err = a.startSignUp(ctx, w, r, sp)
+			s, err = a.startSignUp(ctx, rq, sp)
 		}
 	} else {
 		var f *flow[signUpState]
@@ -355,12 +357,12 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 			case "sign_up":
 				var sp SignUpParams
 				if err = decode(w, r, &sp); err == nil {
-					s, err = a.updateSignUp(ctx, w, r, f, sp)
+					s, err = a.updateSignUp(ctx, rq, f, sp)
 				}
 			case "verify":
-				s, err = a.attemptSignUpVerification(ctx, w, r, f, proofsOf(form, a.verifyStrategy(fieldKind(p.Verify))))
+				s, err = a.attemptSignUpVerification(ctx, rq, f, proofsOf(form, a.verifyStrategy(fieldKind(p.Verify))))
 			case "resend":
-				s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(p.Verify))})
+				s, err = a.prepareSignUpVerification(ctx, rq, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(p.Verify))})
 			default:
 				err = ErrInvalid
 			}
@@ -372,7 +374,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		// cookie yet, so it is read without the browser check.
 		var f *flow[signUpState]
 		if f, err = readFlow[signUpState](ctx, a, s.ID); err == nil {
-			s, err = a.prepareSignUpVerification(ctx, w, r, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(s.UnverifiedFields[0]))})
+			s, err = a.prepareSignUpVerification(ctx, rq, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(s.UnverifiedFields[0]))})
 		}
 	}
 	if err != nil {
@@ -384,7 +386,7 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 	if s.SignInID != "" {
 		// A second factor is required: set one up on the sign-in page,
 		// starting with the first the plugins offer.
-		a.askSecondFactor(ctx, w, r, s.SignInID)
+		a.askSecondFactor(ctx, rq, s.SignInID)
 		a.afterStep(w, r, false, a.cfg.Session.SignInURL, "sign_in_id", s.SignInID, redirect)
 		return
 	}
@@ -522,12 +524,12 @@ func (a *Auth) passkeyStrategy() string {
 // set-up), so that the page the user lands on asks for it at once and
 // offers the others. If it cannot be prepared (a text that is rate
 // limited), the page lists them all.
-func (a *Auth) askSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, signInID string) {
+func (a *Auth) askSecondFactor(ctx context.Context, rq *flowReq, signInID string) {
 	f, err := readFlow[signInState](ctx, a, signInID)
 	if err != nil || f.rec.Status != SignInNeedsSecondFactor || len(f.state.SecondFactors) == 0 {
 		return
 	}
-	_, _ = a.prepareSecondFactor(ctx, w, r, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
+	_, _ = a.prepareSecondFactor(ctx, rq, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
 }
 
 // deleteOwnAccount deletes the signed-in user's account. Like every other

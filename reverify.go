@@ -67,7 +67,7 @@ func (a *Auth) reverifyView(f *flow[reverifyState]) *Reverification {
 type ReverifyParams struct{}
 
 // startReverification starts a reverification of the session of r.
-func (a *Auth) startReverification(ctx context.Context, w http.ResponseWriter, r *http.Request, _ ReverifyParams) (*Reverification, error) {
+func (a *Auth) startReverification(ctx context.Context, rq *flowReq, _ ReverifyParams) (*Reverification, error) {
 	s := SessionFromContext(ctx)
 	if s == nil {
 		return nil, ErrSignedOut
@@ -76,8 +76,8 @@ func (a *Auth) startReverification(ctx context.Context, w http.ResponseWriter, r
 	if err != nil {
 		return nil, err
 	}
-	st.Locale = localeOf(r)
-	f, err := newFlow(ctx, a, w, r, flowKindReverify, "rvf", ReverificationNeedsFactor, *st)
+	st.Locale = rq.locale
+	f, err := newFlow(ctx, a, rq, flowKindReverify, "rvf", ReverificationNeedsFactor, *st)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +148,12 @@ func (a *Auth) reverifyStrategy(st *reverifyState, name string) Strategy {
 }
 
 // prepareReverification sends a code or issues a challenge.
-func (a *Auth) prepareReverification(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[reverifyState], p PrepareParams) (*Reverification, error) {
+func (a *Auth) prepareReverification(ctx context.Context, rq *flowReq, f *flow[reverifyState], p PrepareParams) (*Reverification, error) {
 	if err := a.reverifyFlowOf(ctx, f, p.Strategy); err != nil {
 		return nil, err
 	}
 	st := &f.state
-	at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: rq.r}
 	fs := &factorState{Strategy: p.Strategy, Status: factorUnverified}
 	if st.Current != nil {
 		fs.Attempts = st.Current.Attempts
@@ -178,7 +178,7 @@ func (a *Auth) prepareReverification(ctx context.Context, _ http.ResponseWriter,
 
 // attemptReverification checks the factor and, when right, marks the
 // session verified now and renews its token.
-func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[reverifyState], p AttemptParams) (*Reverification, error) {
+func (a *Auth) attemptReverification(ctx context.Context, rq *flowReq, f *flow[reverifyState], p AttemptParams) (*Reverification, error) {
 	if err := a.reverifyFlowOf(ctx, f, p.Strategy); err != nil {
 		return nil, err
 	}
@@ -196,16 +196,16 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 	if err := p.unasked(inputOf(s)); err != nil {
 		return nil, err
 	}
-	at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: r}
+	at := &Attempt{Purpose: PurposeReverification, FlowID: f.rec.ID, UserID: st.UserID, Locale: st.Locale, Request: rq.r}
 	if st.Current != nil && st.Current.Strategy == p.Strategy {
 		at.State = st.Current.State
 	}
-	proof, err := a.verifyGuess(ctx, r, s, at, p, st.Locale)
+	proof, err := a.verifyGuess(ctx, rq.r, s, at, p, st.Locale)
 	if err == nil && (proof == nil || (proof.UserID != "" && proof.UserID != st.UserID)) {
 		err = ErrCodeIncorrect
 	}
 	if err != nil {
-		a.noteFailure(ctx, r, "reverification.failed", st.UserID, p.Strategy, err)
+		a.noteFailure(ctx, rq.r, "reverification.failed", st.UserID, p.Strategy, err)
 		if st.Current == nil {
 			st.Current = &factorState{Strategy: p.Strategy, Status: factorUnverified}
 		}
@@ -218,7 +218,7 @@ func (a *Auth) attemptReverification(ctx context.Context, w http.ResponseWriter,
 	if err := a.limiter.Reset(ctx, "mfa:"+st.UserID); err != nil {
 		a.cfg.Logger.WarnContext(ctx, "latch: resetting a rate limit", "err", err)
 	}
-	if err := a.markVerified(ctx, w, st.SessionID, st.Second); err != nil {
+	if err := a.markVerified(ctx, &rq.fx, st.SessionID, st.Second); err != nil {
 		return nil, err
 	}
 	st.Current = &factorState{Strategy: p.Strategy, Status: factorVerified}
@@ -300,6 +300,7 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 // servePortalReverifyPost handles the reverification page's forms.
 func (a *Auth) servePortalReverifyPost(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	rq, w := a.drive(w, r)
 	if err := r.ParseForm(); err != nil {
 		writeError(w, ErrInvalid)
 		return
@@ -316,7 +317,7 @@ func (a *Auth) servePortalReverifyPost(w http.ResponseWriter, r *http.Request) {
 	if id != "" {
 		f, err = loadFlow[reverifyState](ctx, a, r, flowKindReverify, id)
 	} else {
-		if v, err = a.startReverification(ctx, w, r, ReverifyParams{}); err == nil {
+		if v, err = a.startReverification(ctx, rq, ReverifyParams{}); err == nil {
 			id = v.ID
 			f, err = readFlow[reverifyState](ctx, a, id)
 		}
@@ -330,9 +331,9 @@ func (a *Auth) servePortalReverifyPost(w http.ResponseWriter, r *http.Request) {
 				err = f.save(ctx, a, ReverificationNeedsFactor)
 				break
 			}
-			v, err = a.prepareReverification(ctx, w, r, f, PrepareParams{Strategy: strategy})
+			v, err = a.prepareReverification(ctx, rq, f, PrepareParams{Strategy: strategy})
 		case "attempt":
-			v, err = a.attemptReverification(ctx, w, r, f, AttemptParams{Strategy: strategy, Code: form.Get("code"),
+			v, err = a.attemptReverification(ctx, rq, f, AttemptParams{Strategy: strategy, Code: form.Get("code"),
 				Password: form.Get("password"), Credential: json.RawMessage(form.Get("credential"))})
 		default:
 			err = ErrInvalid

@@ -68,12 +68,17 @@ type SessionParams struct {
 // It does not check credentials: it is the last step of every sign-in flow,
 // and is for code that has authenticated the user itself.
 func (a *Auth) CreateSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, p SessionParams) (*Session, error) {
-	return a.createSession(ctx, w, r, userID, p, nil)
+	rq := a.newFlowReq(r)
+	s, err := a.createSession(ctx, rq, userID, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s, a.apply(w, rq)
 }
 
 // createSession is CreateSession with more writes (also, when not nil) in
 // the session's transaction.
-func (a *Auth) createSession(ctx context.Context, w http.ResponseWriter, r *http.Request, userID string, p SessionParams, also func(t *tx, s *storage.Session) error) (*Session, error) {
+func (a *Auth) createSession(ctx context.Context, rq *flowReq, userID string, p SessionParams, also func(t *tx, s *storage.Session) error) (*Session, error) {
 	if err := a.ensureKeys(ctx); err != nil {
 		return nil, asError(err)
 	}
@@ -86,17 +91,17 @@ func (a *Auth) createSession(ctx context.Context, w http.ResponseWriter, r *http
 		return nil, err
 	}
 	now := a.now()
-	dev := a.devices.parse(r.UserAgent())
+	dev := a.devices.parse(rq.userAgent)
 	s := &storage.Session{
 		ID: sid, UserID: userID, Status: storage.SessionActive, ActorID: p.ActorID,
-		IP: a.proxies.clientIP(r), UserAgent: dev.UserAgent, Browser: dev.Browser, OS: dev.OS, DeviceType: dev.DeviceType,
+		IP: rq.ip, UserAgent: dev.UserAgent, Browser: dev.Browser, OS: dev.OS, DeviceType: dev.DeviceType,
 		FirstFactorAt: now, AMR: p.AMR, LastActiveAt: now, ExpiresAt: now.Add(a.cfg.Session.MaxLifetime),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if p.SecondFactor {
 		s.SecondFactorAt = now
 	}
-	old, hadClient := a.cookies.readClient(r)
+	old, hadClient := a.cookies.readClient(rq.r)
 	var ended []string
 	err = a.inTx(ctx, func(t *tx) error {
 		u, err := t.GetUser(ctx, userID)
@@ -141,12 +146,10 @@ func (a *Auth) createSession(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return nil, err
 	}
-	if err := a.cookies.setClient(w, r, clientCookie{ClientID: s.ClientID, Secret: secret}); err != nil {
-		return nil, ErrUnavailable.wrap(err)
-	}
-	a.cookies.setSession(w, sess.Token)
+	rq.fx.setClient(clientCookie{ClientID: s.ClientID, Secret: secret})
+	rq.fx.setSession(sess.Token)
 	if p.ActorID == "" {
-		a.rememberDevice(w, r, userID) // an admin's browser is not the user's
+		rq.fx.remember(userID) // an admin's browser is not the user's
 	}
 	return sess, nil
 }

@@ -177,7 +177,7 @@ func (p SignInParams) unasked(input string) error {
 // startSignIn creates a sign-in for the browser of r and, when the params
 // carry a password or a ticket, attempts it at once. A strategy that needs
 // no identifier (a passkey, a social provider) is prepared at once.
-func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignInParams) (*SignIn, error) {
+func (a *Auth) startSignIn(ctx context.Context, rq *flowReq, p SignInParams) (*SignIn, error) {
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
 		return nil, err
 	}
@@ -194,27 +194,27 @@ func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := p.unasked(input); err != nil {
 		return nil, err
 	}
-	if err := a.checkBot(ctx, r, p.BotToken, true); err != nil {
+	if err := a.checkBot(ctx, rq.r, p.BotToken, true); err != nil {
 		return nil, err
 	}
-	st := signInState{RedirectURL: p.RedirectURL, Locale: localeOf(r), Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
+	st := signInState{RedirectURL: p.RedirectURL, Locale: rq.locale, Device: rq.device, IP: rq.ip}
 	switch {
 	case input == InputTicket:
 		// A ticket names its user: whatever identifier came with it is
 		// not asked for.
-		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
+		f, err := newFlow(ctx, a, rq, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
 		if err != nil {
 			return nil, err
 		}
-		return a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: p.Strategy, Ticket: p.Ticket})
+		return a.attemptFirstFactor(ctx, rq, f, AttemptParams{Strategy: p.Strategy, Ticket: p.Ticket})
 	case p.Identifier == "" && s != nil && s.Info().Identifiers == nil:
-		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
+		f, err := newFlow(ctx, a, rq, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
 		if err != nil {
 			return nil, err
 		}
-		return a.prepareFirstFactor(ctx, w, r, f, PrepareParams{Strategy: p.Strategy, RedirectURL: p.RedirectURL})
+		return a.prepareFirstFactor(ctx, rq, f, PrepareParams{Strategy: p.Strategy, RedirectURL: p.RedirectURL})
 	case p.Identifier == "":
-		f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsIdentifier, st)
+		f, err := newFlow(ctx, a, rq, flowKindSignIn, "sia", SignInNeedsIdentifier, st)
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +223,7 @@ func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := a.identify(ctx, &st, p.Identifier); err != nil {
 		return nil, err
 	}
-	f, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
+	f, err := newFlow(ctx, a, rq, flowKindSignIn, "sia", SignInNeedsFirstFactor, st)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func (a *Auth) startSignIn(ctx context.Context, w http.ResponseWriter, r *http.R
 				return nil, ErrStrategyNotAllowed
 			}
 		}
-		return a.attemptFirstFactor(ctx, w, r, f, AttemptParams{Strategy: pw.Info().Name, Password: p.Password})
+		return a.attemptFirstFactor(ctx, rq, f, AttemptParams{Strategy: pw.Info().Name, Password: p.Password})
 	}
 	return a.signInView(f), f.save(ctx, a, SignInNeedsFirstFactor)
 }
@@ -310,7 +310,7 @@ type PrepareParams struct {
 // issues a challenge, or sends the browser to another site. Strategies
 // never look at whether the identifier names an account, so the answer
 // tells nobody.
-func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+func (a *Auth) prepareFirstFactor(ctx context.Context, rq *flowReq, f *flow[signInState], p PrepareParams) (*SignIn, error) {
 	st := &f.state
 	s := a.firstFactor(st, p.Strategy)
 	if s == nil || !preparedFirst(s) {
@@ -326,7 +326,7 @@ func (a *Auth) prepareFirstFactor(ctx context.Context, _ http.ResponseWriter, r 
 	if p.RedirectURL != "" {
 		st.RedirectURL = p.RedirectURL
 	}
-	at := a.signInAttempt(f, r, p.Strategy)
+	at := a.signInAttempt(f, rq.r, p.Strategy)
 	at.State = nil
 	if err := a.prepareCallback(ctx, s, at); err != nil {
 		return nil, err
@@ -370,7 +370,7 @@ type AttemptParams struct {
 
 // attemptFirstFactor checks the proof of a first factor and moves the
 // sign-in on.
-func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p AttemptParams) (*SignIn, error) {
+func (a *Auth) attemptFirstFactor(ctx context.Context, rq *flowReq, f *flow[signInState], p AttemptParams) (*SignIn, error) {
 	if f.rec.Status != SignInNeedsFirstFactor {
 		return nil, ErrFlowStep
 	}
@@ -393,13 +393,13 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 			return nil, err
 		}
 	}
-	at := a.signInAttempt(f, r, p.Strategy)
+	at := a.signInAttempt(f, rq.r, p.Strategy)
 	proof, err := s.Verify(ctx, at, p.normalized())
 	if err == nil && (proof == nil || (proof.UserID == "" && proof.Identity == nil) || (st.UserID != "" && proof.UserID != st.UserID)) {
 		err = ErrCodeIncorrect
 	}
 	if err != nil {
-		a.noteFailure(ctx, r, "sign_in.failed", st.UserID, p.Strategy, err)
+		a.noteFailure(ctx, rq.r, "sign_in.failed", st.UserID, p.Strategy, err)
 		if prepared && !errors.Is(err, ErrFlowStep) {
 			// The wrong answer counts against this attempt; a password,
 			// which prepared nothing, leaves no flow behind.
@@ -414,27 +414,27 @@ func (a *Auth) attemptFirstFactor(ctx context.Context, w http.ResponseWriter, r 
 		}
 		return nil, err
 	}
-	return a.passFirstFactor(ctx, w, r, f, p.Strategy, proof)
+	return a.passFirstFactor(ctx, rq, f, p.Strategy, proof)
 }
 
 // passFirstFactor moves a sign-in whose first factor name proved proof
 // on: to the owner of an identity, to a new password, to the second
 // factor, or to completion.
-func (a *Auth) passFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], name string, proof *Proof) (*SignIn, error) {
+func (a *Auth) passFirstFactor(ctx context.Context, rq *flowReq, f *flow[signInState], name string, proof *Proof) (*SignIn, error) {
 	st := &f.state
 	if st.First == nil || st.First.Strategy != name {
 		st.First = &factorState{Strategy: name, IdentifierID: st.IdentifierID}
 	}
 	st.First.Status, st.First.State, st.First.Options, st.First.External, st.First.Proof = factorVerified, nil, nil, "", nil
 	if proof.UserID == "" && proof.Identity != nil {
-		return a.signInWithIdentity(ctx, w, r, f, name, proof)
+		return a.signInWithIdentity(ctx, rq, f, name, proof)
 	}
 	st.UserID = proof.UserID
 	if proof.SetPassword {
 		return a.needNewPassword(ctx, f)
 	}
 	if !proof.MultiFactor {
-		return a.afterFirstFactor(ctx, w, r, f, proof.AMR)
+		return a.afterFirstFactor(ctx, rq, f, proof.AMR)
 	}
 	u, err := a.store.GetUser(ctx, st.UserID)
 	if err != nil {
@@ -444,7 +444,7 @@ func (a *Auth) passFirstFactor(ctx context.Context, w http.ResponseWriter, r *ht
 		return nil, ErrUserBanned
 	}
 	st.AMR = appendAMR(proof.AMR, "mfa")
-	return a.completeSignIn(ctx, w, r, f, u, true)
+	return a.completeSignIn(ctx, rq, f, u, true)
 }
 
 func (a *Auth) needNewPassword(ctx context.Context, f *flow[signInState]) (*SignIn, error) {
@@ -463,7 +463,7 @@ type ResetPasswordParams struct {
 // resetPassword sets the new password of a reset whose code or link was
 // verified, then continues the sign-in: a reset proves access to the
 // mailbox, never a second factor, so MFA still applies after it.
-func (a *Auth) resetPassword(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], p ResetPasswordParams) (*SignIn, error) {
+func (a *Auth) resetPassword(ctx context.Context, rq *flowReq, f *flow[signInState], p ResetPasswordParams) (*SignIn, error) {
 	if f.rec.Status != SignInNeedsNewPassword || f.state.UserID == "" {
 		return nil, ErrFlowStep
 	}
@@ -476,12 +476,12 @@ func (a *Auth) resetPassword(ctx context.Context, w http.ResponseWriter, r *http
 		}
 	}
 	f.rec.Status = SignInNeedsFirstFactor // afterFirstFactor moves it on
-	return a.afterFirstFactor(ctx, w, r, f, []string{"otp", "pwd"})
+	return a.afterFirstFactor(ctx, rq, f, []string{"otp", "pwd"})
 }
 
 // afterFirstFactor moves a sign-in whose first factor is verified to its
 // second factor, or completes it.
-func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], amr []string) (*SignIn, error) {
+func (a *Auth) afterFirstFactor(ctx context.Context, rq *flowReq, f *flow[signInState], amr []string) (*SignIn, error) {
 	st := &f.state
 	u, err := a.store.GetUser(ctx, st.UserID)
 	if err != nil {
@@ -526,18 +526,18 @@ func (a *Auth) afterFirstFactor(ctx context.Context, w http.ResponseWriter, r *h
 		}
 		return a.signInView(f), nil
 	}
-	return a.completeSignIn(ctx, w, r, f, u, false)
+	return a.completeSignIn(ctx, rq, f, u, false)
 }
 
 // completeSignIn creates the session and marks the sign-in complete. The
 // session is created before the flow is saved as complete: a failure in
 // between leaves a usable session and a flow that can be retried, never a
 // complete flow without a session.
-func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signInState], u *storage.User, second bool) (*SignIn, error) {
+func (a *Auth) completeSignIn(ctx context.Context, rq *flowReq, f *flow[signInState], u *storage.User, second bool) (*SignIn, error) {
 	// A browser that remembers this user is not new to them; one that
 	// does not (a native app keeps no device cookie) is asked whether the
 	// user has a session on its client.
-	newDevice := a.knownDevice(r, u.ID) == ""
+	newDevice := a.knownDevice(rq.r, u.ID) == ""
 	if newDevice && f.rec.ClientID != "" {
 		earlier, _, err := a.store.ListSessions(ctx, storage.SessionFilter{UserID: u.ID, ClientID: f.rec.ClientID}, storage.Page{Limit: 1})
 		if err != nil {
@@ -547,7 +547,7 @@ func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *htt
 	}
 	// The flow is saved complete in the session's transaction: both or
 	// neither.
-	_, err := a.createSession(ctx, w, r, u.ID, SessionParams{AMR: f.state.AMR, SecondFactor: second}, func(t *tx, s *storage.Session) error {
+	_, err := a.createSession(ctx, rq, u.ID, SessionParams{AMR: f.state.AMR, SecondFactor: second}, func(t *tx, s *storage.Session) error {
 		f.state.SessionID = s.ID
 		if f.rec.ClientID == "" {
 			f.rec.ClientID = s.ClientID
@@ -557,6 +557,6 @@ func (a *Auth) completeSignIn(ctx context.Context, w http.ResponseWriter, r *htt
 	if err != nil {
 		return nil, err
 	}
-	a.noteSignIn(ctx, r, u, newDevice)
+	a.noteSignIn(ctx, rq.r, u, newDevice)
 	return a.signInView(f), nil
 }

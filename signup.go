@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/latchauth/latch/storage"
@@ -182,17 +181,17 @@ func unverifiedFields(st *signUpState) []string {
 }
 
 // startSignUp creates a sign-up for the browser of r with the fields of p.
-func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, p SignUpParams) (*SignUp, error) {
+func (a *Auth) startSignUp(ctx context.Context, rq *flowReq, p SignUpParams) (*SignUp, error) {
 	if err := a.checkRedirect(p.RedirectURL); err != nil {
 		return nil, err
 	}
-	if err := a.limit(ctx, ErrRateLimited, limitCheck{"signup:" + a.proxies.clientIP(r), a.cfg.Protection.Limits.SignUpsPerIP}); err != nil {
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"signup:" + rq.ip, a.cfg.Protection.Limits.SignUpsPerIP}); err != nil {
 		return nil, err
 	}
-	if err := a.checkBot(ctx, r, p.BotToken, false); err != nil {
+	if err := a.checkBot(ctx, rq.r, p.BotToken, false); err != nil {
 		return nil, err
 	}
-	st := signUpState{Locale: localeOf(r), RedirectURL: p.RedirectURL, Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
+	st := signUpState{Locale: rq.locale, RedirectURL: p.RedirectURL, Device: rq.device, IP: rq.ip}
 	if p.Ticket != "" {
 		// The invitation is checked now and spent with the account, so
 		// that a sign-up refused on the way can be retried with it.
@@ -209,22 +208,22 @@ func (a *Auth) startSignUp(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := a.applySignUp(ctx, &st, p); err != nil {
 		return nil, err
 	}
-	f, err := newFlow(ctx, a, w, r, flowKindSignUp, "sua", SignUpMissingRequirements, st)
+	f, err := newFlow(ctx, a, rq, flowKindSignUp, "sua", SignUpMissingRequirements, st)
 	if err != nil {
 		return nil, err
 	}
-	return a.continueSignUp(ctx, w, r, f)
+	return a.continueSignUp(ctx, rq, f)
 }
 
 // updateSignUp changes fields of a sign-up in progress.
-func (a *Auth) updateSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], p SignUpParams) (*SignUp, error) {
+func (a *Auth) updateSignUp(ctx context.Context, rq *flowReq, f *flow[signUpState], p SignUpParams) (*SignUp, error) {
 	if f.rec.Status == SignUpComplete {
 		return nil, ErrFlowStep
 	}
 	if err := a.applySignUp(ctx, &f.state, p); err != nil {
 		return nil, err
 	}
-	return a.continueSignUp(ctx, w, r, f)
+	return a.continueSignUp(ctx, rq, f)
 }
 
 // applySignUp validates and sets the fields of p. A changed address loses
@@ -339,7 +338,7 @@ func cutAt(email string) (local, domain string, ok bool) {
 // address or phone number. When the address already belongs to an account,
 // it sends a note saying so instead of a code, and answers exactly as
 // otherwise: only the mailbox's owner learns that the account exists.
-func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWriter, r *http.Request, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
+func (a *Auth) prepareSignUpVerification(ctx context.Context, rq *flowReq, f *flow[signUpState], p PrepareParams) (*SignUp, error) {
 	if f.rec.Status == SignUpComplete {
 		return nil, ErrFlowStep
 	}
@@ -360,7 +359,7 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWri
 	if kind == storage.KindPhoneNumber {
 		to = Recipient{Phone: value, Locale: st.Locale}
 	}
-	if err := a.checkSend(ctx, r, to); err != nil {
+	if err := a.checkSend(ctx, rq.r, to); err != nil {
 		return nil, err
 	}
 	_, err := a.store.FindIdentifier(ctx, kind, value)
@@ -393,7 +392,7 @@ func (a *Auth) prepareSignUpVerification(ctx context.Context, _ http.ResponseWri
 }
 
 // attemptSignUpVerification checks the code sent to the address or number.
-func (a *Auth) attemptSignUpVerification(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], p AttemptParams) (*SignUp, error) {
+func (a *Auth) attemptSignUpVerification(ctx context.Context, rq *flowReq, f *flow[signUpState], p AttemptParams) (*SignUp, error) {
 	if f.rec.Status == SignUpComplete {
 		return nil, ErrFlowStep
 	}
@@ -424,12 +423,12 @@ func (a *Auth) attemptSignUpVerification(ctx context.Context, w http.ResponseWri
 		return nil, err
 	}
 	fs.Status = factorVerified
-	return a.continueSignUp(ctx, w, r, f)
+	return a.continueSignUp(ctx, rq, f)
 }
 
 // continueSignUp creates the account and signs it in once nothing is
 // missing or unverified; otherwise it saves the sign-up as it is.
-func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState]) (*SignUp, error) {
+func (a *Auth) continueSignUp(ctx context.Context, rq *flowReq, f *flow[signUpState]) (*SignUp, error) {
 	st := &f.state
 	if len(a.missingFields(st)) > 0 || len(unverifiedFields(st)) > 0 {
 		if err := f.save(ctx, a, SignUpMissingRequirements); err != nil {
@@ -480,9 +479,9 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 	} else if required, err := a.secondFactorRequired(ctx, su); err != nil {
 		return nil, err
 	} else if required {
-		return a.signUpNeedsSecondFactor(ctx, w, r, f, amr)
+		return a.signUpNeedsSecondFactor(ctx, rq, f, amr)
 	}
-	if _, err := a.createSession(ctx, w, r, u.ID, SessionParams{AMR: amr}, func(t *tx, s *storage.Session) error {
+	if _, err := a.createSession(ctx, rq, u.ID, SessionParams{AMR: amr}, func(t *tx, s *storage.Session) error {
 		st.SessionID = s.ID
 		if f.rec.ClientID == "" {
 			f.rec.ClientID = s.ClientID
@@ -498,15 +497,15 @@ func (a *Auth) continueSignUp(ctx context.Context, w http.ResponseWriter, r *htt
 // requires to have a second factor: instead of a session, it starts the
 // sign-in in which they set one up, so that no session of theirs ever has
 // one factor.
-func (a *Auth) signUpNeedsSecondFactor(ctx context.Context, w http.ResponseWriter, r *http.Request, f *flow[signUpState], amr []string) (*SignUp, error) {
+func (a *Auth) signUpNeedsSecondFactor(ctx context.Context, rq *flowReq, f *flow[signUpState], amr []string) (*SignUp, error) {
 	st := &f.state
 	factors, err := a.enrollableSecondFactors()
 	if err != nil {
 		return nil, err
 	}
 	in := signInState{UserID: st.UserID, AMR: amr, SecondFactors: factors, EnrollSecond: true, RedirectURL: st.RedirectURL, Locale: st.Locale,
-		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: a.devices.describe(r.UserAgent()), IP: a.proxies.clientIP(r)}
-	si, err := newFlow(ctx, a, w, r, flowKindSignIn, "sia", SignInNeedsSecondFactor, in)
+		First: &factorState{Strategy: "sign_up", Status: factorVerified}, Device: rq.device, IP: rq.ip}
+	si, err := newFlow(ctx, a, rq, flowKindSignIn, "sia", SignInNeedsSecondFactor, in)
 	if err != nil {
 		return nil, err
 	}
