@@ -28,7 +28,9 @@ func (s *fixedStrategy) Enrolled(context.Context, string) (bool, error) { return
 func (s *fixedStrategy) OfferedFor(kind, identifier string) bool {
 	return strings.HasSuffix(identifier, "@"+s.domain)
 }
-func (s *fixedStrategy) Prepare(context.Context, *latch.Attempt) (json.RawMessage, error) { return nil, nil }
+func (s *fixedStrategy) Prepare(context.Context, *latch.Attempt) (json.RawMessage, error) {
+	return nil, nil
+}
 func (s *fixedStrategy) Verify(_ context.Context, at *latch.Attempt, p latch.AttemptParams) (*latch.Proof, error) {
 	if p.Code != s.code || at.UserID == "" {
 		return nil, latch.ErrCodeIncorrect
