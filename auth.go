@@ -44,6 +44,7 @@ type Auth struct {
 	pow              *botcheck.PoW
 	powGuard         botcheck.ReplayGuard
 	plugins          plugins
+	hooks            hooks
 	stop             context.CancelFunc
 	listening        chan struct{}
 }

@@ -124,6 +124,9 @@ func (a *Auth) createSession(ctx context.Context, rq *flowReq, userID string, p 
 				return err
 			}
 		}
+		if err := a.runSessionHooks(ctx, t, u, s); err != nil {
+			return err
+		}
 		if err := t.CreateSession(ctx, s); err != nil {
 			return err
 		}

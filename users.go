@@ -239,6 +239,9 @@ func (a *Auth) createUser(ctx context.Context, p CreateUserParams, verifiedBy, p
 			}
 		}
 		view = userView(u, idents, now)
+		if err := a.runSignUpHooks(ctx, t, view, verifiedBy); err != nil {
+			return err
+		}
 		return t.emit(ctx, EventUserCreated, view, auditInfo{UserID: u.ID})
 	})
 	if err != nil {
