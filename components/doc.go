@@ -16,5 +16,8 @@
 // --latch-*, which Appearance sets; light, dark and "auto" themes are built in.
 //
 // Translating: every string comes from a Locale table. English and French are
-// complete; Localize overlays an application's own wording on either.
+// complete; Localize overlays an application's own wording on either. The
+// kernel builds one table per language from these, the plugins' strings
+// (Host.AddStrings) and the application's overrides, and its pages, its
+// link landing page and its messages all read it.
 package components

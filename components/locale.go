@@ -37,9 +37,25 @@ func T(l Locale, key string, args ...any) string {
 	return s
 }
 
+// Builtin returns the table of a language the module ships ("en", "fr"),
+// or false. Shipping another language is a table file and a case here.
+func Builtin(lang string) (Locale, bool) {
+	switch lang {
+	case "en":
+		return English, true
+	case "fr":
+		return French, true
+	}
+	return nil, false
+}
+
+// BuiltinLanguages lists the languages Builtin knows, English first.
+func BuiltinLanguages() []string { return []string{"en", "fr"} }
+
 // English is the complete English table and the fallback for every other:
-// the kernel's strings and those of the plugins' components.
-var English = mergeLocales(englishCore, englishMFA, englishPasskeys)
+// the kernel's strings (pages, the link landing page, the messages' templates)
+// and those of the plugins' components.
+var English = mergeLocales(englishCore, englishMFA, englishPasskeys, englishMessages, englishVerify)
 
 var englishCore = Locale{
 	"meta.lang": "en",
@@ -186,7 +202,7 @@ var englishCore = Locale{
 }
 
 // French is the complete French table.
-var French = mergeLocales(frenchCore, frenchMFA, frenchPasskeys)
+var French = mergeLocales(frenchCore, frenchMFA, frenchPasskeys, frenchMessages, frenchVerify)
 
 var frenchCore = Locale{
 	"meta.lang": "fr",

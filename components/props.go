@@ -183,6 +183,9 @@ type UserButtonProps struct {
 	ManageAccountURL string
 	// SignOutAction signs out the current session.
 	SignOutAction string
+	// Items are further entries of the menu, after the account link: the
+	// plugins' pages, or whole components (an organization switcher).
+	Items []MenuEntry
 	// MultiSession shows Others, AddAccountURL and SignOutAllAction.
 	MultiSession bool
 	// Others are the other signed-in accounts on this device.
@@ -193,6 +196,14 @@ type UserButtonProps struct {
 	Hidden           map[string]string
 	Locale           Locale
 	Appearance       Appearance
+}
+
+// MenuEntry is one entry of the UserButton's menu: a link (Label, URL), or,
+// when Component is set, that component in place of the link.
+type MenuEntry struct {
+	Label     string
+	URL       string
+	Component templ.Component
 }
 
 // Contact is one email address or phone number on a user's profile.
