@@ -295,7 +295,7 @@ func (a *Auth) serveMePassword(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	err := a.changePassword(r.Context(), SessionFromContext(r.Context()), localeOf(r), p)
+	err := a.changePassword(r.Context(), SessionFromContext(r.Context()), a.language(r), p)
 	respond(w, map[string]bool{"password_changed": true}, err)
 }
 
@@ -313,13 +313,13 @@ func (a *Auth) serveMeAddIdentifier(kind storage.IdentifierKind) http.HandlerFun
 		if kind == storage.KindPhoneNumber {
 			v = p.PhoneNumber
 		}
-		i, err := a.addOwnIdentifier(r.Context(), SessionFromContext(r.Context()), kind, v, localeOf(r))
+		i, err := a.addOwnIdentifier(r.Context(), SessionFromContext(r.Context()), kind, v, a.language(r))
 		respond(w, i, err)
 	}
 }
 
 func (a *Auth) serveMeIdentifierPrepare(w http.ResponseWriter, r *http.Request) {
-	err := a.prepareIdentifierVerification(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), localeOf(r))
+	err := a.prepareIdentifierVerification(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), a.language(r))
 	respond(w, map[string]bool{"sent": true}, err)
 }
 
@@ -329,7 +329,7 @@ func (a *Auth) serveMeIdentifierAttempt(w http.ResponseWriter, r *http.Request) 
 		writeError(w, err)
 		return
 	}
-	i, err := a.attemptIdentifierVerification(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), p.Code, localeOf(r))
+	i, err := a.attemptIdentifierVerification(r.Context(), SessionFromContext(r.Context()), r.PathValue("id"), p.Code, a.language(r))
 	respond(w, i, err)
 }
 

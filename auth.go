@@ -44,7 +44,7 @@ type Auth struct {
 	pow              *botcheck.PoW
 	powGuard         botcheck.ReplayGuard
 	plugins          plugins
-	hooks            hooks
+	reg              registry
 	stop             context.CancelFunc
 	listening        chan struct{}
 }
@@ -69,9 +69,6 @@ func New(cfg Config) (*Auth, error) {
 	a.events = newEventBus(a)
 	if a.passwords, err = password.NewHasher(cfg.Password.Hasher); err != nil {
 		return nil, fmt.Errorf("latch: invalid Config.Password.Hasher: %w", err)
-	}
-	if a.messages, err = parseMessages(cfg.Messages); err != nil {
-		return nil, fmt.Errorf("latch: invalid %w", err)
 	}
 	a.limiter = cfg.Protection.Limiter
 	if a.proxies, err = cfg.Protection.Proxies.parse(); err != nil {
@@ -102,6 +99,9 @@ func New(cfg Config) (*Auth, error) {
 	}
 	if err := a.registerPlugins(); err != nil {
 		return nil, err
+	}
+	if err := a.buildLanguages(); err != nil {
+		return nil, fmt.Errorf("latch: invalid %w", err)
 	}
 	if cfg.Session.Broadcaster != nil {
 		ctx, cancel := context.WithCancel(context.Background())

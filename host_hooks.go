@@ -78,14 +78,6 @@ type SignInRequirement struct {
 // sign-in (a non-*Error as ErrUnavailable).
 type SignInPolicy func(ctx context.Context, in SignInContext) (SignInRequirement, error)
 
-// hooks is what plugins hooked into the creation of users and sessions and
-// into sign-ins.
-type hooks struct {
-	signUp        []func(context.Context, *SignUpHook) error
-	sessionCreate []func(context.Context, *SessionCreateHook) error
-	signIn        []SignInPolicy
-}
-
 // OnSignUp runs fn inside the transaction that creates each user, after
 // the user and its identifiers are written and before user.created is
 // emitted: for every sign-up (hosted pages, the JSON API, invitations) and
@@ -96,7 +88,7 @@ type hooks struct {
 // creation: no user, no event, and the caller gets the error as an *Error
 // (any other error as ErrUnavailable). Hooks run in registration order.
 func (h *Host) OnSignUp(fn func(ctx context.Context, e *SignUpHook) error) {
-	h.a.hooks.signUp = append(h.a.hooks.signUp, fn)
+	h.a.reg.signUp = append(h.a.reg.signUp, fn)
 }
 
 // OnSessionCreate runs fn inside the transaction of every new session,
@@ -105,7 +97,7 @@ func (h *Host) OnSignUp(fn func(ctx context.Context, e *SignUpHook) error) {
 // the sign-in: no session, no event, and the caller gets it as an *Error
 // (any other error as ErrUnavailable).
 func (h *Host) OnSessionCreate(fn func(ctx context.Context, e *SessionCreateHook) error) {
-	h.a.hooks.sessionCreate = append(h.a.hooks.sessionCreate, fn)
+	h.a.reg.sessionCreate = append(h.a.reg.sessionCreate, fn)
 }
 
 // AddSignInPolicy adds p to the policies every sign-in is checked against
@@ -114,12 +106,12 @@ func (h *Host) OnSessionCreate(fn func(ctx context.Context, e *SessionCreateHook
 // listing strategies allows. RequireSecondFactor is the special case of a
 // policy that asks for a second factor by user alone.
 func (h *Host) AddSignInPolicy(p SignInPolicy) {
-	h.a.hooks.signIn = append(h.a.hooks.signIn, p)
+	h.a.reg.signIn = append(h.a.reg.signIn, p)
 }
 
 // runSignUpHooks runs the OnSignUp hooks in t for the new user u.
 func (a *Auth) runSignUpHooks(ctx context.Context, t *tx, u *User, strategy string) error {
-	for _, fn := range a.hooks.signUp {
+	for _, fn := range a.reg.signUp {
 		if err := fn(ctx, &SignUpHook{User: u, Tx: &Tx{Querier: t, t: t}, Strategy: strategy}); err != nil {
 			return asError(err)
 		}
@@ -130,11 +122,11 @@ func (a *Auth) runSignUpHooks(ctx context.Context, t *tx, u *User, strategy stri
 // runSessionHooks runs the OnSessionCreate hooks in t for s, which is not
 // stored yet, and applies what they chose to it.
 func (a *Auth) runSessionHooks(ctx context.Context, t *tx, u *storage.User, s *storage.Session) error {
-	if len(a.hooks.sessionCreate) == 0 {
+	if len(a.reg.sessionCreate) == 0 {
 		return nil
 	}
 	e := &SessionCreateHook{User: u, Tx: &Tx{Querier: t, t: t}, ActiveOrganizationID: s.ActiveOrganizationID}
-	for _, fn := range a.hooks.sessionCreate {
+	for _, fn := range a.reg.sessionCreate {
 		e.Session = *s
 		e.Session.AMR = slices.Clone(s.AMR)
 		if err := fn(ctx, e); err != nil {
@@ -159,7 +151,7 @@ func (a *Auth) signInRequirements(ctx context.Context, in SignInContext) (SignIn
 	}
 	req.SecondFactor = second
 	restricted := false
-	for _, p := range a.hooks.signIn {
+	for _, p := range a.reg.signIn {
 		r, err := p(ctx, in)
 		if err != nil {
 			return SignInRequirement{}, asError(err)

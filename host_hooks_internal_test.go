@@ -30,7 +30,7 @@ func TestSignInPolicyCannotBeSkippedByAnotherFirstFactor(t *testing.T) {
 		return SignInRequirement{}, nil
 	}
 	a := &Auth{}
-	a.hooks.signIn = []SignInPolicy{orgPasskeys, orgKeys}
+	a.reg.signIn = []SignInPolicy{orgPasskeys, orgKeys}
 	a.plugins.policies = []SecondFactorPolicy{func(_ context.Context, u *storage.User) (bool, error) { return u.MFARequired, nil }}
 
 	for _, tc := range []struct {
@@ -62,7 +62,7 @@ func TestSignInPolicyCannotBeSkippedByAnotherFirstFactor(t *testing.T) {
 		})
 	}
 
-	a.hooks.signIn = append(a.hooks.signIn, func(context.Context, SignInContext) (SignInRequirement, error) {
+	a.reg.signIn = append(a.reg.signIn, func(context.Context, SignInContext) (SignInRequirement, error) {
 		return SignInRequirement{}, errors.New("directory unreachable")
 	})
 	if _, err := a.signInRequirements(ctx, SignInContext{User: other, Strategy: "password"}); !errors.Is(err, ErrUnavailable) {

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,58 +84,11 @@ func AllowedRedirect(raw string, origins []string) bool {
 	return false
 }
 
-// verifyPage is what a link opens. It changes nothing on GET (mail scanners
-// open links too): a button posts the token back. It loads nothing from
-// anywhere and sends no Referer, so the token leaks nowhere (SECURITY.md 15).
-var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
-button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2f3cff;color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:#2f3cff;border:1px solid #2f3cff}
-form{margin:1rem 0}dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;padding:.8rem 1rem;background:#f4f4f6;border-radius:.4rem}
-dt{color:#555}dd{margin:0}.muted{color:#555}</style></head>
-<body><h1>{{.Title}}</h1><p>{{.Body}}</p>
-{{with .From}}<dl class="requested-from"><dt>Device</dt><dd class="device">{{.Device}}</dd><dt>IP address</dt><dd class="ip">{{.IP}}</dd><dt>Time</dt><dd class="time">{{.At}}</dd></dl>{{end}}
-{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}
-{{range .Buttons}}<form method="post" action="/v1/verify"><input type="hidden" name="token" value="{{$.Token}}">
-{{if .Continue}}<input type="hidden" name="continue" value="{{.Continue}}">{{end}}
-{{if .Confirm}}<p><label><input type="checkbox" name="confirm" value="yes" required> {{.Confirm}}</label></p>{{end}}
-<button type="submit"{{if .Secondary}} class="secondary"{{end}}>{{.Label}}</button></form>{{end}}
-</body></html>`))
-
-type verifyPageData struct {
-	Title, Body, Note, Token string
-	From                     *requestedFrom
-	Buttons                  []verifyButton
-}
-
-// verifyButton is one choice of the link page; Continue says which to the
-// POST ("" in the browser that asked, "here" or "there" elsewhere), and
-// Confirm, when set, is a box that must be ticked first.
-type verifyButton struct {
-	Label, Continue, Confirm string
-	Secondary                bool
-}
-
-// requestedFrom is the browser that asked for a link, as its flow
-// recorded it, shown where the link is opened in another one.
-type requestedFrom struct{ Device, IP, At string }
-
 // What the POST of a link page asks for.
 const (
 	continueHere  = "here"  // in the browser that opened the link, a flow of its own
 	continueThere = "there" // let the browser that asked finish (SignInConfig.CrossDeviceLinks)
 )
-
-func (a *Auth) renderVerify(w http.ResponseWriter, status int, d verifyPageData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = verifyPage.Execute(w, d)
-}
 
 // linkPurposes are the links the link page redeems.
 var linkPurposes = []string{StrategyEmailLink, StrategyResetPasswordEmailLink, purposeSignUpLink}
@@ -185,17 +137,6 @@ func (a *Auth) land(ctx context.Context, r *http.Request, tok string) (*landing,
 	return l, nil
 }
 
-func (l *landing) from() *requestedFrom {
-	f := &requestedFrom{Device: l.Device, IP: l.IP, At: l.v.CreatedAt.UTC().Format("15:04 MST, 2 January 2006")}
-	if f.Device == "" {
-		f.Device = "an unknown device"
-	}
-	if f.IP == "" {
-		f.IP = "unknown"
-	}
-	return f
-}
-
 func (l *landing) who() string {
 	if l.v.Purpose == purposeSignUpLink {
 		return l.Email
@@ -204,20 +145,21 @@ func (l *landing) who() string {
 }
 
 func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
+	t := a.verifyText(r)
 	tok := r.URL.Query().Get("token")
 	if tok == "" {
-		a.renderVerify(w, http.StatusBadRequest, verifyPageData{Title: "Invalid link", Body: "This link is incomplete."})
+		a.renderVerify(w, r, http.StatusBadRequest, verifyPageData{Title: t("verify.invalid.title"), Body: t("verify.invalid.body")})
 		return
 	}
 	l, err := a.land(r.Context(), r, tok)
 	if err != nil || l.same {
 		// A dead link is told so when its button is pressed, like a
 		// live one opened where it was asked for.
-		a.renderVerify(w, http.StatusOK, verifyPageData{Title: "Continue to " + a.cfg.AppName,
-			Body: "Press the button to continue. This link works once.", Token: tok, Buttons: []verifyButton{{Label: "Continue"}}})
+		a.renderVerify(w, r, http.StatusOK, verifyPageData{Title: t("verify.continue.title", a.cfg.AppName),
+			Body: t("verify.continue.body"), Token: tok, Buttons: []verifyButton{{Label: t("verify.continue.button")}}})
 		return
 	}
-	a.renderElsewhere(w, tok, l)
+	a.renderElsewhere(w, r, tok, l)
 }
 
 // renderElsewhere is the page of a link opened in another browser than
@@ -225,32 +167,33 @@ func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
 // continue in this browser; a reset link only ever continues here. With
 // SignInConfig.CrossDeviceLinks it also offers, behind a confirmation, to
 // let the asking browser finish.
-func (a *Auth) renderElsewhere(w http.ResponseWriter, tok string, l *landing) {
-	d := verifyPageData{Token: tok, From: l.from()}
+func (a *Auth) renderElsewhere(w http.ResponseWriter, r *http.Request, tok string, l *landing) {
+	t := a.verifyText(r)
+	d := verifyPageData{Token: tok, From: l.from(t)}
 	switch l.v.Purpose {
 	case StrategyResetPasswordEmailLink:
-		d.Title = "Choose a new password"
-		d.Body = "A password reset for " + l.who() + " was asked for from the device below. Continue to choose the new password in this browser."
-		d.Note = "If you did not ask for it, close this page: your password has not changed."
-		d.Buttons = []verifyButton{{Label: "Continue in this browser", Continue: continueHere}}
-		a.renderVerify(w, http.StatusOK, d)
+		d.Title = t("verify.reset.title")
+		d.Body = t("verify.reset.body", l.who())
+		d.Note = t("verify.reset.note")
+		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
+		a.renderVerify(w, r, http.StatusOK, d)
 		return
 	case purposeSignUpLink:
-		d.Title = "This link was asked for on another device"
-		d.Body = "Creating an account for " + l.who() + " was started on the device below, not in this browser. To finish there, open this link in that browser, or continue here."
-		d.Note = "If that was not you, close this page: no account is created."
-		d.Buttons = []verifyButton{{Label: "Continue in this browser", Continue: continueHere}}
+		d.Title = t("verify.elsewhere.title")
+		d.Body = t("verify.sign_up.body", l.who())
+		d.Note = t("verify.sign_up.note")
+		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
 	default:
-		d.Title = "This link was asked for on another device"
-		d.Body = "Signing in as " + l.who() + " was asked for from the device below, not from this browser. To sign in there, open this link in that browser, or continue here."
-		d.Note = "If that was not you, close this page: nobody is signed in."
-		d.Buttons = []verifyButton{{Label: "Continue in this browser", Continue: continueHere}}
+		d.Title = t("verify.elsewhere.title")
+		d.Body = t("verify.sign_in.body", l.who())
+		d.Note = t("verify.sign_in.note")
+		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
 	}
 	if a.cfg.SignIn.CrossDeviceLinks {
-		d.Buttons = append(d.Buttons, verifyButton{Label: "Continue on that device", Continue: continueThere, Secondary: true,
-			Confirm: "I asked for this link from " + d.From.Device + " (IP " + d.From.IP + ") myself."})
+		d.Buttons = append(d.Buttons, verifyButton{Label: t("verify.there.button"), Continue: continueThere, Secondary: true,
+			Confirm: t("verify.there.confirm", d.From.Device, d.From.IP)})
 	}
-	a.renderVerify(w, http.StatusOK, d)
+	a.renderVerify(w, r, http.StatusOK, d)
 }
 
 // serveVerify redeems a link. In the browser that asked for it, it
@@ -264,9 +207,10 @@ func (a *Auth) renderElsewhere(w http.ResponseWriter, tok string, l *landing) {
 func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	rq, w := a.drive(w, r)
+	t := a.verifyText(r)
 	tok := r.PostFormValue("token")
 	expired := func() {
-		a.renderVerify(w, http.StatusGone, verifyPageData{Title: "This link has expired", Body: "Links work once and for 10 minutes. Ask for a new one."})
+		a.renderVerify(w, r, http.StatusGone, verifyPageData{Title: t("verify.expired.title"), Body: t("verify.expired.body")})
 	}
 	l, err := a.land(ctx, r, tok)
 	if err != nil {
@@ -287,7 +231,7 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	if !l.same && choice == "" {
 		// Opened elsewhere and nothing chosen (or "there" unconfirmed):
 		// say where the request came from, spend nothing.
-		a.renderElsewhere(w, tok, l)
+		a.renderElsewhere(w, r, tok, l)
 		return
 	}
 	v, err := a.consumeLink(ctx, tok, linkPurposes...)
@@ -303,9 +247,9 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err != nil:
-		a.renderVerify(w, asError(err).Status, verifyPageData{Title: "Something went wrong", Body: asError(err).Message})
+		a.renderVerify(w, r, asError(err).Status, verifyPageData{Title: t("verify.error.title"), Body: asError(err).Message})
 	case choice == continueThere:
-		a.renderVerify(w, http.StatusOK, verifyPageData{Title: "Verified", Body: "Return to " + l.from().Device + ", where you started: it continues from there. You can close this page."})
+		a.renderVerify(w, r, http.StatusOK, verifyPageData{Title: t("verify.verified.title"), Body: t("verify.verified.body", l.from(t).Device)})
 	default:
 		if redirect == "" {
 			redirect = "/"

@@ -220,7 +220,6 @@ type plugins struct {
 	routes   []route
 	sections []ProfileSection
 	policies []SecondFactorPolicy
-	scripts  bool
 }
 
 func (a *Auth) registerPlugins() error {
@@ -263,8 +262,9 @@ func (h *Host) RequireSecondFactor(p SecondFactorPolicy) {
 }
 
 // UseWebAuthnScript makes the hosted pages load the WebAuthn script
-// shipped in components.
-func (h *Host) UseWebAuthnScript() { h.a.plugins.scripts = true }
+// shipped in components, which Handler always serves (AddScript is the way
+// for a plugin's own scripts).
+func (h *Host) UseWebAuthnScript() { h.a.reg.loadScript(webAuthnScriptPath) }
 
 // Logger returns Config.Logger, for operational logs (never secrets).
 func (h *Host) Logger() *slog.Logger { return h.a.cfg.Logger }

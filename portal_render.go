@@ -30,17 +30,9 @@ type UIConfig struct {
 	TermsURL, PrivacyURL string
 }
 
-// locale is the components' string table for the request's language.
-func (a *Auth) locale(r *http.Request) components.Locale {
-	base := components.English
-	if localeOf(r) == "fr" {
-		base = components.French
-	}
-	if len(a.cfg.UI.Strings) == 0 {
-		return base
-	}
-	return components.Localize(base, a.cfg.UI.Strings)
-}
+// locale is the string table of the request's language, with the plugins'
+// strings and Config.UI.Strings.
+func (a *Auth) locale(r *http.Request) components.Locale { return a.reg.tables[a.language(r)] }
 
 // pageHeaders are the headers of every hosted page (setPageHeaders), with
 // HSTS when the app is served over HTTPS.
@@ -83,12 +75,8 @@ func SecureHeaders(next http.Handler) http.Handler {
 func (a *Auth) renderPage(w http.ResponseWriter, r *http.Request, status int, title string, body templ.Component) {
 	a.pageHeaders(w)
 	w.WriteHeader(status)
-	var scripts []string
-	if a.plugins.scripts {
-		scripts = []string{webAuthnScriptPath}
-	}
 	page := components.Page(components.PageProps{Title: title + " · " + a.cfg.AppName, StylesheetURL: stylesheetPath,
-		ScriptURLs: scripts, Locale: a.locale(r), Appearance: a.cfg.UI.Appearance}, body)
+		ScriptURLs: a.reg.pageScripts, Locale: a.locale(r), Appearance: a.cfg.UI.Appearance}, body)
 	if err := page.Render(r.Context(), w); err != nil {
 		a.cfg.Logger.ErrorContext(r.Context(), "latch: rendering a page", "err", err)
 	}
@@ -277,8 +265,9 @@ func (a *Auth) UserButtonProps(r *http.Request) (p components.UserButtonProps, o
 	if err != nil {
 		return p, false
 	}
+	loc := a.locale(r)
 	p = components.UserButtonProps{User: me, ManageAccountURL: a.cfg.Session.ProfileURL, SignOutAction: "/sign-out",
-		Locale: a.locale(r), Appearance: a.cfg.UI.Appearance}
+		Items: a.menuEntries(r, loc), Locale: loc, Appearance: a.cfg.UI.Appearance}
 	if a.cfg.Session.MultiSession {
 		p.MultiSession, p.AddAccountURL, p.SwitchAction, p.SignOutAllAction = true, a.cfg.Session.SignInURL, "/v1/switch-session", "/sign-out?all=1"
 		if others, err := a.ClientSessions(r.Context(), r); err == nil {

@@ -46,7 +46,7 @@ func (fx *effects) remember(userID string)   { fx.rememberUser, fx.hasAny = user
 // newFlowReq reads r once for the machines.
 func (a *Auth) newFlowReq(r *http.Request) *flowReq {
 	return &flowReq{r: r, ip: a.proxies.clientIP(r), userAgent: r.UserAgent(), device: a.devices.describe(r.UserAgent()),
-		locale: localeOf(r), native: isNative(r)}
+		locale: a.language(r), native: isNative(r)}
 }
 
 // apply writes rq's effects to w, once; later effects are applied by a

@@ -1,0 +1,84 @@
+package latch
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/latchauth/latch/components"
+)
+
+// verifyPage is what a link opens. It changes nothing on GET (mail scanners
+// open links too): a button posts the token back. It loads nothing from
+// anywhere and sends no Referer, so the token leaks nowhere (SECURITY.md 15).
+// Its words come from the string table of the request's language, like the
+// hosted pages'.
+var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
+button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2f3cff;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#2f3cff;border:1px solid #2f3cff}
+form{margin:1rem 0}dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;padding:.8rem 1rem;background:#f4f4f6;border-radius:.4rem}
+dt{color:#555}dd{margin:0}.muted{color:#555}</style></head>
+<body><h1>{{.Title}}</h1><p>{{.Body}}</p>
+{{with .From}}<dl class="requested-from"><dt>{{$.Labels.Device}}</dt><dd class="device">{{.Device}}</dd><dt>{{$.Labels.IP}}</dt><dd class="ip">{{.IP}}</dd><dt>{{$.Labels.Time}}</dt><dd class="time">{{.At}}</dd></dl>{{end}}
+{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}
+{{range .Buttons}}<form method="post" action="/v1/verify"><input type="hidden" name="token" value="{{$.Token}}">
+{{if .Continue}}<input type="hidden" name="continue" value="{{.Continue}}">{{end}}
+{{if .Confirm}}<p><label><input type="checkbox" name="confirm" value="yes" required> {{.Confirm}}</label></p>{{end}}
+<button type="submit"{{if .Secondary}} class="secondary"{{end}}>{{.Label}}</button></form>{{end}}
+</body></html>`))
+
+// verifyPageData is what the link page shows, in the words of the
+// request's language (verifyText); renderVerify fills in Lang and Labels.
+type verifyPageData struct {
+	Title, Body, Note, Token string
+	From                     *requestedFrom
+	Buttons                  []verifyButton
+	Lang                     string
+	Labels                   struct{ Device, IP, Time string }
+}
+
+// verifyButton is one choice of the link page; Continue says which to the
+// POST ("" in the browser that asked, "here" or "there" elsewhere), and
+// Confirm, when set, is a box that must be ticked first.
+type verifyButton struct {
+	Label, Continue, Confirm string
+	Secondary                bool
+}
+
+// requestedFrom is the browser that asked for a link, as its flow
+// recorded it, shown where the link is opened in another one.
+type requestedFrom struct{ Device, IP, At string }
+
+// verifyText returns the strings of the link page in r's language:
+// components.T on the request's table.
+func (a *Auth) verifyText(r *http.Request) func(key string, args ...any) string {
+	loc := a.locale(r)
+	return func(key string, args ...any) string { return components.T(loc, key, args...) }
+}
+
+// from describes the browser that asked for the link, with t's words for
+// what its flow did not record.
+func (l *landing) from(t func(string, ...any) string) *requestedFrom {
+	f := &requestedFrom{Device: l.Device, IP: l.IP, At: l.v.CreatedAt.UTC().Format("15:04 MST, 2 January 2006")}
+	if f.Device == "" {
+		f.Device = t("verify.from.unknown_device")
+	}
+	if f.IP == "" {
+		f.IP = t("verify.from.unknown_ip")
+	}
+	return f
+}
+
+func (a *Auth) renderVerify(w http.ResponseWriter, r *http.Request, status int, d verifyPageData) {
+	t := a.verifyText(r)
+	d.Lang = t("meta.lang")
+	d.Labels.Device, d.Labels.IP, d.Labels.Time = t("verify.from.device"), t("verify.from.ip"), t("verify.from.time")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = verifyPage.Execute(w, d)
+}
