@@ -45,7 +45,7 @@ import (
 // These snippets are compiled but not run (they need services, a network or
 // a listening port); the tests in readme_test.go run the others.
 var _ = []any{productionSecrets, createUser, signUpConfig, protectionConfig, sessions, strictMode, stepUp,
-	plugins, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, stores}
+	plugins, pluginHooks, germanPlugin{}, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, stores}
 
 func productionSecrets(db storage.Store) (*latch.Auth, error) {
 	// readme:begin
@@ -335,3 +335,37 @@ func TestDashboard(t *testing.T) {
 }
 
 // readme:end
+
+// readme:begin
+type germanPlugin struct{}
+
+func (germanPlugin) Name() string { return "de" }
+func (germanPlugin) Register(h *latch.Host) error {
+	return h.AddStrings("de", map[string]string{
+		"signin.identifier.title":      "Bei %s anmelden",
+		"verify.continue.title":        "Weiter zu %s", // the link landing page
+		"message.sign_in_code.subject": "{{.Code}} ist Ihr {{.AppName}}-Code",
+		"message.sign_in_code.text":    "Ihr Anmeldecode für {{.AppName}} lautet {{.Code}}.",
+		// … any key of components.English; the ones left out stay English
+	})
+}
+
+// readme:end
+
+func pluginHooks(h *latch.Host, lastOrg map[string]string) {
+	// readme:begin
+	h.OnSignUp(func(ctx context.Context, e *latch.SignUpHook) error {
+		return e.Tx.Emit(ctx, "org.member_added", e.User.ID, map[string]string{"user_id": e.User.ID}) // an error: no user
+	})
+	h.OnSessionCreate(func(ctx context.Context, e *latch.SessionCreateHook) error {
+		e.ActiveOrganizationID = lastOrg[e.User.ID] // the first token already carries it
+		return nil
+	})
+	h.AddSignInPolicy(func(ctx context.Context, in latch.SignInContext) (latch.SignInRequirement, error) {
+		if in.OrganizationID == "org_strict" {
+			return latch.SignInRequirement{Strategies: []string{"passkey"}, SecondFactor: true}, nil
+		}
+		return latch.SignInRequirement{}, nil
+	})
+	// readme:end
+}
