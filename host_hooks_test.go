@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -113,6 +114,24 @@ func TestSignUpHookFailureCreatesNothing(t *testing.T) {
 		}
 		if uid == "" || !slices.Equal(seen[len(seen)-1:], []string{"email_code"}) || seen[len(seen)-2] != "admin" {
 			t.Errorf("strategies the hook saw: %v", seen)
+		}
+
+		// An invitation's sign-up runs the hooks too, and a refusal keeps
+		// the invitation.
+		if _, err := e.CreateInvitation(ctx, "dee@example.com", 0); err != nil {
+			t.Fatal(err)
+		}
+		link, _ := url.Parse(e.lastLink(t, "dee@example.com"))
+		ticket := link.Query().Get("ticket")
+		refuse = true
+		if out, code := call(t, e.browser(), "/v1/client/sign_ups", map[string]any{"ticket": ticket, "password": goodPassword}); code != 503 {
+			t.Fatalf("an invitation's sign-up with a failing hook: %d %v", code, out)
+		}
+		refuse = false
+		out, code = call(t, e.browser(), "/v1/client/sign_ups", map[string]any{"ticket": ticket, "password": goodPassword})
+		mustStatus(t, out, code, "complete")
+		if seen[len(seen)-1] != latch.StrategyTicket {
+			t.Errorf("an invitation's sign-up: the hook saw %v", seen)
 		}
 	})
 }
