@@ -55,7 +55,6 @@ type registry struct {
 	strings  map[string]map[string]string               // by language, the plugins' strings
 	messages map[MessageKind]map[string]MessageTemplate // the plugins' kinds, by language
 	menu     []MenuItem
-	scripts  map[string]bool // paths of the plugins' scripts
 	// pageScripts are the URLs every hosted page loads.
 	pageScripts []string
 
@@ -190,10 +189,6 @@ func (h *Host) AddScript(s Script) error {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		_, _ = w.Write(content)
 	}, false})
-	if r.scripts == nil {
-		r.scripts = map[string]bool{}
-	}
-	r.scripts[s.Path] = true
 	r.loadScript(s.Path + "?v=" + hex.EncodeToString(sum[:8]))
 	return nil
 }
@@ -263,8 +258,8 @@ func (a *Auth) language(r *http.Request) string {
 	return pickLanguage(r, func(lang string) bool { _, ok := a.reg.tables[lang]; return ok })
 }
 
-// pickLanguage returns the first language of r's Accept-Language that has
-// says it has, trying each tag whole ("pt-br") and then its primary
+// pickLanguage returns the first language of r's Accept-Language for
+// which has is true, trying each tag whole ("pt-br") and then its primary
 // subtag ("pt"), or "en".
 func pickLanguage(r *http.Request, has func(string) bool) string {
 	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
