@@ -164,6 +164,9 @@ type tx struct {
 	// created is the user the transaction creates, for what createUser
 	// runs in it.
 	created *storage.User
+	// identity is the provider's account linked to it, for the sign-up
+	// hooks.
+	identity *Identity
 }
 
 // inTx runs fn in a storage transaction and, once it has committed,

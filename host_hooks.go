@@ -25,9 +25,11 @@ type SignUpHook struct {
 	// (CreateUser, ImportUsers); "" when nothing was verified (a
 	// username-only account).
 	Strategy string
-
-	// The identity an identity provider asserted, when a sign-up is
-	// provisioned from one, will go here.
+	// Identity is the account at an outside provider the user signed up
+	// with (a social or enterprise sign-in), already linked to the user in
+	// Tx; nil otherwise. A hook provisions from it: the organization of an
+	// SSO connection, a role from a SAML attribute.
+	Identity *Identity
 }
 
 // SessionCreateHook is what an OnSessionCreate hook receives about a session
@@ -112,7 +114,7 @@ func (h *Host) AddSignInPolicy(p SignInPolicy) {
 // runSignUpHooks runs the OnSignUp hooks in t for the new user u.
 func (a *Auth) runSignUpHooks(ctx context.Context, t *tx, u *User, strategy string) error {
 	for _, fn := range a.reg.signUp {
-		if err := fn(ctx, &SignUpHook{User: u, Tx: &Tx{Querier: t, t: t}, Strategy: strategy}); err != nil {
+		if err := fn(ctx, &SignUpHook{User: u, Tx: &Tx{Querier: t, t: t}, Strategy: strategy, Identity: t.identity}); err != nil {
 			return asError(err)
 		}
 	}

@@ -78,12 +78,6 @@ const defaultHTML = `<!doctype html><html><body style="font-family:system-ui,san
 	`{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6rem 1.2rem;background:#2f3cff;color:#fff;border-radius:.4rem;text-decoration:none">Continue</a></p>{{end}}` +
 	`<p style="color:#666;font-size:.85rem">{{.AppName}}</p></body></html>`
 
-// localeOf picks the first language of Accept-Language that the module
-// ships; Auth.language also knows the languages plugins added.
-func localeOf(r *http.Request) string {
-	return pickLanguage(r, func(lang string) bool { _, ok := components.Builtin(lang); return ok })
-}
-
 // outbox sends messages off the request's goroutine: whether a message is
 // sent (it is not, for unknown accounts) must not show in response times,
 // and a slow mail server must not hold a sign-in. Failures are logged.

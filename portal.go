@@ -434,7 +434,7 @@ func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	id := f.Get("id")
-	locale := localeOf(r)
+	locale := a.language(r)
 	next := a.cfg.Session.ProfileURL
 	var err error
 	switch action := r.URL.Query().Get("do"); action {

@@ -343,6 +343,14 @@ func (a *Auth) prepareFirstFactor(ctx context.Context, rq *flowReq, f *flow[sign
 	return a.signInView(f), nil
 }
 
+// firstStrategy is the first factor the sign-in passed ("" before one).
+func (st *signInState) firstStrategy() string {
+	if st.First == nil {
+		return ""
+	}
+	return st.First.Strategy
+}
+
 // signInAttempt is the context of a use of the strategy name in the
 // sign-in f: what the sign-in named, and the strategy's memory and count
 // of wrong answers when it was the last one prepared.
@@ -443,6 +451,11 @@ func (a *Auth) passFirstFactor(ctx context.Context, rq *flowReq, f *flow[signInS
 	if u.Banned {
 		return nil, ErrUserBanned
 	}
+	// Two factors in one satisfy a policy's second factor, not one that
+	// allows only other first factors.
+	if _, err := a.signInRequirements(ctx, SignInContext{User: u, Strategy: name, AMR: proof.AMR}); err != nil {
+		return nil, err
+	}
 	st.AMR = appendAMR(proof.AMR, "mfa")
 	return a.completeSignIn(ctx, rq, f, u, true)
 }
@@ -492,6 +505,10 @@ func (a *Auth) afterFirstFactor(ctx context.Context, rq *flowReq, f *flow[signIn
 	}
 	a.clearLock(ctx, u) // proving a first factor ends a lockout
 	st.AMR = amr
+	req, err := a.signInRequirements(ctx, SignInContext{User: u, Strategy: st.firstStrategy(), AMR: amr})
+	if err != nil {
+		return nil, err
+	}
 	factors, err := a.offeredSecondFactors(ctx, u.ID, amr)
 	if err != nil {
 		return nil, err
@@ -505,11 +522,7 @@ func (a *Auth) afterFirstFactor(ctx context.Context, rq *flowReq, f *flow[signIn
 		} else if len(all) > 0 {
 			return nil, ErrStrategyNotAllowed.WithMessage("Sign in another way: your second step goes to the same place as this one.")
 		}
-		required, err := a.secondFactorRequired(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		if required {
+		if req.SecondFactor {
 			// The user must set a second factor up before the session
 			// exists: a policy's promise of two factors holds from the
 			// first sign-in on.

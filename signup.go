@@ -457,7 +457,10 @@ func (a *Auth) continueSignUp(ctx context.Context, rq *flowReq, f *flow[signUpSt
 		if validImageURL(p.ImageURL) != nil {
 			p.ImageURL = ""
 		}
-		link = func(t *tx) error { return a.createExternalAccount(ctx, t, t.created.ID, st.Identity) }
+		link = func(t *tx) error {
+			t.identity = st.Identity
+			return a.createExternalAccount(ctx, t, t.created.ID, st.Identity)
+		}
 	}
 	u, err := a.createUser(ctx, p, verifiedBy, st.PasswordHash, spend, link)
 	if err != nil {
@@ -476,9 +479,9 @@ func (a *Auth) continueSignUp(ctx context.Context, rq *flowReq, f *flow[signUpSt
 	st.PasswordHash = "" // no longer needed in the flow
 	if su, err := a.store.GetUser(ctx, u.ID); err != nil {
 		return nil, storageError(err)
-	} else if required, err := a.secondFactorRequired(ctx, su); err != nil {
+	} else if req, err := a.signInRequirements(ctx, SignInContext{User: su, Strategy: verifiedBy, AMR: amr}); err != nil {
 		return nil, err
-	} else if required {
+	} else if req.SecondFactor {
 		return a.signUpNeedsSecondFactor(ctx, rq, f, amr)
 	}
 	if _, err := a.createSession(ctx, rq, u.ID, SessionParams{AMR: amr}, func(t *tx, s *storage.Session) error {

@@ -17,7 +17,7 @@ import (
 // only for addresses at one domain (an IdentifierOfferer), as enterprise
 // sign-in is offered by email domain.
 type fixedStrategy struct {
-	name, domain, code, userID string
+	name, domain, code string
 }
 
 func (s *fixedStrategy) Info() latch.StrategyInfo {
@@ -118,4 +118,47 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// policyPlugin adds two code strategies for corp.example and a policy that
+// lets that domain's users in with the second one only.
+type policyPlugin struct{ allowed, other *fixedStrategy }
+
+func (p policyPlugin) Name() string { return "policy" }
+func (p policyPlugin) Register(h *latch.Host) error {
+	if err := h.AddStrategy(p.allowed); err != nil {
+		return err
+	}
+	if err := h.AddStrategy(p.other); err != nil {
+		return err
+	}
+	h.AddSignInPolicy(func(_ context.Context, in latch.SignInContext) (latch.SignInRequirement, error) {
+		return latch.SignInRequirement{Strategies: []string{p.allowed.name}}, nil
+	})
+	return nil
+}
+
+// A sign-in policy that allows only one first factor cannot be walked
+// around with another the user can pass: the sign-in is refused after the
+// factor, before any session exists.
+func TestSignInPolicyRefusesAnotherFirstFactor(t *testing.T) {
+	allowed := &fixedStrategy{name: "company_key", domain: "corp.example", code: "111111"}
+	other := &fixedStrategy{name: "company_code", domain: "corp.example", code: "222222"}
+	e := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{Plugins: []latch.Plugin{policyPlugin{allowed, other}}}})
+	if _, err := e.Auth.CreateUser(context.Background(), latch.CreateUserParams{EmailAddresses: []string{"ada@corp.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	try := func(strategy, code string) (int, map[string]any) {
+		b := latchtest.NewBrowser(e.Auth.Handler())
+		_, si := b.JSON(http.MethodPost, "/v1/client/sign_ins", map[string]any{"identifier": "ada@corp.example"})
+		id := si["id"].(string)
+		b.JSON(http.MethodPost, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": strategy})
+		return b.JSON(http.MethodPost, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": strategy, "code": code})
+	}
+	if status, out := try("company_code", "222222"); status == http.StatusOK || latchtest.ErrorCode(out) != "strategy_not_allowed" {
+		t.Fatalf("the disallowed factor: %d %v", status, out)
+	}
+	if status, out := try("company_key", "111111"); status != http.StatusOK || out["status"] != latch.SignInComplete {
+		t.Fatalf("the allowed factor: %d %v", status, out)
+	}
 }

@@ -56,4 +56,7 @@ func (s providerStrategy) Callback(ctx context.Context, at *latch.Attempt, r *ht
 
 // readme:end
 
-var _ latch.Redirector = providerStrategy{}
+var (
+	_ latch.Redirector = providerStrategy{}
+	_                  = linkingConfig
+)
