@@ -172,6 +172,9 @@ type plugins struct {
 	sections   []ProfileSection
 	policies   []SecondFactorPolicy
 	scripts    bool
+
+	// Routes (host_routes.go).
+	patterns *http.ServeMux // every route so far, to refuse a conflicting one
 }
 
 func (a *Auth) registerPlugins() error {
@@ -203,15 +206,6 @@ func (h *Host) AddStrategy(s Strategy) error {
 	h.a.plugins.byName[name] = s
 	h.a.plugins.strategies = append(h.a.plugins.strategies, s)
 	return nil
-}
-
-// Handle adds a route to Handler. signedIn routes answer 401 to signed-out
-// requests before h runs (in JSON for /v1/ routes; pages redirect to
-// sign-in). Cross-origin protection, security headers, the 64 KiB bound on
-// bodies (multipart refused) and cookieless answers to native apps apply as
-// to the kernel's own routes.
-func (h *Host) Handle(method, pattern string, handler http.HandlerFunc, signedIn bool) {
-	h.a.plugins.routes = append(h.a.plugins.routes, route{method, pattern, handler, signedIn})
 }
 
 // AddProfileSection adds a section to the hosted account page.

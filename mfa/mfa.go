@@ -198,7 +198,11 @@ func (p *Plugin) Register(h *latch.Host) error {
 	case PerUser:
 		h.RequireSecondFactor(func(_ context.Context, u *storage.User) (bool, error) { return u.MFARequired, nil })
 	}
-	p.routes()
+	for _, r := range p.routes() {
+		if err := h.Handle(r); err != nil {
+			return err
+		}
+	}
 	h.AddProfileSection(p.profileSection)
 	return nil
 }
