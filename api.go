@@ -44,7 +44,7 @@ func (a *Auth) Routes() []string {
 func (a *Auth) kernelRoutes() []route {
 	return []route{
 		{"GET", "/.well-known/jwks.json", a.serveJWKS, false, false},
-		{"GET", "/v1/openapi.json", serveOpenAPI, false, false},
+		{"GET", "/v1/openapi.json", a.serveOpenAPI, false, false},
 
 		{"GET", "/v1/client", a.serveClient, false, false},
 		{"POST", "/v1/client/sessions/{id}/tokens", a.serveSessionToken, false, false},
@@ -104,12 +104,15 @@ func (a *Auth) kernelRoutes() []route {
 	}
 }
 
+// openAPI is the kernel's part of the served OpenAPI document; New adds
+// the plugins' fragments to it (host_openapi.go).
+//
 //go:embed openapi.json
 var openAPI []byte
 
-func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+func (a *Auth) serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openAPI)
+	_, _ = w.Write(a.plugins.openAPI)
 }
 
 // decode reads the request's parameters into v: a JSON body, or an HTML

@@ -173,8 +173,11 @@ type plugins struct {
 	policies   []SecondFactorPolicy
 	scripts    bool
 
-	// Routes (host_routes.go).
-	patterns *http.ServeMux // every route so far, to refuse a conflicting one
+	// Routes and the OpenAPI document (host_*.go).
+	patterns     *http.ServeMux // every route so far, to refuse a conflicting one
+	fragments    []openAPIFragment
+	openAPINames map[string]bool // the kernel's and the fragments' paths and components
+	openAPI      []byte          // the served document, assembled in New
 }
 
 func (a *Auth) registerPlugins() error {
@@ -185,7 +188,7 @@ func (a *Auth) registerPlugins() error {
 			return fmt.Errorf("latch: plugin %s: %w", p.Name(), err)
 		}
 	}
-	return nil
+	return a.assembleOpenAPI()
 }
 
 // AddStrategy makes s available to the sign-in and reverification flows.

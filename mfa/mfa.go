@@ -203,6 +203,13 @@ func (p *Plugin) Register(h *latch.Host) error {
 			return err
 		}
 	}
+	doc, err := p.openAPIFragment()
+	if err != nil {
+		return err
+	}
+	if err := h.AddOpenAPI(doc); err != nil {
+		return err
+	}
 	h.AddProfileSection(p.profileSection)
 	return nil
 }

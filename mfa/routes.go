@@ -2,7 +2,10 @@ package mfa
 
 import (
 	"context"
+	_ "embed"
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/components"
@@ -35,6 +38,35 @@ func (p *Plugin) routes() []latch.Route {
 			})})
 	}
 	return append(rs, p.pageRoutes()...)
+}
+
+// openAPI documents every route the plugin may serve.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// openAPIFragment documents the routes this configuration serves: those
+// of the code factors only for the factors that are on.
+func (p *Plugin) openAPIFragment() ([]byte, error) {
+	var doc struct {
+		Paths      map[string]json.RawMessage `json:"paths"`
+		Components json.RawMessage            `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		return nil, err
+	}
+	on := map[string]bool{}
+	for _, c := range []*CodeFactor{p.phone, p.email} {
+		if c != nil {
+			on[codeFactorPath(c)] = true
+		}
+	}
+	for path := range doc.Paths {
+		if strings.HasPrefix(path, codeFactorPath(nil)) && !on[path] {
+			delete(doc.Paths, path)
+		}
+	}
+	return json.Marshal(doc)
 }
 
 // codeFactorPath is the route that turns c on and off; with nil, the

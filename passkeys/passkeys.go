@@ -135,6 +135,9 @@ func (p *Plugin) Register(h *latch.Host) error {
 			return err
 		}
 	}
+	if err := h.AddOpenAPI(openAPI); err != nil {
+		return err
+	}
 	h.AddProfileSection(p.profileSection)
 	return nil
 }

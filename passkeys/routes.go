@@ -2,6 +2,7 @@ package passkeys
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -49,6 +50,11 @@ type Registration struct {
 	Kind    string          `json:"kind"`
 	Options json.RawMessage `json:"options"`
 }
+
+// openAPI documents the routes, for the served OpenAPI document.
+//
+//go:embed openapi.json
+var openAPI []byte
 
 // routes lists the JSON API and the account page's form route, all for
 // the signed-in user.
