@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -158,8 +159,9 @@ type SecondFactorPolicy func(ctx context.Context, u *storage.User) (bool, error)
 
 // Host is the part of the kernel a plugin reaches: storage, time,
 // randomness, messages, events, encryption at rest, and registration of
-// strategies, routes and account-page sections. A plugin gets it in
-// Register and may keep it.
+// strategies, routes (host_routes.go), session-token claims
+// (host_claims.go), OpenAPI fragments (host_openapi.go) and account-page
+// sections. A plugin gets it in Register and may keep it.
 type Host struct {
 	a *Auth
 }
@@ -178,6 +180,13 @@ type plugins struct {
 	fragments    []openAPIFragment
 	openAPINames map[string]bool // the kernel's and the fragments' paths and components
 	openAPI      []byte          // the served document, assembled in New
+
+	// Claims contributors (host_claims.go).
+	claims     []*claimsContributor
+	claimNames map[string]*claimsContributor // lower-cased name → who declared it
+	// claimsReported holds the claims left out of tokens that have been
+	// logged, so that each is logged once.
+	claimsReported sync.Map
 }
 
 func (a *Auth) registerPlugins() error {
