@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/latchauth/latch/storage"
@@ -137,9 +138,9 @@ func setOwnedClaim(c *token.Claims, name string, value any) bool {
 	case name == "pla" && isString:
 		c.Plan = s
 	case name == "org_permissions" && isList:
-		c.OrgPermissions = list
+		c.OrgPermissions = slices.Clone(list) // the token's own: cached, it must not change
 	case name == "fea" && isList:
-		c.Features = list
+		c.Features = slices.Clone(list)
 	default:
 		return false
 	}
@@ -191,8 +192,13 @@ func containsFold(list []string, name string) bool {
 
 // contributeClaims runs the contributors on c, the claims of a token for s.
 func (a *Auth) contributeClaims(ctx context.Context, s *storage.Session, c *token.Claims) error {
+	if len(a.plugins.claims) == 0 {
+		return nil
+	}
+	view := *s // a contributor's mistake must not change the session the kernel holds
+	view.AMR = slices.Clone(s.AMR)
 	for _, cc := range a.plugins.claims {
-		tc := &TokenClaims{UserID: s.UserID, Session: s, owner: cc, claims: c}
+		tc := &TokenClaims{UserID: s.UserID, Session: &view, owner: cc, claims: c}
 		err := cc.Contribute(ctx, tc)
 		for _, d := range tc.dropped {
 			a.reportClaim(ctx, d.name, d.why)
