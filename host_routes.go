@@ -108,16 +108,12 @@ func (a *Auth) pluginRoute(r Route) (route, error) {
 
 // claimPattern adds rt to the mux of every route so far, which refuses
 // (by panicking) a malformed pattern and one that conflicts with a route
-// already there, the kernel's first. The kernel's own table is checked
-// for the rules of crossSitePost on the way.
+// already there, the kernel's first.
 func (a *Auth) claimPattern(rt route) (err error) {
 	p := &a.plugins
 	if p.patterns == nil {
 		p.patterns = http.NewServeMux()
 		for _, k := range a.kernelRoutes() {
-			if k.crossSitePost && (k.method != http.MethodPost || k.signedIn) {
-				return fmt.Errorf("kernel route %s %s: crossSitePost on a route that is not a public POST", k.method, k.pattern)
-			}
 			if err := addPattern(p.patterns, k); err != nil {
 				return err
 			}
