@@ -20,7 +20,7 @@ import (
 
 // claimsPlugin adds one claims contributor.
 func claimsPlugin(c latch.ClaimsContributor) latch.Plugin {
-	return registerPlugin(func(h *latch.Host) error { return h.AddClaims(c) })
+	return funcPlugin(func(h *latch.Host) error { return h.AddClaims(c) })
 }
 
 // orgClaims is what an organizations plugin would contribute: the role

@@ -13,7 +13,7 @@ import (
 
 // openAPIPlugin serves GET /v1/widgets and documents it with fragments.
 func openAPIPlugin(fragments ...string) latch.Plugin {
-	return registerPlugin(func(h *latch.Host) error {
+	return funcPlugin(func(h *latch.Host) error {
 		if err := h.Handle(latch.Route{Method: "GET", Pattern: "/v1/widgets", Handler: answer("[]")}); err != nil {
 			return err
 		}

@@ -16,15 +16,15 @@ import (
 	"github.com/latchauth/latch/storage/memstore"
 )
 
-// registerPlugin runs register as a plugin's Register.
-type registerPlugin func(h *latch.Host) error
+// funcPlugin is a plugin made of its Register function.
+type funcPlugin func(h *latch.Host) error
 
-func (registerPlugin) Name() string                   { return "test" }
-func (p registerPlugin) Register(h *latch.Host) error { return p(h) }
+func (funcPlugin) Name() string                   { return "test" }
+func (p funcPlugin) Register(h *latch.Host) error { return p(h) }
 
 // routesPlugin adds routes.
 func routesPlugin(rs ...latch.Route) latch.Plugin {
-	return registerPlugin(func(h *latch.Host) error {
+	return funcPlugin(func(h *latch.Host) error {
 		for _, r := range rs {
 			if err := h.Handle(r); err != nil {
 				return err
