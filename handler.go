@@ -15,12 +15,14 @@ import (
 // OpenAPI document at /v1/openapi.json); mount it at the root of the
 // application's mux. Every state-changing route refuses cross-origin
 // browser requests (http.CrossOriginProtection, trusting
-// Session.AuthorizedParties), and no GET changes state. Every route bounds
+// Session.AuthorizedParties) but the callbacks registered with
+// Route.CrossSitePost, and no GET changes state. Every route bounds
 // its body (maxBodyBytes) and refuses multipart bodies; every /v1/ route
 // answers in JSON, a signed-out request included; responses to native apps
 // (NativeHeader) carry no cookies.
 func (a *Auth) Handler() http.Handler {
 	mux := http.NewServeMux()
+	crossSite := map[string]bool{}
 	for _, rt := range a.routes() {
 		var h http.Handler = rt.handler
 		switch {
@@ -30,6 +32,9 @@ func (a *Auth) Handler() http.Handler {
 			h = a.RequireSignedIn(h)
 		}
 		mux.Handle(rt.method+" "+rt.pattern, limitBody(bodyLimit(rt.method, rt.pattern), h))
+		if rt.crossSitePost {
+			crossSite[rt.method+" "+rt.pattern] = true
+		}
 	}
 
 	cop := http.NewCrossOriginProtection()
@@ -39,7 +44,30 @@ func (a *Auth) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, ErrForbidden.WithMessage("Cross-origin requests are not allowed."))
 	}))
-	return withoutCookiesForNative(cop.Handler(securityHeaders(a.withRequestInfo(a.withSession(mux)))))
+	inner := securityHeaders(a.withRequestInfo(a.withSession(mux)))
+	return withoutCookiesForNative(crossSitePosts(mux, crossSite, inner, cop.Handler(inner)))
+}
+
+// crossSitePosts sends the POSTs that mux routes to a crossSitePost route
+// to open, and every other request to protected. The route is the one mux
+// itself picks, not a match against the exempt patterns alone
+// (CrossOriginProtection.AddInsecureBypassPattern): a more specific route
+// under an exempt pattern stays protected. (A path mux redirects, being
+// uncleaned or short of a trailing slash, gets only the redirect to that
+// same route.) Without such routes it is protected itself.
+func crossSitePosts(mux *http.ServeMux, routes map[string]bool, open, protected http.Handler) http.Handler {
+	if len(routes) == 0 {
+		return protected
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if _, pattern := mux.Handler(r); routes[pattern] {
+				open.ServeHTTP(w, r)
+				return
+			}
+		}
+		protected.ServeHTTP(w, r)
+	})
 }
 
 // isAPIRoute tells the JSON API's routes, which answer JSON to every

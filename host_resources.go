@@ -184,11 +184,13 @@ func (h *Host) AddScript(s Script) error {
 	}
 	content := append([]byte(nil), s.Content...)
 	sum := sha256.Sum256(content)
-	h.a.plugins.routes = append(h.a.plugins.routes, route{http.MethodGet, s.Path, func(w http.ResponseWriter, _ *http.Request) {
+	if err := h.Handle(Route{Method: http.MethodGet, Pattern: s.Path, Access: AccessPublic, Handler: func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		_, _ = w.Write(content)
-	}, false})
+	}}); err != nil {
+		return err
+	}
 	r.loadScript(s.Path + "?v=" + hex.EncodeToString(sum[:8]))
 	return nil
 }

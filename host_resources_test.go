@@ -57,10 +57,9 @@ func TestOneLanguageTableForPagesLinksAndMail(t *testing.T) {
 		if err := h.AddStrings("de", german); err != nil {
 			return err
 		}
-		h.Handle(http.MethodGet, "/greeting", func(w http.ResponseWriter, r *http.Request) {
+		return h.Handle(latch.Route{Method: http.MethodGet, Pattern: "/greeting", Access: latch.AccessPublic, Handler: func(w http.ResponseWriter, r *http.Request) {
 			h.RenderPage(w, r, http.StatusOK, "Greeting", templ.Raw("<p class=greeting>"+templ.EscapeString(components.T(h.Locale(r), "test.greeting"))+"</p>"))
-		}, false)
-		return nil
+		}})
 	}}
 	e := newFlowEnv(t, latch.Config{Plugins: []latch.Plugin{p}})
 
@@ -173,15 +172,14 @@ func TestPluginMenuItemAndScript(t *testing.T) {
 			return err
 		}
 		dup = h.AddScript(latch.Script{Path: "/v1/webauthn.js", Content: []byte("x")})
-		h.Handle(http.MethodGet, "/menu", func(w http.ResponseWriter, r *http.Request) {
+		return h.Handle(latch.Route{Method: http.MethodGet, Pattern: "/menu", Handler: func(w http.ResponseWriter, r *http.Request) {
 			props, ok := e.UserButtonProps(r)
 			if !ok {
 				http.Error(w, "signed out", http.StatusUnauthorized)
 				return
 			}
 			_ = components.UserButton(props).Render(r.Context(), w)
-		}, true)
-		return nil
+		}})
 	}}
 	e = newFlowEnv(t, latch.Config{Plugins: []latch.Plugin{p}})
 	if dup == nil {

@@ -332,13 +332,16 @@ func (a *Auth) claimsFor(ctx context.Context, s *storage.Session) (*token.Claims
 	if s.ActorID != "" {
 		c.Actor = &token.Actor{Subject: s.ActorID}
 	}
+	if err := a.contributeClaims(ctx, s, c); err != nil {
+		return nil, err
+	}
 	if f := a.cfg.Session.Claims; f != nil {
 		extra, err := f(ctx, s)
 		if err != nil {
 			a.cfg.Logger.ErrorContext(ctx, "latch: Config.Session.Claims failed", "session_id", s.ID, "err", err)
 			return nil, ErrUnavailable.wrap(err)
 		}
-		c.Extra = a.withoutReservedClaims(ctx, extra)
+		a.addAppClaims(ctx, c, a.withoutReservedClaims(ctx, extra))
 	}
 	return c, nil
 }
@@ -468,12 +471,15 @@ func (c *tokenCache) put(tok string, s *Session, now time.Time) {
 }
 
 // Check is one condition of Has and Protect. Make one with Role,
-// Permission, Plan, Feature or Reverified; a Check is a small value, so
-// building one per request costs nothing.
+// Permission, Plan, Feature, Reverified, Claim or CheckFunc; a Check is a
+// small value, so building one per request costs nothing, and none
+// allocates when it is checked.
 type Check struct {
 	kind   checkKind
 	key    string
+	value  string
 	maxAge time.Duration
+	fn     func(*token.Claims) bool
 }
 
 type checkKind uint8
@@ -484,6 +490,8 @@ const (
 	checkPlan
 	checkFeature
 	checkReverified
+	checkClaim
+	checkFunc
 )
 
 // Role requires the session's role in its active organization (org_role).
@@ -504,8 +512,24 @@ func Feature(key string) Check { return Check{kind: checkFeature, key: key} }
 // used one, a first factor otherwise.
 func Reverified(maxAge time.Duration) Check { return Check{kind: checkReverified, maxAge: maxAge} }
 
+// Claim requires that the claim key hold value: a string claim equal to
+// it, or a list of strings that contains it. It reads the registered
+// claims (org_id, pla, amr, …) and the custom ones, a plugin's
+// (Host.AddClaims) or the application's (SessionConfig.Claims). An empty
+// value never holds.
+func Claim(key, value string) Check { return Check{kind: checkClaim, key: key, value: value} }
+
+// CheckFunc makes a Check of f, which reports whether the verified claims
+// of the request's session token satisfy it. f runs on every check, so it
+// should read only claims, as the other checks do; it must not keep c.
+func CheckFunc(f func(c *token.Claims) bool) Check { return Check{kind: checkFunc, fn: f} }
+
 func (k Check) holds(c *token.Claims) bool {
 	switch k.kind {
+	case checkClaim:
+		return k.value != "" && claimHolds(c, k.key, k.value)
+	case checkFunc:
+		return k.fn != nil && k.fn(c)
 	case checkRole:
 		return c.OrgRole != "" && c.OrgRole == k.key
 	case checkPermission:
@@ -529,6 +553,51 @@ func (k Check) holds(c *token.Claims) bool {
 			return f[1] < limit
 		}
 		return f[0] >= 0 && f[0] < limit
+	}
+	return false
+}
+
+// claimHolds reports whether claim key of c is value, or a list holding
+// it. Custom claims are read as encoding/json decodes them ([]any) or as
+// a contributor set them before a token was cached ([]string).
+func claimHolds(c *token.Claims, key, value string) bool {
+	switch key {
+	case "sub":
+		return c.Subject == value
+	case "sid":
+		return c.SessionID == value
+	case "iss":
+		return c.Issuer == value
+	case "azp":
+		return c.AuthorizedParty == value
+	case "aud":
+		return contains(c.Audience, value)
+	case "org_id":
+		return c.OrgID == value
+	case "org_slug":
+		return c.OrgSlug == value
+	case "org_role":
+		return c.OrgRole == value
+	case "org_permissions":
+		return contains(c.OrgPermissions, value)
+	case "pla":
+		return c.Plan == value
+	case "fea":
+		return contains(c.Features, value)
+	case "amr":
+		return contains(c.AMR, value)
+	}
+	switch v := c.Extra[key].(type) {
+	case string:
+		return v == value
+	case []string:
+		return contains(v, value)
+	case []any:
+		for _, e := range v {
+			if s, ok := e.(string); ok && s == value {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -208,8 +209,9 @@ type SecondFactorPolicy func(ctx context.Context, u *storage.User) (bool, error)
 
 // Host is the part of the kernel a plugin reaches: storage, time,
 // randomness, messages, events, encryption at rest, and registration of
-// strategies, routes and account-page sections. A plugin gets it in
-// Register and may keep it.
+// strategies, routes (host_routes.go), session-token claims
+// (host_claims.go), OpenAPI fragments (host_openapi.go) and account-page
+// sections. A plugin gets it in Register and may keep it.
 type Host struct {
 	a *Auth
 }
@@ -220,6 +222,19 @@ type plugins struct {
 	routes   []route
 	sections []ProfileSection
 	policies []SecondFactorPolicy
+
+	// Routes and the OpenAPI document (host_*.go).
+	patterns     *http.ServeMux // every route so far, to refuse a conflicting one
+	fragments    []openAPIFragment
+	openAPINames map[string]bool // the kernel's and the fragments' paths and components
+	openAPI      []byte          // the served document, assembled in New
+
+	// Claims contributors (host_claims.go).
+	claims     []*claimsContributor
+	claimNames map[string]*claimsContributor // lower-cased name → who declared it
+	// claimsReported holds the claims left out of tokens that have been
+	// logged, so that each is logged once.
+	claimsReported sync.Map
 }
 
 func (a *Auth) registerPlugins() error {
@@ -232,22 +247,13 @@ func (a *Auth) registerPlugins() error {
 			return fmt.Errorf("latch: plugin %s: %w", p.Name(), err)
 		}
 	}
-	return nil
+	return a.assembleOpenAPI()
 }
 
 // AddStrategy makes s available to the sign-in and reverification flows.
 // The kernel's own first factors are registered before any plugin's, and
 // a plugin cannot replace one.
 func (h *Host) AddStrategy(s Strategy) error { return h.a.plugins.reg.add(s, false) }
-
-// Handle adds a route to Handler. signedIn routes answer 401 to signed-out
-// requests before h runs (in JSON for /v1/ routes; pages redirect to
-// sign-in). Cross-origin protection, security headers, the 64 KiB bound on
-// bodies (multipart refused) and cookieless answers to native apps apply as
-// to the kernel's own routes.
-func (h *Host) Handle(method, pattern string, handler http.HandlerFunc, signedIn bool) {
-	h.a.plugins.routes = append(h.a.plugins.routes, route{method, pattern, handler, signedIn})
-}
 
 // AddProfileSection adds a section to the hosted account page.
 func (h *Host) AddProfileSection(s ProfileSection) {

@@ -17,5 +17,6 @@
 //
 // The package is also where the module is tested whole, with every plugin
 // it ships (the kernel's own tests cannot import them):
-// TestOpenAPIDocumentsThePlugins needs no browser.
+// TestOpenAPIDocumentsThePlugins and
+// TestCrossSiteRequestForgeryRefusedOnEveryRoute need no browser.
 package e2e

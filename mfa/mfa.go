@@ -198,7 +198,18 @@ func (p *Plugin) Register(h *latch.Host) error {
 	case PerUser:
 		h.RequireSecondFactor(func(_ context.Context, u *storage.User) (bool, error) { return u.MFARequired, nil })
 	}
-	p.routes()
+	for _, r := range p.routes() {
+		if err := h.Handle(r); err != nil {
+			return err
+		}
+	}
+	doc, err := p.openAPIFragment()
+	if err != nil {
+		return err
+	}
+	if err := h.AddOpenAPI(doc); err != nil {
+		return err
+	}
 	h.AddProfileSection(p.profileSection)
 	return nil
 }

@@ -42,10 +42,12 @@ var (
 	}
 )
 
-func (p *Plugin) pageRoutes() {
-	p.h.Handle("GET", pagePath, p.serveReverifyBounce, true)
-	p.h.Handle("GET", setupPath, p.serveSetupPage, true)
-	p.h.Handle("POST", pagePath, p.servePagePost, true)
+func (p *Plugin) pageRoutes() []latch.Route {
+	return []latch.Route{
+		{Method: "GET", Pattern: pagePath, Handler: p.serveReverifyBounce},
+		{Method: "GET", Pattern: setupPath, Handler: p.serveSetupPage},
+		{Method: "POST", Pattern: pagePath, Handler: p.servePagePost},
+	}
 }
 
 // base is the URL of the plugin's page routes as the browser sees them.

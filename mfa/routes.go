@@ -2,35 +2,80 @@ package mfa
 
 import (
 	"context"
+	_ "embed"
+	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/components"
 )
 
-// routes adds the JSON API and the account page's form routes.
-func (p *Plugin) routes() {
+// routes lists the JSON API and the account page's form routes, all for
+// the signed-in user.
+func (p *Plugin) routes() []latch.Route {
 	h := p.h
-	h.Handle("GET", "/v1/me/mfa", p.serveStatus, true)
-	h.Handle("POST", "/v1/me/totp", p.change(p.serveTOTPBegin), true)
-	h.Handle("POST", "/v1/me/totp/attempt_verification", p.change(p.serveTOTPVerify), true)
-	h.Handle("DELETE", "/v1/me/totp", p.change(p.serveTOTPDelete), true)
-	h.Handle("POST", "/v1/me/backup_codes", p.change(p.serveBackupCodes), true)
+	rs := []latch.Route{
+		{Method: "GET", Pattern: "/v1/me/mfa", Handler: p.serveStatus},
+		{Method: "POST", Pattern: "/v1/me/totp", Handler: p.change(p.serveTOTPBegin)},
+		{Method: "POST", Pattern: "/v1/me/totp/attempt_verification", Handler: p.change(p.serveTOTPVerify)},
+		{Method: "DELETE", Pattern: "/v1/me/totp", Handler: p.change(p.serveTOTPDelete)},
+		{Method: "POST", Pattern: "/v1/me/backup_codes", Handler: p.change(p.serveBackupCodes)},
+	}
 	for _, c := range []*CodeFactor{p.phone, p.email} {
 		if c == nil {
 			continue
 		}
-		path := "/v1/me/mfa/" + c.Info().Name
-		h.Handle("POST", path, p.change(func(w http.ResponseWriter, r *http.Request, s *latch.Session) {
-			err := p.setCodeFactor(r.Context(), r, s, c, true)
-			h.Respond(w, map[string]bool{"enabled": true}, err)
-		}), true)
-		h.Handle("DELETE", path, p.change(func(w http.ResponseWriter, r *http.Request, s *latch.Session) {
-			err := p.setCodeFactor(r.Context(), r, s, c, false)
-			h.Respond(w, map[string]bool{"enabled": false}, err)
-		}), true)
+		path := codeFactorPath(c)
+		rs = append(rs,
+			latch.Route{Method: "POST", Pattern: path, Handler: p.change(func(w http.ResponseWriter, r *http.Request, s *latch.Session) {
+				err := p.setCodeFactor(r.Context(), r, s, c, true)
+				h.Respond(w, map[string]bool{"enabled": true}, err)
+			})},
+			latch.Route{Method: "DELETE", Pattern: path, Handler: p.change(func(w http.ResponseWriter, r *http.Request, s *latch.Session) {
+				err := p.setCodeFactor(r.Context(), r, s, c, false)
+				h.Respond(w, map[string]bool{"enabled": false}, err)
+			})})
 	}
-	p.pageRoutes()
+	return append(rs, p.pageRoutes()...)
+}
+
+// openAPI documents every route the plugin may serve.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// openAPIFragment documents the routes this configuration serves: those
+// of the code factors only for the factors that are on.
+func (p *Plugin) openAPIFragment() ([]byte, error) {
+	var doc struct {
+		Paths      map[string]json.RawMessage `json:"paths"`
+		Components json.RawMessage            `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		return nil, err
+	}
+	on := map[string]bool{}
+	for _, c := range []*CodeFactor{p.phone, p.email} {
+		if c != nil {
+			on[codeFactorPath(c)] = true
+		}
+	}
+	for path := range doc.Paths {
+		if strings.HasPrefix(path, codeFactorPath(nil)) && !on[path] {
+			delete(doc.Paths, path)
+		}
+	}
+	return json.Marshal(doc)
+}
+
+// codeFactorPath is the route that turns c on and off; with nil, the
+// prefix of those routes.
+func codeFactorPath(c *CodeFactor) string {
+	if c == nil {
+		return "/v1/me/mfa/"
+	}
+	return "/v1/me/mfa/" + c.Info().Name
 }
 
 // change wraps the handler of a change to the user's second factors: it

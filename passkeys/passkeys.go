@@ -130,7 +130,14 @@ func (p *Plugin) Register(h *latch.Host) error {
 	if err := h.AddStrategy(&securityKeyStrategy{p}); err != nil {
 		return err
 	}
-	p.routes()
+	for _, r := range p.routes() {
+		if err := h.Handle(r); err != nil {
+			return err
+		}
+	}
+	if err := h.AddOpenAPI(openAPI); err != nil {
+		return err
+	}
 	h.AddProfileSection(p.profileSection)
 	return nil
 }

@@ -2,6 +2,7 @@ package passkeys
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -50,14 +51,22 @@ type Registration struct {
 	Options json.RawMessage `json:"options"`
 }
 
-// routes adds the JSON API.
-func (p *Plugin) routes() {
-	p.h.Handle("GET", "/v1/me/passkeys", p.serveList, true)
-	p.h.Handle("POST", "/v1/me/passkeys", p.serveBegin, true)
-	p.h.Handle("POST", "/v1/me/passkeys/attempt_registration", p.serveFinish, true)
-	p.h.Handle("POST", "/v1/me/passkeys/{id}", p.serveRename, true)
-	p.h.Handle("DELETE", "/v1/me/passkeys/{id}", p.serveRemove, true)
-	p.h.Handle("POST", formPath, p.serveForm, true)
+// openAPI documents the routes, for the served OpenAPI document.
+//
+//go:embed openapi.json
+var openAPI []byte
+
+// routes lists the JSON API and the account page's form route, all for
+// the signed-in user.
+func (p *Plugin) routes() []latch.Route {
+	return []latch.Route{
+		{Method: "GET", Pattern: "/v1/me/passkeys", Handler: p.serveList},
+		{Method: "POST", Pattern: "/v1/me/passkeys", Handler: p.serveBegin},
+		{Method: "POST", Pattern: "/v1/me/passkeys/attempt_registration", Handler: p.serveFinish},
+		{Method: "POST", Pattern: "/v1/me/passkeys/{id}", Handler: p.serveRename},
+		{Method: "DELETE", Pattern: "/v1/me/passkeys/{id}", Handler: p.serveRemove},
+		{Method: "POST", Pattern: formPath, Handler: p.serveForm},
+	}
 }
 
 // enrollment is the Attempt of a registration from the account: bound to

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -229,4 +230,28 @@ func read(t *testing.T, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The README's teams plugin puts the role into real session tokens, so
+// that Protect(Role) and Claim hold behind its checks.
+func TestReadmePluginClaims(t *testing.T) {
+	roles := map[string]string{}
+	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{Plugins: []latch.Plugin{teams{roles}}}})
+	u, err := h.CreateUser(context.Background(), latch.CreateUserParams{EmailAddresses: []string{"ada@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles[u.ID] = "org:admin"
+	mux := http.NewServeMux()
+	mux.Handle("/", h.Handler())
+	pluginChecks(h.Auth, mux)
+	b := latchtest.NewBrowser(h.Middleware(mux))
+	latchtest.SignIn(t, h.Auth, b, u.ID)
+	for path, want := range map[string]int{"/admin": 200, "/lounge": 200, "/vault": 403, "/v1/me/teams": 200} {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Accept", "application/json")
+		if res := b.Do(r); res.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
 }

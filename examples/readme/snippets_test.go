@@ -45,7 +45,7 @@ import (
 // These snippets are compiled but not run (they need services, a network or
 // a listening port); the tests in readme_test.go run the others.
 var _ = []any{productionSecrets, createUser, signUpConfig, protectionConfig, sessions, strictMode, stepUp,
-	plugins, pluginHooks, germanPlugin{}, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, stores}
+	plugins, pluginHooks, germanPlugin{}, pluginChecks, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, stores}
 
 func productionSecrets(db storage.Store) (*latch.Auth, error) {
 	// readme:begin
@@ -224,6 +224,46 @@ func plugins(db storage.Store) (*latch.Auth, error) {
 	// readme:end
 	return auth, err
 }
+
+// readme:begin
+// teams is an application's own plugin: a route listing the user's teams,
+// and the user's role in every session token.
+type teams struct{ roles map[string]string } // user ID → role
+
+func (teams) Name() string { return "teams" }
+
+func (t teams) Register(h *latch.Host) error {
+	err := h.Handle(latch.Route{Method: "GET", Pattern: "/v1/me/teams", Handler: t.list}) // Access: signed in, by default
+	if err != nil {
+		return err
+	}
+	return h.AddClaims(latch.ClaimsContributor{
+		Claims: []string{"org_role", "team_tier"}, // declared up front; sub, sid, exp, … are refused
+		Contribute: func(ctx context.Context, c *latch.TokenClaims) error { // at every mint and refresh
+			c.Set("org_role", t.roles[c.UserID])
+			c.Set("team_tier", "gold")
+			return nil
+		},
+	})
+}
+
+func (t teams) list(w http.ResponseWriter, r *http.Request) {
+	s := latch.SessionFromContext(r.Context())
+	_ = json.NewEncoder(w).Encode(map[string]string{"role": t.roles[s.UserID]})
+}
+
+// readme:end
+
+func pluginChecks(auth *latch.Auth, mux *http.ServeMux) {
+	// readme:begin
+	mux.Handle("GET /admin", auth.Protect(latch.Role("org:admin"))(http.HandlerFunc(admin))) // org_role, from teams
+	mux.Handle("GET /lounge", auth.Protect(latch.Claim("team_tier", "gold"))(http.HandlerFunc(admin)))
+	hardware := latch.CheckFunc(func(c *token.Claims) bool { return c.HasAMR("hwk") }) // any test of the claims
+	mux.Handle("GET /vault", auth.Protect(hardware)(http.HandlerFunc(admin)))
+	// readme:end
+}
+
+func admin(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") }
 
 func mfaDefault(db storage.Store) (*latch.Auth, error) {
 	// readme:begin
