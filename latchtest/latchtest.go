@@ -97,5 +97,9 @@ func NewHarness(t testing.TB, o Options) *Harness {
 		t.Fatalf("latchtest: %v", err)
 	}
 	h.Auth = a
+	if t != nil {
+		// Stops the janitor and any durable consumers the test started.
+		t.Cleanup(func() { a.Close() })
+	}
 	return h
 }
