@@ -172,8 +172,17 @@ func (s *consumerSet) start(ctx context.Context, a *Auth, owner string) {
 	}
 }
 
+// launch takes c's lease before starting its goroutine, which creates the
+// cursor of a consumer seen for the first time: it then receives every
+// event committed after Consume (or New) returned. When the store does not
+// answer, the goroutine keeps trying.
 func (s *consumerSet) launch(a *Auth, c *consumer) {
-	s.wg.Go(func() { a.runConsumer(s.running, c, s.owner) })
+	ctx, owner := s.running, s.owner
+	rec, err := a.acquire(ctx, c.name, owner)
+	if err != nil && !errors.Is(err, storage.ErrConsumed) {
+		a.cfg.Logger.ErrorContext(ctx, "latch: taking consumer lease", "consumer", c.name, "err", err)
+	}
+	s.wg.Go(func() { a.runConsumer(ctx, c, owner, rec) })
 }
 
 // stop waits for the consumers, whose context the caller has cancelled,
@@ -201,26 +210,30 @@ func (s *consumerSet) wake() {
 // over (after this one failed to renew its lease in time).
 var errLeaseLost = errors.New("latch: consumer lease taken over by another instance")
 
-// runConsumer delivers c's events until ctx is done: it takes the lease,
-// reads after the cursor, hands each event to the handler (again and
-// again, with backoff, until it succeeds) and moves the cursor past it.
-// Without the lease it waits and tries again, for the holder may die.
-func (a *Auth) runConsumer(ctx context.Context, c *consumer, owner string) {
+// runConsumer delivers c's events until ctx is done: it takes the lease
+// (unless held, the consumer as leased, is not nil), reads after the
+// cursor, hands each event to the handler (again and again, with backoff,
+// until it succeeds) and moves the cursor past it. Without the lease it
+// waits and tries again, for the holder may die.
+func (a *Auth) runConsumer(ctx context.Context, c *consumer, owner string, leased *storage.Consumer) {
 	cfg := a.cfg.Events
-	held := false
+	held := leased != nil
 	var cursor int64
+	if held {
+		cursor = leased.Cursor
+	}
 	defer func() {
-		if held {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := a.store.ReleaseConsumer(rctx, c.name, owner); err != nil {
-				a.cfg.Logger.WarnContext(rctx, "latch: releasing consumer lease", "consumer", c.name, "err", err)
-			}
+		// Even when the lease seems lost: a failed renewal may have been
+		// applied. Releasing a lease someone else holds does nothing.
+		rctx, cancel := detached(ctx)
+		defer cancel()
+		if err := a.store.ReleaseConsumer(rctx, c.name, owner); err != nil {
+			a.cfg.Logger.WarnContext(rctx, "latch: releasing consumer lease", "consumer", c.name, "err", err)
 		}
 	}()
 	for ctx.Err() == nil {
 		if !held {
-			rec, err := a.store.AcquireConsumer(ctx, c.name, a.lease(owner))
+			rec, err := a.acquire(ctx, c.name, owner)
 			switch {
 			case err == nil:
 				held, cursor = true, rec.Cursor
@@ -250,14 +263,28 @@ func (a *Auth) runConsumer(ctx context.Context, c *consumer, owner string) {
 		case <-t.C:
 		}
 		t.Stop()
-		if held {
+		if held && ctx.Err() == nil {
 			// Renew while idle, so that the lease never lapses under a
 			// live instance.
-			if _, err := a.store.AcquireConsumer(ctx, c.name, a.lease(owner)); err != nil {
+			if _, err := a.acquire(ctx, c.name, owner); err != nil {
 				held = false
 			}
 		}
 	}
+}
+
+// detached is ctx for one store call of a consumer: not cancelled by Close,
+// so that a call in flight finishes (and is not logged as a failure), but
+// bounded.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
+// acquire takes or renews owner's lease on the consumer name.
+func (a *Auth) acquire(ctx context.Context, name, owner string) (*storage.Consumer, error) {
+	sctx, cancel := detached(ctx)
+	defer cancel()
+	return a.store.AcquireConsumer(sctx, name, a.lease(owner))
 }
 
 // lease is owner's lease from now.
@@ -269,7 +296,9 @@ func (a *Auth) lease(owner string) storage.ConsumerLease {
 // deliverBatch delivers one batch after *cursor, moving it, and reports
 // whether the batch was full (more may wait).
 func (a *Auth) deliverBatch(ctx context.Context, c *consumer, owner string, cursor *int64) (bool, error) {
-	evs, err := a.store.ListEventsAfterSeq(ctx, *cursor, a.cfg.Events.Batch)
+	sctx, cancel := detached(ctx)
+	evs, err := a.store.ListEventsAfterSeq(sctx, *cursor, a.cfg.Events.Batch)
+	cancel()
 	if err != nil || len(evs) == 0 {
 		return false, err
 	}
@@ -298,9 +327,9 @@ func (a *Auth) deliverBatch(ctx context.Context, c *consumer, owner string, curs
 // advance stores the cursor. A handler that succeeded is not run again for
 // a Close that came while it ran, so the write outlives ctx briefly.
 func (a *Auth) advance(ctx context.Context, c *consumer, owner string, cursor int64) error {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	sctx, cancel := detached(ctx)
 	defer cancel()
-	err := a.store.AdvanceConsumer(wctx, c.name, cursor, a.lease(owner))
+	err := a.store.AdvanceConsumer(sctx, c.name, cursor, a.lease(owner))
 	if errors.Is(err, storage.ErrConsumed) {
 		return errLeaseLost
 	}
@@ -323,7 +352,7 @@ func (a *Auth) deliverEvent(ctx context.Context, c *consumer, owner string, e *s
 			case <-hctx.Done():
 				return
 			case <-t.C:
-				if _, err := a.store.AcquireConsumer(hctx, c.name, a.lease(owner)); errors.Is(err, storage.ErrConsumed) {
+				if _, err := a.acquire(hctx, c.name, owner); errors.Is(err, storage.ErrConsumed) {
 					cancel(errLeaseLost)
 					return
 				}
