@@ -31,8 +31,9 @@ const (
 // Examples of the kernel's payloads, as the JSON API shows the resources.
 const (
 	exampleUser = `{"id":"user_2x9fQmK8","username":"ada","first_name":"Ada","last_name":"Lovelace",` +
-		`"primary_email_address_id":"idn_2x9fQmL1","email_addresses":[{"id":"idn_2x9fQmL1","object":"email_address",` +
-		`"value":"ada@example.com","verified":true}],"phone_numbers":[],"password_enabled":true,"banned":false,` +
+		`"primary_email_address_id":"idn_2x9fQmL1","email_addresses":[{"id":"idn_2x9fQmL1","kind":"email_address",` +
+		`"value":"ada@example.com","verified":true,"verified_by":"email_code","primary":true,"created_at":"2025-06-01T09:30:00Z"}],` +
+		`"phone_numbers":[],"password_enabled":true,"banned":false,` +
 		`"locked":false,"public_metadata":{"plan":"pro"},"created_at":"2025-06-01T09:30:00Z","updated_at":"2025-06-01T09:30:00Z"}`
 	exampleSession = `{"id":"sess_2x9fQmN4","user_id":"user_2x9fQmK8","status":"active","current":false,` +
 		`"ip_address":"203.0.113.7","browser_name":"Firefox","os":"Linux","device_type":"desktop",` +
@@ -46,7 +47,7 @@ const (
 var kernelEvents = []EventType{
 	{EventUserCreated, "A user was created: by sign-up, CreateUser or an import.", json.RawMessage(exampleUser)},
 	{EventUserUpdated, "A user's profile, identifiers, password, metadata, ban or lock changed.", json.RawMessage(exampleUser)},
-	{EventUserDeleted, "A user was deleted, with everything that belonged to them.", json.RawMessage(`{"id":"user_2x9fQmK8","deleted":true}`)},
+	{EventUserDeleted, "A user was deleted, with everything that belonged to them (their sessions are revoked first, each with its own event).", json.RawMessage(`{"id":"user_2x9fQmK8","deleted":true}`)},
 	{EventSessionCreated, "A session began: a sign-in, a sign-up, or an impersonation.", json.RawMessage(exampleSession)},
 	{EventSessionEnded, "A session ended by sign-out, or because the browser signed in to another account.", json.RawMessage(`{"id":"sess_2x9fQmN4"}`)},
 	{EventSessionRevoked, "A session was revoked: by the user from another session, by an admin, or by a ban or a password change.", json.RawMessage(`{"id":"sess_2x9fQmN4"}`)},
