@@ -160,7 +160,7 @@ func (p *emitter) Name() string { return "emitter" }
 func (p *emitter) Register(h *latch.Host) error {
 	p.h = h
 	for _, e := range p.declared {
-		if err := h.DeclareEvent(e); err != nil {
+		if err := h.DeclareEvents(e); err != nil {
 			return err
 		}
 	}
@@ -192,7 +192,7 @@ func TestPluginEventTypesAreDeclaredBeforeTheyAreEmitted(t *testing.T) {
 		_, err := latch.New(latch.Config{Store: memStore(), Secrets: [][]byte{[]byte(strings.Repeat("s", 32))},
 			Plugins: []latch.Plugin{&emitter{declared: []latch.EventType{bad}}}})
 		if err == nil {
-			t.Errorf("DeclareEvent(%+v) accepted", bad)
+			t.Errorf("DeclareEvents(%+v) accepted", bad)
 		}
 	}
 }

@@ -249,7 +249,7 @@ func (a *Auth) auditFailure(ctx context.Context, r *http.Request, typ, userID st
 // outbox's position until commit. typ must be in the catalogue.
 func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) error {
 	if !t.a.life.catalogue.has(typ) {
-		err := fmt.Errorf("latch: event type %q is not declared: a plugin declares its types with Host.DeclareEvent in Register", typ)
+		err := fmt.Errorf("latch: event type %q is not declared: a plugin declares its types with Host.DeclareEvents in Register", typ)
 		t.a.cfg.Logger.ErrorContext(ctx, err.Error())
 		return err
 	}

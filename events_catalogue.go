@@ -109,12 +109,17 @@ func (a *Auth) registerKernelEvents() {
 	}
 }
 
-// DeclareEvent adds an event type the plugin emits to the catalogue. A
+// DeclareEvents adds the event types the plugin emits to the catalogue. A
 // plugin declares every type it passes to Tx.Emit, in Register: emitting an
 // undeclared type fails, so the catalogue is complete. A name the kernel or
 // another plugin declared is refused.
-func (h *Host) DeclareEvent(t EventType) error {
-	return h.a.life.catalogue.add(t)
+func (h *Host) DeclareEvents(types ...EventType) error {
+	for _, t := range types {
+		if err := h.a.life.catalogue.add(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EventTypes returns the catalogue: every event type the kernel and the

@@ -37,7 +37,7 @@ type EventsConfig struct {
 	// Lease is how long an instance keeps a consumer to itself without
 	// renewing (it renews every third of it while it runs): after a crash,
 	// another instance takes the consumer over once this has passed.
-	// Default 30 s.
+	// Default 30 s; at least 1 s.
 	Lease time.Duration
 }
 
@@ -55,6 +55,9 @@ func (c *EventsConfig) withDefaults() []error {
 	def("RetryMin", &c.RetryMin, time.Second)
 	def("RetryMax", &c.RetryMax, 5*time.Minute)
 	def("Lease", &c.Lease, 30*time.Second)
+	if c.Lease > 0 && c.Lease < time.Second {
+		errs = append(errs, fmt.Errorf("Config.Events.Lease is %v; it must be at least 1s", c.Lease))
+	}
 	if c.RetryMax < c.RetryMin {
 		errs = append(errs, fmt.Errorf("Config.Events.RetryMax (%v) is below RetryMin (%v)", c.RetryMax, c.RetryMin))
 	}

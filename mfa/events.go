@@ -15,12 +15,3 @@ var events = []latch.EventType{
 	{Name: EventBackupCodesRegenerated, Description: "A new set of backup codes replaced the old one.",
 		Payload: json.RawMessage(`{"user_id":"user_2x9fQmK8","strategy":"backup_code"}`)},
 }
-
-func declareEvents(h *latch.Host) error {
-	for _, e := range events {
-		if err := h.DeclareEvent(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}

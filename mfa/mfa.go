@@ -177,7 +177,7 @@ func (p *Plugin) Register(h *latch.Host) error {
 		p.cfg.Issuer = h.AppName()
 	}
 	p.h = h
-	if err := declareEvents(h); err != nil {
+	if err := h.DeclareEvents(events...); err != nil {
 		return err
 	}
 	// Registration order is the order sign-in offers them: the app first,

@@ -16,12 +16,3 @@ var events = []latch.EventType{
 	{Name: EventPasskeyDeleted, Description: "A passkey or security key was removed.",
 		Payload: json.RawMessage(`{"id":"cred_2x9fQmR2","object":"passkey"}`)},
 }
-
-func declareEvents(h *latch.Host) error {
-	for _, e := range events {
-		if err := h.DeclareEvent(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -124,7 +124,7 @@ func (p *Plugin) Register(h *latch.Host) error {
 		return fmt.Errorf("passkeys: %w", err)
 	}
 	h.UseWebAuthnScript()
-	if err := declareEvents(h); err != nil {
+	if err := h.DeclareEvents(events...); err != nil {
 		return err
 	}
 	if err := h.AddStrategy(&passkeyStrategy{p}); err != nil {
