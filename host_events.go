@@ -214,8 +214,8 @@ func (s *consumerSet) wake() {
 var errLeaseLost = errors.New("latch: consumer lease taken over by another instance")
 
 // runConsumer delivers c's events until ctx is done: it takes the lease
-// (unless held, the consumer as leased, is not nil), reads after the
-// cursor, hands each event to the handler (again and again, with backoff,
+// (unless leased, the consumer as launch leased it, is not nil), reads
+// after the cursor, hands each event to the handler (again and again, with backoff,
 // until it succeeds) and moves the cursor past it. Without the lease it
 // waits and tries again, for the holder may die.
 func (a *Auth) runConsumer(ctx context.Context, c *consumer, owner string, leased *storage.Consumer) {
