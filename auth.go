@@ -45,14 +45,17 @@ type Auth struct {
 	powGuard         botcheck.ReplayGuard
 	plugins          plugins
 	reg              registry
+	life             life
 	stop             context.CancelFunc
 	listening        chan struct{}
 }
 
-// New validates cfg, fills in defaults and returns a ready Auth. It does no
-// I/O: the signing keys are loaded (and created, the first time) on first
-// use. Only in strict mode (Session.Broadcaster set) does it start a
-// goroutine, which Close stops.
+// New validates cfg, fills in defaults, registers and starts the plugins and
+// returns a ready Auth. It does no I/O itself: the signing keys are loaded
+// (and created, the first time) on first use. It starts goroutines, which
+// Close stops: the janitor (unless Config.Janitor.Disabled), one per
+// durable consumer, and the strict-mode listener when
+// Session.Broadcaster is set.
 func New(cfg Config) (*Auth, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -103,6 +106,9 @@ func New(cfg Config) (*Auth, error) {
 	if err := a.buildLanguages(); err != nil {
 		return nil, fmt.Errorf("latch: invalid %w", err)
 	}
+	if err := a.startUp(); err != nil {
+		return nil, err
+	}
 	if cfg.Session.Broadcaster != nil {
 		ctx, cancel := context.WithCancel(context.Background())
 		a.stop, a.listening = cancel, make(chan struct{})
@@ -111,15 +117,18 @@ func New(cfg Config) (*Auth, error) {
 	return a, nil
 }
 
-// Close stops the strict-mode listener, if any, and waits for messages
-// being sent. The Auth must not be used afterwards. The store is the
-// application's to close.
+// Close stops the durable consumers (waiting for running handlers) and the
+// janitor, closes the plugins in reverse order, stops the strict-mode
+// listener, if any, and waits for messages being sent. It returns the
+// plugins' Close errors. The Auth must not be used afterwards. The store
+// is the application's to close.
 func (a *Auth) Close() error {
+	err := a.shutdown()
 	if a.stop != nil {
 		a.stop()
 	}
 	a.Flush()
-	return nil
+	return err
 }
 
 // Ready returns a channel closed once the strict-mode listener is
@@ -180,11 +189,11 @@ func (a *Auth) inTx(ctx context.Context, fn func(t *tx) error) error {
 			return err
 		}
 		events = t.events
-		return nil
+		return t.appendEvents(ctx)
 	})
 	if err != nil {
 		return asError(err)
 	}
-	a.events.dispatch(ctx, events)
+	a.events.committed(ctx, events)
 	return nil
 }

@@ -110,6 +110,12 @@ type Config struct {
 	// Plugins add features: mfa.New (authenticator apps, backup codes, codes
 	// as second factors), passkeys.New, and others. Registered in order.
 	Plugins []Plugin
+
+	// Events tunes durable event consumers: polling, retries, leases.
+	Events EventsConfig
+
+	// Janitor configures the deletion of expired flows and verifications.
+	Janitor JanitorConfig
 }
 
 // Requirement says whether sign-up asks for a field. The zero value means
@@ -457,6 +463,8 @@ func (c Config) withDefaults() (Config, error) {
 		c.Protection.Bot.Difficulty = botcheck.DefaultDifficulty
 	}
 	errs = append(errs, c.Session.withDefaults(c.BaseURL)...)
+	errs = append(errs, c.Events.withDefaults()...)
+	errs = append(errs, c.Janitor.withDefaults()...)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("latch: invalid Config: %w", errors.Join(errs...))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -20,9 +21,11 @@ const (
 	EventUserDeleted = "user.deleted"
 )
 
-// Event is a change of state, delivered to subscribers after the change has
-// committed. Delivery is at least once: a subscriber may see an event again
-// after a crash, and should use ID to ignore repeats.
+// Event is a change of state, delivered after the change has committed to
+// durable consumers (Consume) and in-process subscribers (Subscribe).
+// Delivery is at least once: a handler may see an event again after a
+// crash, and should use ID to ignore repeats. Auth.EventTypes lists every
+// type, with its payload.
 type Event struct {
 	ID        string          `json:"id"`
 	Type      string          `json:"type"`
@@ -48,12 +51,19 @@ type subscriber struct {
 	h  EventHandler
 }
 
-func newEventBus(a *Auth) *eventBus { return &eventBus{a: a} }
+func newEventBus(a *Auth) *eventBus {
+	a.registerKernelEvents()
+	return &eventBus{a: a}
+}
 
-// Subscribe adds h to the handlers of every event and returns a function
-// that removes it. Subscribe before serving: an event committed while no
-// handler is subscribed is recorded as delivered (sparing a write per
-// change), so a later subscriber, or DispatchPending, does not see it.
+// Subscribe adds h to the in-process handlers of every event and returns a
+// function that removes it. After each commit in this process, the first
+// subscribed instance to claim an event hands it to its handlers, once;
+// an event committed while this process has no subscriber stays pending
+// for DispatchPending (here or on another instance). For reactions that
+// must not be missed whichever instance commits and whatever crashes, use
+// a durable consumer (Consume) instead: each has its own cursor, and
+// neither kind of delivery affects the other.
 func (a *Auth) Subscribe(h EventHandler) (unsubscribe func()) {
 	b := a.events
 	b.mu.Lock()
@@ -73,10 +83,12 @@ func (a *Auth) Subscribe(h EventHandler) (unsubscribe func()) {
 	}
 }
 
-// DispatchPending delivers events that were committed but never dispatched,
-// as after a crash between a commit and its dispatch, and returns how many it
-// delivered. Call it at start-up and, on several instances, now and then;
-// each event is claimed by exactly one caller.
+// DispatchPending delivers to this process's subscribers the events that no
+// subscriber has claimed (committed while no process subscribed, or
+// before a crash between a commit and its dispatch) and returns how many
+// it delivered. Call it at start-up and, on several instances, now and
+// then; each event is claimed by exactly one caller. Durable consumers do
+// not need it.
 func (a *Auth) DispatchPending(ctx context.Context) (int, error) {
 	n, after := 0, ""
 	for {
@@ -112,6 +124,19 @@ func (b *eventBus) dispatch(ctx context.Context, evs []*storage.Event) int {
 		}
 	}
 	return n
+}
+
+// committed hands the events a transaction committed to this process's
+// subscribers, if any (claiming each, which costs a write, only then), and
+// wakes the durable consumers.
+func (b *eventBus) committed(ctx context.Context, evs []*storage.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	if b.hasSubscribers() {
+		b.dispatch(ctx, evs)
+	}
+	b.a.life.consumers.wake()
 }
 
 func (b *eventBus) hasSubscribers() bool {
@@ -217,10 +242,17 @@ func (a *Auth) auditFailure(ctx context.Context, r *http.Request, typ, userID st
 	}
 }
 
-// emit appends an event and its audit record in the transaction, so that
+// emit records an event and its audit record in the transaction, so that
 // neither exists without the change and the change never commits without
-// them.
+// them. The audit record is written at once; the event goes into the
+// outbox when fn has returned (appendEvents), since appending holds the
+// outbox's position until commit. typ must be in the catalogue.
 func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) error {
+	if !t.a.life.catalogue.has(typ) {
+		err := fmt.Errorf("latch: event type %q is not declared: a plugin declares its types with Host.DeclareEvents in Register", typ)
+		t.a.cfg.Logger.ErrorContext(ctx, err.Error())
+		return err
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -234,15 +266,6 @@ func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) erro
 	if err != nil {
 		return err
 	}
-	ev := &storage.Event{ID: evID, Type: typ, Data: raw, CreatedAt: now}
-	if !t.a.events.hasSubscribers() {
-		// Nobody in this process listens: the event is recorded as
-		// delivered as it is written, sparing a write after commit.
-		ev.DispatchedAt = now
-	}
-	if err := t.AppendEvent(ctx, ev); err != nil {
-		return err
-	}
 	who.complete(ctx)
 	if err := t.AppendAuditEvent(ctx, &storage.AuditEvent{
 		ID: audID, Type: typ, Outcome: "success",
@@ -252,8 +275,21 @@ func (t *tx) emit(ctx context.Context, typ string, data any, who auditInfo) erro
 	}); err != nil {
 		return err
 	}
-	if ev.DispatchedAt.IsZero() {
-		t.events = append(t.events, ev)
+	// Undispatched: whether this process has subscribers says nothing of
+	// the others', and durable consumers do not look at DispatchedAt.
+	t.events = append(t.events, &storage.Event{ID: evID, Type: typ, Data: raw, CreatedAt: now})
+	return nil
+}
+
+// appendEvents writes the events emitted in the transaction to the outbox,
+// as the transaction's last writes: an adapter may serialise appending
+// transactions from their first append to their commit, and nothing else
+// should wait on that.
+func (t *tx) appendEvents(ctx context.Context) error {
+	for _, e := range t.events {
+		if err := t.AppendEvent(ctx, e); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ type hookPlugin struct {
 func (p *hookPlugin) Name() string { return "hooks" }
 func (p *hookPlugin) Register(h *latch.Host) error {
 	p.h = h
+	if err := h.DeclareEvents(latch.EventType{Name: "test.provisioned", Description: "A sign-up hook provisioned the user."}); err != nil {
+		return err
+	}
 	if p.signUp != nil {
 		h.OnSignUp(p.signUp)
 	}

@@ -84,7 +84,7 @@ func (a *Auth) CreateInvitation(ctx context.Context, email string, ttl time.Dura
 		if err := t.CreateInvitation(ctx, inv); err != nil {
 			return storageError(err)
 		}
-		return t.emit(ctx, "invitation.created", invitationView(inv), auditInfo{})
+		return t.emit(ctx, EventInvitationCreated, invitationView(inv), auditInfo{})
 	})
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func (a *Auth) JoinWaitlist(ctx context.Context, email string) error {
 		if err := t.CreateInvitation(ctx, inv); err != nil {
 			return storageError(err)
 		}
-		return t.emit(ctx, "waitlist_entry.created", invitationView(inv), auditInfo{})
+		return t.emit(ctx, EventWaitlistEntryCreated, invitationView(inv), auditInfo{})
 	})
 }
 
@@ -194,7 +194,7 @@ func (a *Auth) spendInvitation(ctx context.Context, t *tx, invitationID, verific
 	if err != nil {
 		return storageError(err)
 	}
-	return t.emit(ctx, "invitation.accepted", invitationView(inv), auditInfo{})
+	return t.emit(ctx, EventInvitationAccepted, invitationView(inv), auditInfo{})
 }
 
 func (a *Auth) serveWaitlist(w http.ResponseWriter, r *http.Request) {

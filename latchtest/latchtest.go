@@ -58,7 +58,7 @@ type Harness struct {
 // New returns a ready *latch.Auth on a fresh in-memory store with a fake
 // clock set to Start, and with rate limits and bot checks off (set
 // Options.Config.Protection to test them). It fails the test if the
-// configuration is invalid.
+// configuration is invalid, and closes the Auth when the test ends.
 func New(t testing.TB) *latch.Auth { return NewHarness(t, Options{}).Auth }
 
 // NewHarness is New with options, returning the clock and store as well.
@@ -97,5 +97,9 @@ func NewHarness(t testing.TB, o Options) *Harness {
 		t.Fatalf("latchtest: %v", err)
 	}
 	h.Auth = a
+	if t != nil {
+		// Stops the janitor and any durable consumers the test started.
+		t.Cleanup(func() { a.Close() })
+	}
 	return h
 }

@@ -177,6 +177,9 @@ func (p *Plugin) Register(h *latch.Host) error {
 		p.cfg.Issuer = h.AppName()
 	}
 	p.h = h
+	if err := h.DeclareEvents(events...); err != nil {
+		return err
+	}
 	// Registration order is the order sign-in offers them: the app first,
 	// backup codes last, as the fallback they are.
 	strategies := []latch.Strategy{p.totp}

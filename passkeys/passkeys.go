@@ -124,6 +124,9 @@ func (p *Plugin) Register(h *latch.Host) error {
 		return fmt.Errorf("passkeys: %w", err)
 	}
 	h.UseWebAuthnScript()
+	if err := h.DeclareEvents(events...); err != nil {
+		return err
+	}
 	if err := h.AddStrategy(&passkeyStrategy{p}); err != nil {
 		return err
 	}

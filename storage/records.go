@@ -384,11 +384,28 @@ type Subscription struct {
 // webhooks. IDs are time-sortable, so ID order is append order within one
 // process and close to it across processes.
 type Event struct {
-	ID           string // "evt_…"
-	Type         string // e.g. "user.created"
+	ID   string // "evt_…"
+	Type string // e.g. "user.created"
+	// Seq is the event's position in the outbox, set by AppendEvent:
+	// positions increase in commit order, which durable consumers read in.
+	Seq          int64
 	Data         json.RawMessage
 	CreatedAt    time.Time
 	DispatchedAt time.Time // zero until a dispatcher claimed it
+}
+
+// Consumer is a durable reader of the outbox: its cursor, and the lease of
+// the instance delivering its events.
+type Consumer struct {
+	Name string
+	// Cursor is the Seq of the last event the consumer handled (or, for a
+	// new consumer, the newest event when it was created).
+	Cursor int64
+	// LeaseOwner is the instance holding the lease, "" when none does.
+	LeaseOwner string
+	LeaseUntil time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // AuditEvent records something that happened, including attempts that

@@ -41,6 +41,7 @@ type Querier interface {
 	RoleStore
 	BillingStore
 	EventStore
+	ConsumerStore
 	AuditStore
 }
 
@@ -316,9 +317,12 @@ type VerificationStore interface {
 	// RevokeVerifications consumes, at at, every unconsumed verification
 	// matching f, and returns how many. An empty filter revokes nothing.
 	RevokeVerifications(ctx context.Context, f VerificationFilter, at time.Time) (int, error)
-	// DeleteExpiredVerifications removes verifications that expired before
-	// before, consumed or not, and returns how many.
-	DeleteExpiredVerifications(ctx context.Context, before time.Time) (int, error)
+	// DeleteExpiredVerifications removes up to limit verifications that
+	// expired before before, consumed or not, and returns how many; fewer
+	// than limit means none is left. A limit of 0 or less means
+	// DefaultLimit. A consumed verification is kept until it expires, so
+	// that a replay is answered "already used" rather than "unknown".
+	DeleteExpiredVerifications(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // FlowStore holds sign-in and sign-up attempts in progress.
@@ -332,9 +336,10 @@ type FlowStore interface {
 	UpdateFlow(ctx context.Context, f *Flow) error
 	// DeleteFlow removes it. ErrNotFound if no such flow.
 	DeleteFlow(ctx context.Context, id string) error
-	// DeleteExpiredFlows removes flows that expired before before and
-	// returns how many.
-	DeleteExpiredFlows(ctx context.Context, before time.Time) (int, error)
+	// DeleteExpiredFlows removes up to limit flows that expired before
+	// before and returns how many; fewer than limit means none is left. A
+	// limit of 0 or less means DefaultLimit.
+	DeleteExpiredFlows(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // SigningKeyStore holds the keys that sign session tokens.
@@ -463,9 +468,21 @@ type BillingStore interface {
 
 // EventStore is the outbox of change events.
 type EventStore interface {
-	// AppendEvent stores e. Call it in the transaction that makes the
-	// change. ErrConflict if the ID is taken.
+	// AppendEvent stores e and sets e.Seq (the value passed is ignored) to
+	// the next position of the outbox. Call it in the transaction that
+	// makes the change. ErrConflict if the ID is taken.
+	//
+	// Positions follow commit order: an event that commits after another
+	// has a greater Seq, so a reader that has seen position n has seen
+	// every event committed before it and will never see a new event at or
+	// below n. An adapter whose transactions run concurrently serialises
+	// them from their first AppendEvent to their commit (a row lock), so
+	// callers append events last in a transaction.
 	AppendEvent(ctx context.Context, e *Event) error
+	// ListEventsAfterSeq returns up to limit committed events with Seq
+	// greater than afterSeq, in Seq order. A limit of 0 or less means
+	// DefaultLimit; more than MaxLimit is lowered to it.
+	ListEventsAfterSeq(ctx context.Context, afterSeq int64, limit int) ([]*Event, error)
 	// ListEvents returns up to limit events with IDs after afterID ("" for
 	// the start), in ID order; with undispatchedOnly, only those not yet
 	// dispatched.
@@ -474,6 +491,42 @@ type EventStore interface {
 	// dispatchers exactly one succeeds, the others get ErrConsumed.
 	// ErrNotFound if no such event.
 	MarkEventDispatched(ctx context.Context, id string, at time.Time) error
+}
+
+// ConsumerLease is one instance's claim on a consumer: only its holder
+// delivers the consumer's events, so that several instances on one
+// database do not deliver the same event at once.
+type ConsumerLease struct {
+	// Owner identifies the instance, uniquely among those sharing the
+	// database.
+	Owner string
+	// At is the current time by the caller's clock: a lease whose Until is
+	// not after At has lapsed.
+	At time.Time
+	// Until is when the lease lapses unless renewed.
+	Until time.Time
+}
+
+// ConsumerStore holds the cursors and leases of durable event consumers.
+type ConsumerStore interface {
+	// AcquireConsumer takes, or renews, the lease on the consumer named
+	// name for l.Owner until l.Until, when no other owner holds a lease
+	// that has not lapsed at l.At, and returns the consumer as updated. A
+	// consumer seen for the first time is created with its Cursor at the
+	// newest position of the outbox: it receives what commits from then
+	// on. Of concurrent callers with different owners at most one gets
+	// the lease; the others get ErrConsumed.
+	AcquireConsumer(ctx context.Context, name string, l ConsumerLease) (*Consumer, error)
+	// AdvanceConsumer sets Cursor to cursor and LeaseUntil to l.Until,
+	// while l.Owner holds the lease and cursor is not below the stored
+	// Cursor. ErrConsumed when another owner has taken the lease over (or
+	// the cursor would move back), ErrNotFound if there is no such
+	// consumer.
+	AdvanceConsumer(ctx context.Context, name string, cursor int64, l ConsumerLease) error
+	// ReleaseConsumer gives up owner's lease on the consumer, so that
+	// another instance may take over at once. It does nothing when owner
+	// does not hold it or there is no such consumer.
+	ReleaseConsumer(ctx context.Context, name, owner string) error
 }
 
 // AuditFilter narrows ListAuditEvents. Set fields combine with AND.

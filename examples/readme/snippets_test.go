@@ -45,7 +45,7 @@ import (
 // These snippets are compiled but not run (they need services, a network or
 // a listening port); the tests in readme_test.go run the others.
 var _ = []any{productionSecrets, createUser, signUpConfig, protectionConfig, sessions, strictMode, stepUp,
-	plugins, pluginHooks, germanPlugin{}, pluginChecks, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, stores}
+	plugins, pluginHooks, germanPlugin{}, pluginChecks, mfaDefault, mfaRequired, mfaCodes, passkeysPlugin, verifyElsewhere, importUsers, consumers, stores}
 
 func productionSecrets(db storage.Store) (*latch.Auth, error) {
 	// readme:begin
@@ -189,6 +189,22 @@ func dashboard(w http.ResponseWriter, r *http.Request) {
 // readme:end
 
 func invoices(http.ResponseWriter, *http.Request) {}
+
+func consumers(auth *latch.Auth) error {
+	// readme:begin
+	err := auth.Consume("app.welcome_mail", func(ctx context.Context, e latch.Event) error {
+		var u latch.User
+		if err := json.Unmarshal(e.Data, &u); err != nil {
+			return nil // a payload that cannot be read will not improve: skip it
+		}
+		return sendWelcome(ctx, e.ID, u.PrimaryEmailAddress()) // an error redelivers this event later
+	}, latch.EventUserCreated)
+	// readme:end
+	return err
+}
+
+// sendWelcome mails a welcome once per event ID.
+func sendWelcome(context.Context, string, string) error { return nil }
 
 func strictMode(pool *pgxpool.Pool, secrets [][]byte) error {
 	// readme:begin

@@ -7,22 +7,40 @@ import (
 	"github.com/latchauth/latch/storage"
 )
 
-var eventCols = columns{"id", "type", "data", "created_at", "dispatched_at"}
+var eventCols = columns{"id", "type", "seq", "data", "created_at", "dispatched_at"}
 
 func scanEvent(sc scanner) (*storage.Event, error) {
 	e := new(storage.Event)
-	err := sc.Scan(&e.ID, &e.Type, jsonCol{&e.Data}, timeCol{&e.CreatedAt}, timeCol{&e.DispatchedAt})
+	err := sc.Scan(&e.ID, &e.Type, &e.Seq, jsonCol{&e.Data}, timeCol{&e.CreatedAt}, timeCol{&e.DispatchedAt})
 	return e, err
 }
 
-// AppendEvent implements storage.EventStore.
+// AppendEvent implements storage.EventStore. Taking the next position
+// updates the one row of latch_event_sequence, which PostgreSQL keeps
+// locked until the transaction ends (SQLite has a single writer anyway):
+// appending transactions thus commit in the order of their positions.
 func (q *querier) AppendEvent(ctx context.Context, e *storage.Event) error {
 	if err := checkJSON(e.Data); err != nil {
 		return err
 	}
-	_, err := q.exec(ctx, `INSERT INTO latch_events (`+eventCols.list()+`) VALUES (`+eventCols.marks()+`)`,
-		e.ID, e.Type, js(e.Data), q.tm(e.CreatedAt), q.tm(e.DispatchedAt))
-	return err
+	return q.atomic(ctx, func(q *querier) error {
+		var seq int64
+		if err := q.queryRow(ctx, `UPDATE latch_event_sequence SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq); err != nil {
+			return q.mapErr(err)
+		}
+		if _, err := q.exec(ctx, `INSERT INTO latch_events (`+eventCols.list()+`) VALUES (`+eventCols.marks()+`)`,
+			e.ID, e.Type, seq, js(e.Data), q.tm(e.CreatedAt), q.tm(e.DispatchedAt)); err != nil {
+			return err
+		}
+		e.Seq = seq
+		return nil
+	})
+}
+
+// ListEventsAfterSeq implements storage.EventStore.
+func (q *querier) ListEventsAfterSeq(ctx context.Context, afterSeq int64, limit int) ([]*storage.Event, error) {
+	return getAll(ctx, q, scanEvent, `SELECT `+eventCols.list()+` FROM latch_events WHERE seq > ? ORDER BY seq LIMIT ?`,
+		afterSeq, storage.Page{Limit: limit}.Size())
 }
 
 // ListEvents implements storage.EventStore. A limit of 0 or less means

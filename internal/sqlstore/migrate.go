@@ -350,6 +350,34 @@ var migrations = []migration{{
 		// number (the mfa plugin). Existing rows are opted out.
 		`ALTER TABLE latch_identifiers ADD COLUMN second_factor {{bool}} NOT NULL DEFAULT FALSE`,
 	},
+}, {
+	version: 3,
+	statements: []string{
+		// Each event's position in the outbox, in commit order, which
+		// durable consumers read in. Events already written are numbered
+		// in ID order.
+		`ALTER TABLE latch_events ADD COLUMN seq {{int}}`,
+		`UPDATE latch_events SET seq = r.n FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM latch_events) AS r WHERE latch_events.id = r.id`,
+		`CREATE UNIQUE INDEX latch_events_seq ON latch_events (seq)`,
+		// The newest position given out, in one row: an append updates it,
+		// so appending transactions take turns and commit in the order of
+		// their positions.
+		`CREATE TABLE latch_event_sequence (
+			id {{int}} PRIMARY KEY,
+			seq {{int}} NOT NULL
+		)`,
+		`INSERT INTO latch_event_sequence (id, seq) SELECT 1, COALESCE(MAX(seq), 0) FROM latch_events`,
+		// Durable consumers: each one's cursor, and the lease of the
+		// instance delivering its events.
+		`CREATE TABLE latch_event_consumers (
+			name {{key}} PRIMARY KEY,
+			cursor_seq {{int}} NOT NULL,
+			lease_owner {{key}} NOT NULL,
+			lease_until {{time}},
+			created_at {{time}},
+			updated_at {{time}}
+		)`,
+	},
 }}
 
 // render substitutes the dialect's column types into a statement.

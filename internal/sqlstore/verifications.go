@@ -85,8 +85,20 @@ func (q *querier) RevokeVerifications(ctx context.Context, f storage.Verificatio
 }
 
 // DeleteExpiredVerifications implements storage.VerificationStore.
-func (q *querier) DeleteExpiredVerifications(ctx context.Context, before time.Time) (int, error) {
-	n, err := q.exec(ctx, `DELETE FROM latch_verifications WHERE expires_at < ? OR expires_at IS NULL`, q.tm(before))
+func (q *querier) DeleteExpiredVerifications(ctx context.Context, before time.Time, limit int) (int, error) {
+	return q.deleteExpired(ctx, "latch_verifications", before, limit)
+}
+
+// deleteExpired deletes up to limit rows of table whose expires_at is
+// before before (or unset), soonest expired first, through the expires_at
+// index: one bounded statement, so a large backlog is cleared in batches
+// that never hold locks for long.
+func (q *querier) deleteExpired(ctx context.Context, table string, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = storage.DefaultLimit
+	}
+	n, err := q.exec(ctx, `DELETE FROM `+table+` WHERE id IN (SELECT id FROM `+table+
+		` WHERE expires_at < ? OR expires_at IS NULL ORDER BY expires_at LIMIT ?)`, q.tm(before), limit)
 	return int(n), err
 }
 
@@ -148,7 +160,6 @@ func (q *querier) DeleteFlow(ctx context.Context, id string) error {
 }
 
 // DeleteExpiredFlows implements storage.FlowStore.
-func (q *querier) DeleteExpiredFlows(ctx context.Context, before time.Time) (int, error) {
-	n, err := q.exec(ctx, `DELETE FROM latch_flows WHERE expires_at < ? OR expires_at IS NULL`, q.tm(before))
-	return int(n), err
+func (q *querier) DeleteExpiredFlows(ctx context.Context, before time.Time, limit int) (int, error) {
+	return q.deleteExpired(ctx, "latch_flows", before, limit)
 }

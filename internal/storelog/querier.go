@@ -11,6 +11,16 @@ import (
 
 var _ storage.Querier = querier{}
 
+func (q querier) AcquireConsumer(a0 context.Context, a1 string, a2 storage.ConsumerLease) (*storage.Consumer, error) {
+	r0, err := q.q.AcquireConsumer(a0, a1, a2)
+	return r0, q.r.check(a0, "AcquireConsumer", err)
+}
+
+func (q querier) AdvanceConsumer(a0 context.Context, a1 string, a2 int64, a3 storage.ConsumerLease) error {
+	err := q.q.AdvanceConsumer(a0, a1, a2, a3)
+	return q.r.check(a0, "AdvanceConsumer", err)
+}
+
 func (q querier) AdvanceTOTPStep(a0 context.Context, a1 string, a2 int64, a3 time.Time) error {
 	err := q.q.AdvanceTOTPStep(a0, a1, a2, a3)
 	return q.r.check(a0, "AdvanceTOTPStep", err)
@@ -131,13 +141,13 @@ func (q querier) DeleteDomain(a0 context.Context, a1 string) error {
 	return q.r.check(a0, "DeleteDomain", err)
 }
 
-func (q querier) DeleteExpiredFlows(a0 context.Context, a1 time.Time) (int, error) {
-	r0, err := q.q.DeleteExpiredFlows(a0, a1)
+func (q querier) DeleteExpiredFlows(a0 context.Context, a1 time.Time, a2 int) (int, error) {
+	r0, err := q.q.DeleteExpiredFlows(a0, a1, a2)
 	return r0, q.r.check(a0, "DeleteExpiredFlows", err)
 }
 
-func (q querier) DeleteExpiredVerifications(a0 context.Context, a1 time.Time) (int, error) {
-	r0, err := q.q.DeleteExpiredVerifications(a0, a1)
+func (q querier) DeleteExpiredVerifications(a0 context.Context, a1 time.Time, a2 int) (int, error) {
+	r0, err := q.q.DeleteExpiredVerifications(a0, a1, a2)
 	return r0, q.r.check(a0, "DeleteExpiredVerifications", err)
 }
 
@@ -331,6 +341,11 @@ func (q querier) ListEvents(a0 context.Context, a1 string, a2 bool, a3 int) ([]*
 	return r0, q.r.check(a0, "ListEvents", err)
 }
 
+func (q querier) ListEventsAfterSeq(a0 context.Context, a1 int64, a2 int) ([]*storage.Event, error) {
+	r0, err := q.q.ListEventsAfterSeq(a0, a1, a2)
+	return r0, q.r.check(a0, "ListEventsAfterSeq", err)
+}
+
 func (q querier) ListExternalAccounts(a0 context.Context, a1 string) ([]*storage.ExternalAccount, error) {
 	r0, err := q.q.ListExternalAccounts(a0, a1)
 	return r0, q.r.check(a0, "ListExternalAccounts", err)
@@ -419,6 +434,11 @@ func (q querier) RecordFailedSignIn(a0 context.Context, a1 string, a2 time.Time)
 func (q querier) RecordVerificationAttempt(a0 context.Context, a1 string, a2 time.Time) (*storage.Verification, error) {
 	r0, err := q.q.RecordVerificationAttempt(a0, a1, a2)
 	return r0, q.r.check(a0, "RecordVerificationAttempt", err)
+}
+
+func (q querier) ReleaseConsumer(a0 context.Context, a1 string, a2 string) error {
+	err := q.q.ReleaseConsumer(a0, a1, a2)
+	return q.r.check(a0, "ReleaseConsumer", err)
 }
 
 func (q querier) RenameCredential(a0 context.Context, a1 string, a2 string, a3 time.Time) error {

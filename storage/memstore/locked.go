@@ -382,10 +382,10 @@ func (s *Store) RevokeVerifications(ctx context.Context, f storage.VerificationF
 }
 
 // DeleteExpiredVerifications implements [storage.VerificationStore].
-func (s *Store) DeleteExpiredVerifications(ctx context.Context, before time.Time) (int, error) {
+func (s *Store) DeleteExpiredVerifications(ctx context.Context, before time.Time, limit int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.DeleteExpiredVerifications(ctx, before)
+	return s.st.DeleteExpiredVerifications(ctx, before, limit)
 }
 
 // CreateFlow implements [storage.FlowStore].
@@ -417,10 +417,10 @@ func (s *Store) DeleteFlow(ctx context.Context, id string) error {
 }
 
 // DeleteExpiredFlows implements [storage.FlowStore].
-func (s *Store) DeleteExpiredFlows(ctx context.Context, before time.Time) (int, error) {
+func (s *Store) DeleteExpiredFlows(ctx context.Context, before time.Time, limit int) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.DeleteExpiredFlows(ctx, before)
+	return s.st.DeleteExpiredFlows(ctx, before, limit)
 }
 
 // CreateSigningKey implements [storage.SigningKeyStore].
@@ -689,11 +689,39 @@ func (s *Store) ListEvents(ctx context.Context, afterID string, undispatchedOnly
 	return s.st.ListEvents(ctx, afterID, undispatchedOnly, limit)
 }
 
+// ListEventsAfterSeq implements [storage.EventStore].
+func (s *Store) ListEventsAfterSeq(ctx context.Context, afterSeq int64, limit int) ([]*storage.Event, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.ListEventsAfterSeq(ctx, afterSeq, limit)
+}
+
 // MarkEventDispatched implements [storage.EventStore].
 func (s *Store) MarkEventDispatched(ctx context.Context, id string, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.st.MarkEventDispatched(ctx, id, at)
+}
+
+// AcquireConsumer implements [storage.ConsumerStore].
+func (s *Store) AcquireConsumer(ctx context.Context, name string, l storage.ConsumerLease) (*storage.Consumer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.AcquireConsumer(ctx, name, l)
+}
+
+// AdvanceConsumer implements [storage.ConsumerStore].
+func (s *Store) AdvanceConsumer(ctx context.Context, name string, cursor int64, l storage.ConsumerLease) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.AdvanceConsumer(ctx, name, cursor, l)
+}
+
+// ReleaseConsumer implements [storage.ConsumerStore].
+func (s *Store) ReleaseConsumer(ctx context.Context, name, owner string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.ReleaseConsumer(ctx, name, owner)
 }
 
 // AppendAuditEvent implements [storage.AuditStore].

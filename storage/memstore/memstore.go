@@ -149,6 +149,9 @@ type state struct {
 	subsByPayer   map[string]set
 	events        map[string]*storage.Event
 	undispatched  set
+	eventSeq      map[int64]string // Seq → event ID
+	lastSeq       int64            // the newest Seq given out
+	consumers     map[string]*storage.Consumer
 	audit         map[string]*storage.AuditEvent
 }
 
@@ -176,8 +179,9 @@ func newState() *state {
 		roles:    map[string]*storage.Role{}, roleIDs: map[string]string{},
 		plans: map[string]*storage.Plan{}, planKeys: map[string]string{},
 		subs: map[string]*storage.Subscription{}, subsByPayer: map[string]set{},
-		events: map[string]*storage.Event{}, undispatched: set{},
-		audit: map[string]*storage.AuditEvent{},
+		events: map[string]*storage.Event{}, undispatched: set{}, eventSeq: map[int64]string{},
+		consumers: map[string]*storage.Consumer{},
+		audit:     map[string]*storage.AuditEvent{},
 	}
 }
 
@@ -194,6 +198,16 @@ func put[K comparable, V any](s *state, m map[K]V, k K, v V) {
 		})
 	}
 	m[k] = v
+}
+
+// setSeq sets the newest outbox position, logging the inverse write
+// inside a transaction.
+func (s *state) setSeq(n int64) {
+	if s.logging {
+		old := s.lastSeq
+		s.undo = append(s.undo, func() { s.lastSeq = old })
+	}
+	s.lastSeq = n
 }
 
 // drop deletes m[k], logging the inverse write inside a transaction.
@@ -454,6 +468,12 @@ func cloneEvent(e *storage.Event) *storage.Event {
 	c.Data = js(e.Data)
 	utc(&c.CreatedAt, &c.DispatchedAt)
 	return &c
+}
+
+func cloneConsumer(c *storage.Consumer) *storage.Consumer {
+	n := *c
+	utc(&n.LeaseUntil, &n.CreatedAt, &n.UpdatedAt)
+	return &n
 }
 
 func cloneAudit(e *storage.AuditEvent) *storage.AuditEvent {

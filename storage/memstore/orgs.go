@@ -445,7 +445,10 @@ func (s *state) AppendEvent(_ context.Context, e *storage.Event) error {
 	if _, ok := s.events[e.ID]; ok {
 		return conflict("event %q: ID taken", e.ID)
 	}
+	s.setSeq(s.lastSeq + 1)
+	e.Seq = s.lastSeq
 	put(s, s.events, e.ID, cloneEvent(e))
+	put(s, s.eventSeq, e.Seq, e.ID)
 	if e.DispatchedAt.IsZero() {
 		put(s, s.undispatched, e.ID, struct{}{})
 	}
@@ -461,6 +464,17 @@ func (s *state) ListEvents(_ context.Context, afterID string, undispatchedOnly b
 	return out, nil
 }
 
+func (s *state) ListEventsAfterSeq(_ context.Context, afterSeq int64, limit int) ([]*storage.Event, error) {
+	n := storage.Page{Limit: limit}.Size()
+	var out []*storage.Event
+	for seq := max(afterSeq, 0) + 1; seq <= s.lastSeq && len(out) < n; seq++ {
+		if id, ok := s.eventSeq[seq]; ok {
+			out = append(out, cloneEvent(s.events[id]))
+		}
+	}
+	return out, nil
+}
+
 func (s *state) MarkEventDispatched(_ context.Context, id string, at time.Time) error {
 	old, ok := s.events[id]
 	switch {
@@ -473,6 +487,46 @@ func (s *state) MarkEventDispatched(_ context.Context, id string, at time.Time) 
 	n.DispatchedAt = at.UTC()
 	put(s, s.events, id, n)
 	drop(s, s.undispatched, id)
+	return nil
+}
+
+// Consumers.
+
+func (s *state) AcquireConsumer(_ context.Context, name string, l storage.ConsumerLease) (*storage.Consumer, error) {
+	c, ok := s.consumers[name]
+	if !ok {
+		c = &storage.Consumer{Name: name, Cursor: s.lastSeq, CreatedAt: l.At.UTC(), UpdatedAt: l.At.UTC()}
+	} else if c.LeaseOwner != "" && c.LeaseOwner != l.Owner && c.LeaseUntil.After(l.At) {
+		return nil, consumed("consumer lease", name)
+	}
+	n := cloneConsumer(c)
+	n.LeaseOwner, n.LeaseUntil, n.UpdatedAt = l.Owner, l.Until.UTC(), l.At.UTC()
+	put(s, s.consumers, name, n)
+	return cloneConsumer(n), nil
+}
+
+func (s *state) AdvanceConsumer(_ context.Context, name string, cursor int64, l storage.ConsumerLease) error {
+	c, ok := s.consumers[name]
+	switch {
+	case !ok:
+		return notFound("consumer", name)
+	case c.LeaseOwner != l.Owner || cursor < c.Cursor:
+		return consumed("consumer lease", name)
+	}
+	n := cloneConsumer(c)
+	n.Cursor, n.LeaseUntil, n.UpdatedAt = cursor, l.Until.UTC(), l.At.UTC()
+	put(s, s.consumers, name, n)
+	return nil
+}
+
+func (s *state) ReleaseConsumer(_ context.Context, name, owner string) error {
+	c, ok := s.consumers[name]
+	if !ok || c.LeaseOwner != owner {
+		return nil
+	}
+	n := cloneConsumer(c)
+	n.LeaseOwner, n.LeaseUntil = "", time.Time{}
+	put(s, s.consumers, name, n)
 	return nil
 }
 

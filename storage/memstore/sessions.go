@@ -1,9 +1,11 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/latchauth/latch/storage"
@@ -286,19 +288,33 @@ func (s *state) RevokeVerifications(_ context.Context, f storage.VerificationFil
 	return len(revoke), nil
 }
 
-func (s *state) DeleteExpiredVerifications(_ context.Context, before time.Time) (int, error) {
-	var expired []*storage.Verification
-	for _, v := range s.verifs {
-		if v.ExpiresAt.Before(before) {
-			expired = append(expired, v)
-		}
-	}
-	for _, v := range expired {
+func (s *state) DeleteExpiredVerifications(_ context.Context, before time.Time, limit int) (int, error) {
+	expired := oldestExpired(s.verifs, before, limit, func(v *storage.Verification) time.Time { return v.ExpiresAt })
+	for _, id := range expired {
+		v := s.verifs[id]
 		unlink(s, s.verifByUser, v.UserID, v.ID)
 		unlink(s, s.verifByFlow, v.FlowID, v.ID)
 		drop(s, s.verifs, v.ID)
 	}
 	return len(expired), nil
+}
+
+// oldestExpired returns the IDs of up to limit records of rows whose
+// expiry is before before, soonest expired first.
+func oldestExpired[T any](rows map[string]*T, before time.Time, limit int, expiry func(*T) time.Time) []string {
+	var ids []string
+	for id, r := range rows {
+		if expiry(r).Before(before) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		return cmp.Or(expiry(rows[a]).Compare(expiry(rows[b])), strings.Compare(a, b))
+	})
+	if limit <= 0 {
+		limit = storage.DefaultLimit
+	}
+	return ids[:min(len(ids), limit)]
 }
 
 // Flows.
@@ -350,13 +366,8 @@ func (s *state) DeleteFlow(_ context.Context, id string) error {
 	return nil
 }
 
-func (s *state) DeleteExpiredFlows(_ context.Context, before time.Time) (int, error) {
-	var expired []string
-	for id, f := range s.flows {
-		if f.ExpiresAt.Before(before) {
-			expired = append(expired, id)
-		}
-	}
+func (s *state) DeleteExpiredFlows(_ context.Context, before time.Time, limit int) (int, error) {
+	expired := oldestExpired(s.flows, before, limit, func(f *storage.Flow) time.Time { return f.ExpiresAt })
 	for _, id := range expired {
 		drop(s, s.flows, id)
 	}

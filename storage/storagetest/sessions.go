@@ -283,7 +283,7 @@ func verificationTests() []test {
 			}
 			gone1, gone2 := mk(at(-time.Hour), false), mk(at(-time.Minute), true)
 			edge, keep := mk(at(0), false), mk(at(time.Hour), true)
-			if n := must(e.s.DeleteExpiredVerifications(e.ctx, atB(0)))(e); n != 2 {
+			if n := must(e.s.DeleteExpiredVerifications(e.ctx, atB(0), 10))(e); n != 2 {
 				e.t.Errorf("DeleteExpiredVerifications = %d, want 2", n)
 			}
 			for _, v := range []*storage.Verification{gone1, gone2} {
@@ -322,7 +322,7 @@ func flowTests() []test {
 				return create(e, e.s.CreateFlow, f)
 			}
 			gone, edge, keep := mk(at(-time.Second)), mk(at(0)), mk(at(time.Hour))
-			if n := must(e.s.DeleteExpiredFlows(e.ctx, atB(0)))(e); n != 1 {
+			if n := must(e.s.DeleteExpiredFlows(e.ctx, atB(0), 10))(e); n != 1 {
 				e.t.Errorf("DeleteExpiredFlows = %d, want 1", n)
 			}
 			_, err := e.s.GetFlow(e.ctx, gone.ID)

@@ -40,7 +40,8 @@ func suite() []test {
 		roundTripTests(), valueTests(), userTests(), identifierTests(), externalAccountTests(),
 		credentialTests(), factorTests(), clientTests(), sessionTests(), verificationTests(),
 		flowTests(), signingKeyTests(), organizationTests(), membershipTests(), invitationTests(),
-		domainTests(), roleTests(), billingTests(), eventTests(), auditTests(), paginationTests(),
+		domainTests(), roleTests(), billingTests(), eventTests(), outboxTests(), consumerTests(), janitorTests(),
+		auditTests(), paginationTests(),
 		txTests(), concurrencyTests(),
 	} {
 		all = append(all, group...)
