@@ -150,13 +150,31 @@ func unescape(s string) string {
 	return strings.NewReplacer("&amp;", "&", "&#34;", `"`, "&#39;", "'", "&lt;", "<", "&gt;", ">", "&#43;", "+").Replace(s)
 }
 
-// Plugin adds the provider's sign-in to an Auth, as the strategy Strategy.
+// Plugin adds the provider's sign-in to an Auth, as the strategy Strategy,
+// with the other things a real provider plugin adds: a session-token claim
+// naming the provider a user is linked to (Claim), a sign-up hook that
+// records, in the transaction creating the user, an event for users it
+// provisioned (Event), and a durable consumer of those events
+// (Provisioned).
 type Plugin struct {
 	// Provider is where users sign in.
 	Provider *Provider
 	// Strategy is the strategy's name; default "oauth_fake".
 	Strategy string
+	// Consumer names the durable consumer; default "fakeidp-<Strategy>".
+	Consumer string
+
+	mu          sync.Mutex
+	provisioned []latch.Event
 }
+
+// Event is the type of the events the plugin's sign-up hook emits:
+// "<strategy>.user_provisioned".
+func (pl *Plugin) Event() string { return pl.Strategy + ".user_provisioned" }
+
+// Claim is the session-token claim the plugin sets to the strategy's name
+// for users linked to the provider: "<strategy>_linked".
+func (pl *Plugin) Claim() string { return pl.Strategy + "_linked" }
 
 // Name implements latch.Plugin.
 func (*Plugin) Name() string { return "fakeidp" }
@@ -166,7 +184,50 @@ func (pl *Plugin) Register(h *latch.Host) error {
 	if pl.Strategy == "" {
 		pl.Strategy = "oauth_fake"
 	}
-	return h.AddStrategy(&strategy{pl: pl, h: h})
+	if pl.Consumer == "" {
+		pl.Consumer = "fakeidp-" + pl.Strategy
+	}
+	if err := h.AddStrategy(&strategy{pl: pl, h: h}); err != nil {
+		return err
+	}
+	if err := h.DeclareEvents(latch.EventType{Name: pl.Event(), Description: "A user signed up through the test provider.",
+		Payload: json.RawMessage(`{"user_id":"user_…","strategy":"oauth_fake","subject":"u-1"}`)}); err != nil {
+		return err
+	}
+	h.OnSignUp(func(ctx context.Context, e *latch.SignUpHook) error {
+		if e.Identity == nil || e.Identity.Provider != pl.Strategy {
+			return nil
+		}
+		return e.Tx.Emit(ctx, pl.Event(), e.User.ID, map[string]string{"user_id": e.User.ID, "strategy": pl.Strategy, "subject": e.Identity.Subject})
+	})
+	if err := h.AddClaims(latch.ClaimsContributor{Claims: []string{pl.Claim()}, Contribute: func(ctx context.Context, c *latch.TokenClaims) error {
+		accounts, err := h.Store().ListExternalAccounts(ctx, c.UserID)
+		if err != nil {
+			return err
+		}
+		for _, ea := range accounts {
+			if ea.Provider == pl.Strategy {
+				c.Set(pl.Claim(), ea.Provider)
+			}
+		}
+		return nil
+	}}); err != nil {
+		return err
+	}
+	return h.Consume(pl.Consumer, func(_ context.Context, e latch.Event) error {
+		pl.mu.Lock()
+		defer pl.mu.Unlock()
+		pl.provisioned = append(pl.provisioned, e)
+		return nil
+	}, pl.Event())
+}
+
+// Provisioned returns the provisioning events the plugin's durable
+// consumer has received so far.
+func (pl *Plugin) Provisioned() []latch.Event {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return append([]latch.Event(nil), pl.provisioned...)
 }
 
 var _ latch.Redirector = (*strategy)(nil)

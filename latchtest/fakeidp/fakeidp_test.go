@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
@@ -20,14 +21,16 @@ import (
 type app struct {
 	*latchtest.Harness
 	idp *fakeidp.Provider
+	pl  *fakeidp.Plugin
 }
 
 func newApp(t *testing.T, s storage.Store, formPost bool) *app {
 	idp := fakeidp.New(t)
 	idp.FormPost = formPost
+	pl := &fakeidp.Plugin{Provider: idp}
 	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{Store: s, BaseURL: "https://app.example",
-		Plugins: []latch.Plugin{&fakeidp.Plugin{Provider: idp}}}})
-	return &app{Harness: h, idp: idp}
+		Plugins: []latch.Plugin{pl}}})
+	return &app{Harness: h, idp: idp, pl: pl}
 }
 
 // atProvider follows the browser to the provider, which answers for the
@@ -299,4 +302,56 @@ func TestAnswerForOneProviderIsRefusedAtAnother(t *testing.T) {
 	if me(t, b) == nil {
 		t.Fatal("the right callback refused its own answer")
 	}
+}
+
+// The plugin's other parts, on Host alone: its sign-up hook records, in
+// the transaction that creates the user, an event its durable consumer
+// receives, and its claim is in the session tokens of linked users, where
+// latch.Claim reads it.
+func TestPluginAddsAClaimASignUpHookAndAConsumer(t *testing.T) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
+		e := newApp(t, s, false)
+		mux := http.NewServeMux()
+		mux.Handle("/", e.Auth.Handler())
+		mux.Handle("GET /linked", e.Auth.Protect(latch.Claim(e.pl.Claim(), "oauth_fake"))(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte("linked"))
+		})))
+		handler := e.Auth.Middleware(mux)
+
+		// A new user signs up through the provider.
+		e.idp.SignInAs(fakeidp.Account{Subject: "n-1", Email: "nia@example.com", EmailVerified: true})
+		b := latchtest.NewBrowser(handler)
+		back, _ := e.atProvider(t, location(t, b.Post("/sign-in", url.Values{"intent": {"use_strategy"}, "strategy": {"oauth_fake"}})))
+		location(t, b.Get(back.RequestURI()))
+		u := me(t, b)
+		if u == nil {
+			t.Fatal("not signed in")
+		}
+		if res := b.Get("/linked"); res.StatusCode != http.StatusOK {
+			t.Fatalf("the plugin's claim does not pass latch.Claim: %d", res.StatusCode)
+		}
+		var got []latch.Event
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if got = e.pl.Provisioned(); len(got) > 0 {
+				break
+			}
+		}
+		if len(got) != 1 || got[0].Type != e.pl.Event() || !strings.Contains(string(got[0].Data), u["id"].(string)) {
+			t.Fatalf("the durable consumer received %+v", got)
+		}
+
+		// A user of the app who never used the provider has no such claim.
+		other, err := e.Auth.CreateUser(context.Background(), latch.CreateUserParams{EmailAddresses: []string{"olu@example.com"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob := latchtest.NewBrowser(handler)
+		latchtest.SignIn(t, e.Auth, ob, other.ID)
+		if res := ob.Get("/linked"); res.StatusCode == http.StatusOK {
+			t.Fatal("a user not linked to the provider passed its claim check")
+		}
+		if n := len(e.pl.Provisioned()); n != 1 {
+			t.Fatalf("%d provisioning events after a back-end user was created", n)
+		}
+	})
 }
