@@ -93,6 +93,14 @@ const (
 // linkPurposes are the links the link page redeems.
 var linkPurposes = []string{StrategyEmailLink, StrategyResetPasswordEmailLink, purposeSignUpLink}
 
+// resetsPassword reports whether a link of purpose belongs to a strategy
+// that resets a password: the browser that opens it sets the new password,
+// and the one that asked never finishes.
+func (a *Auth) resetsPassword(purpose string) bool {
+	s := a.strategy(purpose, FirstFactor)
+	return s != nil && s.Info().ResetsPassword
+}
+
 // landing is a live link and the flow it belongs to, as the browser that
 // opened it sees them.
 type landing struct {
@@ -170,15 +178,15 @@ func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
 func (a *Auth) renderElsewhere(w http.ResponseWriter, r *http.Request, tok string, l *landing) {
 	t := a.verifyText(r)
 	d := verifyPageData{Token: tok, From: l.from(t)}
-	switch l.v.Purpose {
-	case StrategyResetPasswordEmailLink:
+	switch {
+	case a.resetsPassword(l.v.Purpose):
 		d.Title = t("verify.reset.title")
 		d.Body = t("verify.reset.body", l.who())
 		d.Note = t("verify.reset.note")
 		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
 		a.renderVerify(w, r, http.StatusOK, d)
 		return
-	case purposeSignUpLink:
+	case l.v.Purpose == purposeSignUpLink:
 		d.Title = t("verify.elsewhere.title")
 		d.Body = t("verify.sign_up.body", l.who())
 		d.Note = t("verify.sign_up.note")
@@ -221,7 +229,7 @@ func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case l.same:
 		choice = ""
-	case l.v.Purpose == StrategyResetPasswordEmailLink:
+	case a.resetsPassword(l.v.Purpose):
 		choice = continueHere
 	case choice == continueThere && (!a.cfg.SignIn.CrossDeviceLinks || r.PostFormValue("confirm") != "yes"):
 		choice = ""
@@ -287,7 +295,7 @@ func (a *Auth) verifySignInLink(ctx context.Context, rq *flowReq, rec *storage.F
 	default:
 		st.First.Status = factorVerified
 	}
-	if v.Purpose == StrategyResetPasswordEmailLink {
+	if a.resetsPassword(v.Purpose) {
 		_, err := a.needNewPassword(ctx, f)
 		return a.signInPageURL(f.rec.ID, f.state.RedirectURL), err
 	}
