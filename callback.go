@@ -200,12 +200,7 @@ func serveCallbackScript(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (a *Auth) renderCallback(w http.ResponseWriter, status int, p callbackPage) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = callbackTemplate.Execute(w, p)
+	writeStandalonePage(w, status, "script-src 'self'", callbackTemplate, p)
 }
 
 // renderCallbackError tells the browser what went wrong, in the words of

@@ -75,10 +75,22 @@ func (a *Auth) renderVerify(w http.ResponseWriter, r *http.Request, status int, 
 	t := a.verifyText(r)
 	d.Lang = t("meta.lang")
 	d.Labels.Device, d.Labels.IP, d.Labels.Time = t("verify.from.device"), t("verify.from.ip"), t("verify.from.time")
+	writeStandalonePage(w, status, "", verifyPage, d)
+}
+
+// writeStandalonePage answers with a page of its own (not the portal's
+// document): one that loads nothing from elsewhere, sends no Referer, is
+// never cached, and runs scripts only from this origin when scripts says
+// so ("script-src 'self'").
+func writeStandalonePage(w http.ResponseWriter, status int, scripts string, page *template.Template, data any) {
+	csp := "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	if scripts != "" {
+		csp += "; " + scripts
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.Header().Set("Content-Security-Policy", csp)
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = verifyPage.Execute(w, d)
+	_ = page.Execute(w, data)
 }
