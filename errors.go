@@ -3,6 +3,8 @@ package latch
 import (
 	"errors"
 	"net/http"
+
+	"github.com/latchauth/latch/storage"
 )
 
 // Error is the one error type Latch returns to applications and shows to
@@ -153,4 +155,35 @@ func asError(err error) *Error {
 		return e
 	}
 	return ErrUnavailable.wrap(err)
+}
+
+// ErrFactorUnexpected: the request carries a proof (a password, a code, a
+// credential, a ticket) that the step did not ask for. It is refused, not
+// ignored: a client that believes it proved a factor must never see a
+// sign-in succeed without that proof being checked (SECURITY.md 12).
+var ErrFactorUnexpected = &Error{Code: "factor_unexpected", Message: "This step does not take that. Send only what it asks for.", Status: http.StatusUnprocessableEntity}
+
+// storageError maps the storage sentinels that a caller may see to *Error;
+// anything else is an internal failure.
+func storageError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		return ErrNotFound.wrap(err)
+	case errors.Is(err, storage.ErrStale):
+		return ErrConflict.wrap(err)
+	}
+	return asError(err)
+}
+
+// conflictAs maps storage.ErrConflict to e and other errors as storageError.
+func conflictAs(err error, e *Error) error {
+	if errors.Is(err, storage.ErrConflict) {
+		return e.wrap(err)
+	}
+	if errors.Is(err, storage.ErrStale) {
+		return err // updateUser retries on it
+	}
+	return storageError(err)
 }

@@ -7,82 +7,18 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"github.com/latchauth/latch/storage"
 )
+
+// Emailed links: reading the flow a link resumes, and resuming it in the
+// browser that opens it.
 
 // Purposes of link verifications.
 const (
 	purposeTicket     = "ticket"
 	purposeSignUpLink = "sign_up_email_link"
 )
-
-// CreateSignInToken returns a single-use sign-in token for a user, valid for
-// ttl (at most 30 days; default 1 hour), and a link that signs them in. The
-// token replaces the first factor only: a user with a second factor must
-// still pass it.
-func (a *Auth) CreateSignInToken(ctx context.Context, userID string, ttl time.Duration) (tok, link string, err error) {
-	if ttl <= 0 {
-		ttl = time.Hour
-	}
-	if ttl > ticketMaxTTL {
-		return "", "", ErrParamInvalid.WithField("expires_in").WithMessage("Sign-in tokens last at most 30 days.")
-	}
-	if _, err := a.store.GetUser(ctx, userID); err != nil {
-		return "", "", storageError(err)
-	}
-	tok, err = a.newLink(ctx, a.store, purposeTicket, "", userID, "", ttl, nil)
-	if err != nil {
-		return "", "", err
-	}
-	return tok, a.link(a.cfg.Session.SignInURL + "?__latch_ticket=" + url.QueryEscape(tok)), nil
-}
-
-// checkRedirect accepts "" (no redirect), a path on this site ("/x", never
-// "//x" or "/\x", which browsers read as another host), or an absolute URL
-// whose origin is exactly one of Session.AuthorizedParties.
-func (a *Auth) checkRedirect(raw string) error {
-	if raw == "" {
-		return nil
-	}
-	if AllowedRedirect(raw, a.cfg.Session.AuthorizedParties) {
-		return nil
-	}
-	return ErrRedirectNotAllowed
-}
-
-// AllowedRedirect reports whether raw is a safe place to send a browser:
-// a local path, or an absolute http(s) URL whose origin is exactly one of
-// origins. It refuses what browsers parse differently from Go (back
-// slashes, control characters and white space anywhere, userinfo, "//"
-// at the start of a path), so that the origin it checks is the one a
-// browser would go to.
-func AllowedRedirect(raw string, origins []string) bool {
-	if raw == "" || len(raw) > 2048 || strings.ContainsAny(raw, "\\\t\r\n \x00") {
-		return false
-	}
-	for _, r := range raw {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	if strings.HasPrefix(raw, "/") {
-		return !strings.HasPrefix(raw, "//") && !strings.Contains(raw, "%2f%2f") && !strings.Contains(strings.ToLower(raw), "%5c")
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.User != nil || u.Opaque != "" || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return false
-	}
-	origin := strings.ToLower(u.Scheme + "://" + u.Host)
-	for _, o := range origins {
-		if strings.ToLower(o) == origin {
-			return true
-		}
-	}
-	return false
-}
 
 // What the POST of a link page asks for.
 const (
@@ -150,120 +86,6 @@ func (l *landing) who() string {
 		return l.Email
 	}
 	return l.Identifier
-}
-
-func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
-	t := a.verifyText(r)
-	tok := r.URL.Query().Get("token")
-	if tok == "" {
-		a.renderVerify(w, r, http.StatusBadRequest, verifyPageData{Title: t("verify.invalid.title"), Body: t("verify.invalid.body")})
-		return
-	}
-	l, err := a.land(r.Context(), r, tok)
-	if err != nil || l.same {
-		// A dead link is told so when its button is pressed, like a
-		// live one opened where it was asked for.
-		a.renderVerify(w, r, http.StatusOK, verifyPageData{Title: t("verify.continue.title", a.cfg.AppName),
-			Body: t("verify.continue.body"), Token: tok, Buttons: []verifyButton{{Label: t("verify.continue.button")}}})
-		return
-	}
-	a.renderElsewhere(w, r, tok, l)
-}
-
-// renderElsewhere is the page of a link opened in another browser than
-// the one that asked for it. It names the asking device, and offers to
-// continue in this browser; a reset link only ever continues here. With
-// SignInConfig.CrossDeviceLinks it also offers, behind a confirmation, to
-// let the asking browser finish.
-func (a *Auth) renderElsewhere(w http.ResponseWriter, r *http.Request, tok string, l *landing) {
-	t := a.verifyText(r)
-	d := verifyPageData{Token: tok, From: l.from(t)}
-	switch {
-	case a.resetsPassword(l.v.Purpose):
-		d.Title = t("verify.reset.title")
-		d.Body = t("verify.reset.body", l.who())
-		d.Note = t("verify.reset.note")
-		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
-		a.renderVerify(w, r, http.StatusOK, d)
-		return
-	case l.v.Purpose == purposeSignUpLink:
-		d.Title = t("verify.elsewhere.title")
-		d.Body = t("verify.sign_up.body", l.who())
-		d.Note = t("verify.sign_up.note")
-		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
-	default:
-		d.Title = t("verify.elsewhere.title")
-		d.Body = t("verify.sign_in.body", l.who())
-		d.Note = t("verify.sign_in.note")
-		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
-	}
-	if a.cfg.SignIn.CrossDeviceLinks {
-		d.Buttons = append(d.Buttons, verifyButton{Label: t("verify.there.button"), Continue: continueThere, Secondary: true,
-			Confirm: t("verify.there.confirm", d.From.Device, d.From.IP)})
-	}
-	a.renderVerify(w, r, http.StatusOK, d)
-}
-
-// serveVerify redeems a link. In the browser that asked for it, it
-// finishes that browser's flow. Elsewhere nothing is spent until the
-// person chooses: "here" spends the link on a flow of this browser's own
-// (the mailbox was proved here, so this browser gets what it gives), and
-// "there", only with SignInConfig.CrossDeviceLinks and a ticked
-// confirmation, lets the asking browser finish. A reset link never
-// finishes in the browser that asked for it unless it is also the one
-// that opened it: that browser learns nothing of it.
-func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	rq, w := a.drive(w, r)
-	t := a.verifyText(r)
-	tok := r.PostFormValue("token")
-	expired := func() {
-		a.renderVerify(w, r, http.StatusGone, verifyPageData{Title: t("verify.expired.title"), Body: t("verify.expired.body")})
-	}
-	l, err := a.land(ctx, r, tok)
-	if err != nil {
-		expired()
-		return
-	}
-	choice := r.PostFormValue("continue")
-	switch {
-	case l.same:
-		choice = ""
-	case a.resetsPassword(l.v.Purpose):
-		choice = continueHere
-	case choice == continueThere && (!a.cfg.SignIn.CrossDeviceLinks || r.PostFormValue("confirm") != "yes"):
-		choice = ""
-	case choice != continueHere && choice != continueThere:
-		choice = "" // "" finishes the asking browser's flow: only there
-	}
-	if !l.same && choice == "" {
-		// Opened elsewhere and nothing chosen (or "there" unconfirmed):
-		// say where the request came from, spend nothing.
-		a.renderElsewhere(w, r, tok, l)
-		return
-	}
-	v, err := a.consumeLink(ctx, tok, linkPurposes...)
-	if err != nil {
-		expired()
-		return
-	}
-	var redirect string
-	if v.Purpose == purposeSignUpLink {
-		redirect, err = a.verifySignUpLink(ctx, rq, l.rec, choice)
-	} else {
-		redirect, err = a.verifySignInLink(ctx, rq, l.rec, v, choice)
-	}
-	switch {
-	case err != nil:
-		a.renderVerify(w, r, asError(err).Status, verifyPageData{Title: t("verify.error.title"), Body: asError(err).Message})
-	case choice == continueThere:
-		a.renderVerify(w, r, http.StatusOK, verifyPageData{Title: t("verify.verified.title"), Body: t("verify.verified.body", l.from(t).Device)})
-	default:
-		if redirect == "" {
-			redirect = "/"
-		}
-		http.Redirect(w, r, redirect, http.StatusSeeOther)
-	}
 }
 
 // verifySignInLink acts on a sign-in or reset link that was just spent:

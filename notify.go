@@ -224,3 +224,12 @@ func (m messages) render(kind MessageKind, locale string, d MessageData) (subjec
 	err = pm.html.Execute(&b, d)
 	return subject, text, b.String(), err
 }
+
+// notifyUser is notify for a user known by ID.
+func (a *Auth) notifyUser(ctx context.Context, userID string, kind MessageKind, locale string, d MessageData) error {
+	u, err := a.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return a.notify(ctx, u, locale, kind, d)
+}

@@ -459,3 +459,33 @@ func (a *Auth) sessionInfo(s *storage.Session, current string) SessionInfo {
 		DeviceType: s.DeviceType, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt, LastActiveAt: s.LastActiveAt, ExpiresAt: s.ExpiresAt,
 	}
 }
+
+// markVerified records on a session that a factor (the second when second)
+// was verified now, and renews its token on w so that the fva claim says
+// so at once.
+func (a *Auth) markVerified(ctx context.Context, fx *effects, sessionID string, second bool) error {
+	var s *storage.Session
+	err := a.inTx(ctx, func(t *tx) error {
+		var err error
+		if s, err = t.GetSession(ctx, sessionID); err != nil {
+			return storageError(err)
+		}
+		now := a.now()
+		if second {
+			s.SecondFactorAt = now
+		} else {
+			s.FirstFactorAt = now
+		}
+		s.UpdatedAt = now
+		return storageError(t.UpdateSession(ctx, s))
+	})
+	if err != nil {
+		return err
+	}
+	sess, err := a.mint(ctx, s)
+	if err != nil {
+		return err
+	}
+	fx.setSession(sess.Token)
+	return nil
+}

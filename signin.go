@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -572,4 +573,122 @@ func (a *Auth) completeSignIn(ctx context.Context, rq *flowReq, f *flow[signInSt
 	}
 	a.noteSignIn(ctx, rq.r, u, newDevice)
 	return a.signInView(f), nil
+}
+
+// prepareSecondFactor starts the second factor a user chose (sends a code,
+// issues a WebAuthn challenge), or, when the user must set one up first,
+// starts its enrolment.
+func (a *Auth) prepareSecondFactor(ctx context.Context, rq *flowReq, f *flow[signInState], p PrepareParams) (*SignIn, error) {
+	st := &f.state
+	if f.rec.Status != SignInNeedsSecondFactor || st.UserID == "" {
+		return nil, ErrFlowStep
+	}
+	s := a.strategy(p.Strategy, SecondFactor)
+	if s == nil || !slices.Contains(st.SecondFactors, p.Strategy) {
+		return nil, ErrStrategyNotAllowed // only what the sign-in offered
+	}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: rq.r}
+	var (
+		options json.RawMessage
+		err     error
+	)
+	if st.EnrollSecond {
+		e, ok := s.(Enroller)
+		if !ok {
+			return nil, ErrStrategyNotAllowed
+		}
+		at.Purpose = PurposeEnrollment
+		options, err = e.BeginEnrollment(ctx, at)
+	} else {
+		if ok, eerr := s.Enrolled(ctx, st.UserID); eerr != nil || !ok {
+			return nil, cmpErr(eerr, ErrStrategyNotAllowed)
+		}
+		options, err = s.Prepare(ctx, at)
+	}
+	if err != nil {
+		return nil, asError(err)
+	}
+	attempts := 0
+	if st.Second != nil {
+		attempts = st.Second.Attempts
+	}
+	st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified, Attempts: attempts, State: at.State, Options: options}
+	if st.EnrollSecond {
+		// Set-up options may hold a seed: never in the clear at rest.
+		if err := a.sealOptions(st.Second); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.save(ctx, a, SignInNeedsSecondFactor); err != nil {
+		return nil, err
+	}
+	return a.signInView(f), nil
+}
+
+// attemptSecondFactor checks the second factor and completes the sign-in.
+func (a *Auth) attemptSecondFactor(ctx context.Context, rq *flowReq, f *flow[signInState], p AttemptParams) (*SignIn, error) {
+	st := &f.state
+	if f.rec.Status != SignInNeedsSecondFactor || st.UserID == "" {
+		return nil, ErrFlowStep
+	}
+	s := a.strategy(p.Strategy, SecondFactor)
+	if s == nil || !slices.Contains(st.SecondFactors, p.Strategy) {
+		return nil, ErrStrategyNotAllowed
+	}
+	if err := p.unasked(inputOf(s)); err != nil {
+		return nil, err
+	}
+	if err := a.limit(ctx, ErrRateLimited, limitCheck{"mfa:" + st.UserID, a.cfg.Protection.Limits.SignInPerIdentifier}); err != nil {
+		return nil, err
+	}
+	at := &Attempt{Purpose: PurposeSignIn, FlowID: f.rec.ID, UserID: st.UserID, AMR: st.AMR, Locale: st.Locale, Request: rq.r}
+	if st.Second != nil && st.Second.Strategy == p.Strategy {
+		at.State = st.Second.State
+	}
+	var (
+		proof *Proof
+		err   error
+	)
+	if st.EnrollSecond {
+		e, ok := s.(Enroller)
+		if !ok || st.Second == nil || st.Second.Strategy != p.Strategy {
+			return nil, ErrFlowStep
+		}
+		at.Purpose = PurposeEnrollment
+		proof, err = e.FinishEnrollment(ctx, at, p.normalized())
+	} else {
+		if ok, eerr := s.Enrolled(ctx, st.UserID); eerr != nil || !ok {
+			return nil, cmpErr(eerr, ErrStrategyNotAllowed)
+		}
+		proof, err = a.verifyGuess(ctx, rq.r, s, at, p, st.Locale)
+	}
+	if err == nil && proof != nil && proof.UserID != "" && proof.UserID != st.UserID {
+		err = ErrCodeIncorrect // a key of another account proves nothing here
+	}
+	if err != nil || proof == nil {
+		a.noteFailure(ctx, rq.r, "sign_in.failed", st.UserID, p.Strategy, cmpErr(err, ErrCodeIncorrect))
+		if st.Second == nil {
+			st.Second = &factorState{Strategy: p.Strategy, Status: factorUnverified}
+		}
+		st.Second.Attempts++
+		if serr := f.save(ctx, a, SignInNeedsSecondFactor); serr != nil {
+			return nil, serr
+		}
+		return nil, cmpErr(err, ErrCodeIncorrect)
+	}
+	if err := a.limiter.Reset(ctx, "mfa:"+st.UserID); err != nil {
+		a.cfg.Logger.WarnContext(ctx, "latch: resetting a rate limit", "err", err)
+	}
+	st.Second = &factorState{Strategy: p.Strategy, Status: factorVerified}
+	st.AMR = appendAMR(st.AMR, proof.AMR...)
+	st.AMR = appendAMR(st.AMR, "mfa")
+	u, err := a.store.GetUser(ctx, st.UserID)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	v, err := a.completeSignIn(ctx, rq, f, u, true)
+	if v != nil {
+		v.BackupCodes = proof.BackupCodes
+	}
+	return v, err
 }

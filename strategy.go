@@ -2,10 +2,12 @@ package latch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/latchauth/latch/storage"
 )
@@ -219,3 +221,161 @@ func fieldKind(field string) storage.IdentifierKind {
 
 // allIdentifierKinds are the identifiers a sign-in may name.
 var allIdentifierKinds = []string{string(storage.KindEmailAddress), string(storage.KindPhoneNumber), "username"}
+
+// enrolledSecondFactors names the second factors a user has set up, in
+// the order the plugins registered them.
+func (a *Auth) enrolledSecondFactors(ctx context.Context, userID string) ([]string, error) {
+	return a.offeredSecondFactors(ctx, userID, nil)
+}
+
+// offeredSecondFactors names the second factors a user has set up that may
+// follow a first factor of methods amr (nil: any).
+func (a *Auth) offeredSecondFactors(ctx context.Context, userID string, amr []string) ([]string, error) {
+	var out []string
+	for _, s := range a.plugins.reg.all {
+		info := s.Info()
+		if info.Kind&SecondFactor == 0 {
+			continue
+		}
+		if o, ok := s.(Offerer); ok && amr != nil && !o.Offered(amr) {
+			continue
+		}
+		ok, err := s.Enrolled(ctx, userID)
+		if err != nil {
+			return nil, asError(err)
+		}
+		if ok {
+			out = append(out, info.Name)
+		}
+	}
+	return out, nil
+}
+
+// enrollableSecondFactors names the second factors a user may set up in
+// the middle of a sign-in; it is an error that a policy requires one and
+// no plugin offers any.
+func (a *Auth) enrollableSecondFactors() ([]string, error) {
+	var out []string
+	for _, s := range a.plugins.reg.all {
+		if _, ok := s.(Enroller); ok && s.Info().Kind&SecondFactor != 0 {
+			out = append(out, s.Info().Name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, ErrUnavailable.wrap(errors.New("latch: a second factor is required but no plugin offers one to set up"))
+	}
+	return out, nil
+}
+
+// factorsOf is the API's view of strategy names.
+func factorsOf(names []string) []Factor {
+	out := make([]Factor, len(names))
+	for i, n := range names {
+		out[i] = Factor{Strategy: n}
+	}
+	return out
+}
+
+// secondFactorRequired reports whether any policy requires u to have a
+// second factor.
+func (a *Auth) secondFactorRequired(ctx context.Context, u *storage.User) (bool, error) {
+	for _, p := range a.plugins.policies {
+		req, err := p(ctx, u)
+		if err != nil {
+			return false, asError(err)
+		}
+		if req {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// verifyGuess runs a second factor's Verify for at.UserID; a strategy
+// whose proof is a typed code (an authenticator app, a backup code, a
+// code sent by mail or text) draws on the account's budget of wrong codes
+// for its channel, across every sign-in and reverification.
+func (a *Auth) verifyGuess(ctx context.Context, r *http.Request, s Strategy, at *Attempt, p AttemptParams, locale string) (*Proof, error) {
+	var proof *Proof
+	verify := func() error {
+		var err error
+		proof, err = s.Verify(ctx, at, p.normalized())
+		if err == nil && proof == nil {
+			return ErrCodeIncorrect
+		}
+		return err
+	}
+	var err error
+	if _, bounded := s.(interface{ boundsGuesses() }); bounded || s.Info().Input != InputCode {
+		err = verify()
+	} else {
+		err = a.tryCode(ctx, r, codeGuess{channel: guessChannel(s.Info().Name), userID: at.UserID, locale: locale}, verify)
+	}
+	return proof, err
+}
+
+// cmpErr returns err when it is not nil, and otherwise def.
+func cmpErr(err error, def *Error) error {
+	var re *rateError
+	if errors.As(err, &re) {
+		return re // keeps its Retry-After
+	}
+	if err != nil {
+		return asError(err)
+	}
+	return def
+}
+
+func appendAMR(amr []string, more ...string) []string {
+	for _, m := range more {
+		if !slices.Contains(amr, m) {
+			amr = append(amr, m)
+		}
+	}
+	return amr
+}
+
+// normalized turns a WebAuthn response posted by a form (a JSON string)
+// into the JSON object the API takes.
+func (p AttemptParams) normalized() AttemptParams {
+	if len(p.Credential) > 0 && p.Credential[0] == '"' {
+		var s string
+		if json.Unmarshal(p.Credential, &s) == nil {
+			p.Credential = json.RawMessage(s)
+		}
+	}
+	return p
+}
+
+// proofPassword is the kind of proof of the password strategy; the others
+// are InputCode and InputWebAuthn, and "" is a step that takes none.
+const proofPassword = "password"
+
+// unasked returns ErrFactorUnexpected, naming the field, when p carries a
+// proof other than the one kind the step takes.
+func (p AttemptParams) unasked(want string) error {
+	switch {
+	case p.Ticket != "" && want != InputTicket:
+		return ErrFactorUnexpected.WithField("ticket")
+	case p.Password != "" && want != proofPassword:
+		return ErrFactorUnexpected.WithField("password")
+	case p.Code != "" && want != InputCode:
+		return ErrFactorUnexpected.WithField("code")
+	case hasCredential(p.Credential) && want != InputWebAuthn:
+		return ErrFactorUnexpected.WithField("credential")
+	}
+	return nil
+}
+
+func hasCredential(c json.RawMessage) bool {
+	s := strings.TrimSpace(string(c))
+	return s != "" && s != "null" && s != `""`
+}
+
+// inputOf is the kind of proof a plugin strategy takes.
+func inputOf(s Strategy) string {
+	if in := s.Info().Input; in != "" {
+		return in
+	}
+	return InputCode
+}

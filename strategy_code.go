@@ -165,3 +165,35 @@ func (st *signInState) limitRecipient() Recipient {
 	}
 	return Recipient{Email: st.Identifier}
 }
+
+// sendFactorCode sends a code to the user's primary email address or phone
+// number, for an email or SMS second factor or a reverification.
+func (a *Auth) sendFactorCode(ctx context.Context, at *Attempt, channel storage.IdentifierKind) (string, error) {
+	u, err := a.store.GetUser(ctx, at.UserID)
+	if err != nil {
+		return "", storageError(err)
+	}
+	id := u.PrimaryEmailID
+	if channel == storage.KindPhoneNumber {
+		id = u.PrimaryPhoneID
+	}
+	if id == "" {
+		return "", ErrStrategyNotAllowed
+	}
+	i, err := a.store.GetIdentifier(ctx, id)
+	if err != nil {
+		return "", storageError(err)
+	}
+	to := Recipient{Email: i.Value, Locale: at.Locale}
+	if channel == storage.KindPhoneNumber {
+		to = Recipient{Phone: i.Value, Locale: at.Locale}
+	}
+	if err := a.checkSendFrom(ctx, at.Request, to, a.knownDevice(at.Request, u.ID)); err != nil {
+		return "", err
+	}
+	v, code, err := a.newCode(ctx, a.store, "factor:"+at.Purpose, at.FlowID, u.ID, i.ID, 0)
+	if err != nil {
+		return "", err
+	}
+	return v.ID, a.send(ctx, MessageSignInCode, to, MessageData{Code: code})
+}

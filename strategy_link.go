@@ -8,7 +8,7 @@ import (
 )
 
 // linkStrategy is a single-use link mailed to the sign-in's address:
-// email_link and reset_password_email_link. The link page (links.go)
+// email_link and reset_password_email_link. The link page (pages_links.go)
 // gives what the link proves to the browser that opens it; Verify only
 // lets the asking browser go on when the person who opened the link
 // elsewhere chose so (SignInConfig.CrossDeviceLinks). A reset link never

@@ -613,58 +613,10 @@ func promoteIfNoPrimary(u *storage.User, i *storage.Identifier) {
 	}
 }
 
-// storageError maps the storage sentinels that a caller may see to *Error;
-// anything else is an internal failure.
-func storageError(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, storage.ErrNotFound):
-		return ErrNotFound.wrap(err)
-	case errors.Is(err, storage.ErrStale):
-		return ErrConflict.wrap(err)
-	}
-	return asError(err)
-}
-
-// conflictAs maps storage.ErrConflict to e and other errors as storageError.
-func conflictAs(err error, e *Error) error {
-	if errors.Is(err, storage.ErrConflict) {
-		return e.wrap(err)
-	}
-	if errors.Is(err, storage.ErrStale) {
-		return err // updateUser retries on it
-	}
-	return storageError(err)
-}
-
-func validUsernameOpt(s string) *Error {
-	if s == "" {
-		return nil
-	}
-	return validUsername(s)
-}
-
-func optional(p *string, check func(string) *Error) *Error {
-	if p == nil {
-		return nil
-	}
-	return check(*p)
-}
-
 func set(dst *string, p *string) {
 	if p != nil {
 		*dst = *p
 	}
-}
-
-func firstError(errs ...*Error) *Error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -181,3 +181,26 @@ func mergeInto(dst, src map[string]any) {
 		}
 	}
 }
+
+func validUsernameOpt(s string) *Error {
+	if s == "" {
+		return nil
+	}
+	return validUsername(s)
+}
+
+func optional(p *string, check func(string) *Error) *Error {
+	if p == nil {
+		return nil
+	}
+	return check(*p)
+}
+
+func firstError(errs ...*Error) *Error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}

@@ -8,13 +8,9 @@ import (
 	"net/url"
 
 	"github.com/latchauth/latch/components"
-	"github.com/latchauth/latch/storage"
 )
 
-// The hosted pages (an account portal): full HTML pages built from the
-// components, served by Handler. They drive the same state machines as the
-// JSON API through plain forms (post, then redirect to the page of the new
-// state), so they work without JavaScript.
+// The hosted sign-in page, over the sign-in machine.
 
 // signInPage is what the sign-in page shows.
 type signInPage struct {
@@ -274,222 +270,6 @@ func (a *Auth) afterStep(w http.ResponseWriter, r *http.Request, complete bool, 
 	http.Redirect(w, r, page+"?"+v.Encode(), http.StatusSeeOther)
 }
 
-// safeRedirect is raw when it is an allowed redirect, else "": a page
-// keeps working when handed a bad redirect_url, it just does not follow it.
-func (a *Auth) safeRedirect(raw string) string {
-	if a.checkRedirect(raw) != nil {
-		return ""
-	}
-	return raw
-}
-
-// signUpPage is what the sign-up page shows.
-type signUpPage struct {
-	Step     string // form, verify, link_sent
-	SignUpID string
-	Values   map[string]string
-	Err      *Error
-	Redirect string
-	Ticket   string
-	PoW      string // the proof-of-work challenge, when sign-up asks for one
-	Verify   string // the field being verified: email_address or phone_number
-}
-
-func (a *Auth) servePortalSignUp(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	p := signUpPage{Step: "form", Redirect: q.Get("redirect_url"), Ticket: q.Get("ticket"), Values: map[string]string{}}
-	p.Redirect = a.safeRedirect(p.Redirect)
-	if id := q.Get("sign_up_id"); id != "" {
-		if f, err := loadFlow[signUpState](r.Context(), a, r, flowKindSignUp, id); err == nil {
-			a.fillSignUpPage(&p, a.signUpView(f))
-		}
-	}
-	a.renderSignUp(w, r, http.StatusOK, p)
-}
-
-func (a *Auth) fillSignUpPage(p *signUpPage, s *SignUp) {
-	p.SignUpID = s.ID
-	p.Values = map[string]string{fieldEmail: s.EmailAddress, fieldPhone: s.PhoneNumber, fieldUsername: s.Username, fieldFirst: s.FirstName, fieldLast: s.LastName}
-	p.Step = "form"
-	if len(s.MissingFields) == 0 && len(s.UnverifiedFields) > 0 {
-		p.Verify = s.UnverifiedFields[0]
-		p.Step = "verify"
-		if v := s.Verifications[p.Verify]; v != nil && a.inputOf(v.Strategy, FirstFactor) == InputLink {
-			p.Step = "link_sent"
-		}
-	}
-}
-
-// servePortalSignUpPost handles the sign-up page's forms: the fields
-// (intent "sign_up"), the code ("verify") and resending it ("resend").
-func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	rq, w := a.drive(w, r)
-	if err := r.ParseForm(); err != nil {
-		writeError(w, ErrInvalid)
-		return
-	}
-	form := r.PostForm
-	redirect := a.safeRedirect(form.Get("redirect_url"))
-	p := signUpPage{Step: "form", Redirect: redirect, Ticket: form.Get("ticket"), Values: map[string]string{}}
-	for _, k := range []string{fieldEmail, fieldPhone, fieldUsername, fieldFirst, fieldLast} {
-		p.Values[k] = form.Get(k)
-	}
-	var s *SignUp
-	var err error
-	intent := form.Get("intent")
-	if intent == "sign_up" && form.Get("sign_up_id") == "" {
-		var sp SignUpParams
-		if err = decode(w, r, &sp); err == nil {
-			sp.RedirectURL = redirect
-			for k, dst := range map[string]**string{fieldEmail: &sp.EmailAddress, fieldPhone: &sp.PhoneNumber, fieldUsername: &sp.Username, fieldFirst: &sp.FirstName, fieldLast: &sp.LastName, fieldPassword: &sp.Password} {
-				if form.Get(k) == "" {
-					*dst = nil // an empty field is a field not given
-				}
-			}
-			s, err = a.startSignUp(ctx, rq, sp)
-		}
-	} else {
-		var f *flow[signUpState]
-		if f, err = loadFlow[signUpState](ctx, a, r, flowKindSignUp, form.Get("sign_up_id")); err == nil {
-			a.fillSignUpPage(&p, a.signUpView(f))
-			switch intent {
-			case "sign_up":
-				var sp SignUpParams
-				if err = decode(w, r, &sp); err == nil {
-					s, err = a.updateSignUp(ctx, rq, f, sp)
-				}
-			case "verify":
-				s, err = a.attemptSignUpVerification(ctx, rq, f, proofsOf(form, a.verifyStrategy(fieldKind(p.Verify))))
-			case "resend":
-				s, err = a.prepareSignUpVerification(ctx, rq, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(p.Verify))})
-			default:
-				err = ErrInvalid
-			}
-		}
-	}
-	if err == nil && s.Status != SignUpComplete && len(s.MissingFields) == 0 && len(s.UnverifiedFields) > 0 && intent == "sign_up" {
-		// Everything is filled in: send the code at once. The flow was
-		// made by this request, whose browser may not carry its client
-		// cookie yet, so it is read without the browser check.
-		var f *flow[signUpState]
-		if f, err = readFlow[signUpState](ctx, a, s.ID); err == nil {
-			s, err = a.prepareSignUpVerification(ctx, rq, f, PrepareParams{Strategy: a.verifyStrategy(fieldKind(s.UnverifiedFields[0]))})
-		}
-	}
-	if err != nil {
-		le := asError(err)
-		p.Err = le
-		a.renderSignUp(w, r, le.Status, p)
-		return
-	}
-	if s.SignInID != "" {
-		// A second factor is required: set one up on the sign-in page,
-		// starting with the first the plugins offer.
-		a.askSecondFactor(ctx, rq, s.SignInID)
-		a.afterStep(w, r, false, a.cfg.Session.SignInURL, "sign_in_id", s.SignInID, redirect)
-		return
-	}
-	a.afterStep(w, r, s.Status == SignUpComplete, a.cfg.Session.SignUpURL, "sign_up_id", s.ID, redirect)
-}
-
-// profilePage is what the account page shows.
-type profilePage struct {
-	User     *User
-	Sessions []SessionInfo
-	Err      *Error
-	Notice   string
-	Verify   string // the identifier whose code was just sent
-}
-
-func (a *Auth) servePortalProfile(w http.ResponseWriter, r *http.Request) {
-	a.renderProfileFor(w, r, http.StatusOK, profilePage{Verify: r.URL.Query().Get("verify")})
-}
-
-func (a *Auth) renderProfileFor(w http.ResponseWriter, r *http.Request, status int, p profilePage) {
-	s := SessionFromContext(r.Context())
-	u, err := a.GetUser(r.Context(), s.UserID)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	sessions, err := a.ListUserSessions(r.Context(), s.UserID, s.ID)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	p.User, p.Sessions = u, sessions
-	a.renderProfile(w, r, status, p)
-}
-
-// servePortalProfilePost handles the account page's forms; the "do"
-// parameter of the form's URL says which. Each answers with a redirect back to the page, or the page with
-// the error.
-func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	s := SessionFromContext(ctx)
-	if err := r.ParseForm(); err != nil {
-		writeError(w, ErrInvalid)
-		return
-	}
-	f := r.PostForm
-	id := f.Get("id")
-	locale := a.language(r)
-	next := a.cfg.Session.ProfileURL
-	var err error
-	switch action := r.URL.Query().Get("do"); action {
-	case "update_profile":
-		first, last := f.Get("first_name"), f.Get("last_name")
-		_, err = a.UpdateUser(ctx, s.UserID, UpdateUserParams{FirstName: &first, LastName: &last})
-	case "add_email", "add_phone":
-		kind, v := storage.KindEmailAddress, f.Get("email_address")
-		if action == "add_phone" {
-			kind, v = storage.KindPhoneNumber, f.Get("phone_number")
-		}
-		var i *Identifier
-		if i, err = a.addOwnIdentifier(ctx, s, kind, v, locale); err == nil {
-			next += "?verify=" + url.QueryEscape(i.ID)
-		}
-	case "verify":
-		_, err = a.attemptIdentifierVerification(ctx, s, id, f.Get("code"), locale)
-	case "resend":
-		if err = a.prepareIdentifierVerification(ctx, s, id, locale); err == nil {
-			next += "?verify=" + url.QueryEscape(id)
-		}
-	case "primary", "remove":
-		err = a.changeOwnIdentifier(ctx, s, id, action == "remove")
-	case "password":
-		err = a.changePassword(ctx, s, locale, ChangePasswordParams{CurrentPassword: f.Get("current_password"),
-			NewPassword: f.Get("new_password"), SignOutOfOtherSessions: f.Get("sign_out_other_devices") != ""})
-	case "revoke":
-		var target *storage.Session
-		if target, err = a.store.GetSession(ctx, id); err != nil || target.UserID != s.UserID {
-			err = ErrNotFound
-		} else {
-			err = a.RevokeSession(ctx, id)
-		}
-	case "delete":
-		if err = a.deleteOwnAccount(ctx, s); err == nil {
-			a.cookies.clear(w)
-			http.Redirect(w, r, "/", http.StatusSeeOther)
-			return
-		}
-	default:
-		err = ErrInvalid
-	}
-	if errors.Is(err, ErrReverificationRequired) {
-		// Verify it's you, then back to the account page to do it again.
-		http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?redirect_url="+url.QueryEscape(a.cfg.Session.ProfileURL), http.StatusSeeOther)
-		return
-	}
-	if err != nil {
-		le := asError(err)
-		a.renderProfileFor(w, r, le.Status, profilePage{Err: le, Verify: id})
-		return
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
 // inputOf is the input of the strategy name used as kind, or "".
 func (a *Auth) inputOf(name string, kind FactorKind) string {
 	if s := a.strategy(name, kind); s != nil {
@@ -532,13 +312,66 @@ func (a *Auth) askSecondFactor(ctx context.Context, rq *flowReq, signInID string
 	_, _ = a.prepareSecondFactor(ctx, rq, f, PrepareParams{Strategy: f.state.SecondFactors[0]})
 }
 
-// deleteOwnAccount deletes the signed-in user's account. Like every other
-// sensitive change it needs a recent reverification: a session left open
-// on a shared computer, or a stolen session cookie, must not be enough to
-// destroy the account.
-func (a *Auth) deleteOwnAccount(ctx context.Context, s *Session) error {
-	if err := reverified(ctx, s); err != nil {
-		return err
+// strategyLabel is the string-table key naming a strategy used as kind:
+// a plugin's second-factor strategy may share a kernel first factor's name
+// (phone_code), and each use has its own wording.
+func (a *Auth) strategyLabel(name string, kind FactorKind) string {
+	if s := a.strategy(name, kind); s != nil {
+		return s.Info().Label
 	}
-	return a.DeleteUser(ctx, s.UserID)
+	return ""
+}
+
+// passkeyStartURL is where the WebAuthn script starts a passkey sign-in,
+// when a plugin offers passkeys.
+func (a *Auth) passkeyStartURL() string {
+	if a.passkeyStrategy() == "" {
+		return ""
+	}
+	return "/v1/client/sign_ins"
+}
+
+func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p signInPage) {
+	loc := a.locale(r)
+	hidden := map[string]string{}
+	if p.SignInID != "" {
+		hidden["sign_in_id"] = p.SignInID
+	}
+	if p.Redirect != "" {
+		hidden["redirect_url"] = p.Redirect
+	}
+	if p.Ticket != "" {
+		hidden["ticket"] = p.Ticket
+	}
+	var strategies []components.StrategyOption
+	kind := FirstFactor
+	if p.Step == components.StepSecondFactor {
+		kind = SecondFactor
+	}
+	for _, f := range p.Strategies {
+		if kind == FirstFactor && a.inputOf(f.Strategy, FirstFactor) == InputWebAuthn {
+			continue // a passkey has its own button
+		}
+		if key := a.strategyLabel(f.Strategy, kind); key != "" {
+			strategies = append(strategies, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
+		}
+	}
+	step := p.Step
+	restart := a.cfg.Session.SignInURL
+	if p.Redirect != "" {
+		restart += "?redirect_url=" + url.QueryEscape(p.Redirect)
+	}
+	signUp := a.cfg.Session.SignUpURL
+	if a.cfg.SignUp.Mode != SignUpPublic {
+		signUp = ""
+	}
+	props := components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier,
+		Strategies: strategies, Errors: errorsOf(p.Err), Hidden: hidden, SignUpURL: signUp, RestartURL: restart, Factor: p.Factor,
+		PasskeyStartURL: a.passkeyStartURL(), Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if b := a.cfg.Protection.Bot; b.OnSignIn && (step == "" || step == components.StepIdentifier) && !b.Disabled && b.Verifier == nil {
+		if c, err := a.pow.Challenge(); err == nil {
+			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"
+		}
+	}
+	a.renderPage(w, r, status, components.T(loc, "signin.identifier.title_plain"), components.SignIn(props))
 }

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 
 	"github.com/latchauth/latch/components"
 )
+
+// The hosted pages (an account portal): full HTML pages built from the
+// components, served by Handler. They drive the same state machines as the
+// JSON API through plain forms (post, then redirect to the page of the new
+// state), so they work without JavaScript.
 
 // stylesheetPath is where Handler serves the components' stylesheet.
 const stylesheetPath = "/v1/latch.css"
@@ -88,23 +91,6 @@ func serveWebAuthnScript(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte(components.WebAuthnScript()))
 }
 
-// profileSections renders the plugins' sections of the account page.
-func (a *Auth) profileSections(r *http.Request) []templ.Component {
-	s := SessionFromContext(r.Context())
-	var out []templ.Component
-	for _, section := range a.plugins.sections {
-		c, err := section(r, s)
-		if err != nil {
-			a.cfg.Logger.ErrorContext(r.Context(), "latch: rendering a plugin's account section", "err", err)
-			continue
-		}
-		if c != nil {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 func serveStylesheet(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -122,128 +108,8 @@ func (a *Auth) branding() components.Branding {
 	return components.Branding{AppName: a.cfg.AppName, LogoURL: a.cfg.UI.LogoURL}
 }
 
-// strategyLabel is the string-table key naming a strategy used as kind:
-// a plugin's second-factor strategy may share a kernel first factor's name
-// (phone_code), and each use has its own wording.
-func (a *Auth) strategyLabel(name string, kind FactorKind) string {
-	if s := a.strategy(name, kind); s != nil {
-		return s.Info().Label
-	}
-	return ""
-}
-
-// passkeyStartURL is where the WebAuthn script starts a passkey sign-in,
-// when a plugin offers passkeys.
-func (a *Auth) passkeyStartURL() string {
-	if a.passkeyStrategy() == "" {
-		return ""
-	}
-	return "/v1/client/sign_ins"
-}
-
 // webAuthnScriptPath is where Handler serves the WebAuthn script.
 const webAuthnScriptPath = "/v1/webauthn.js"
-
-func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, p signInPage) {
-	loc := a.locale(r)
-	hidden := map[string]string{}
-	if p.SignInID != "" {
-		hidden["sign_in_id"] = p.SignInID
-	}
-	if p.Redirect != "" {
-		hidden["redirect_url"] = p.Redirect
-	}
-	if p.Ticket != "" {
-		hidden["ticket"] = p.Ticket
-	}
-	var strategies []components.StrategyOption
-	kind := FirstFactor
-	if p.Step == components.StepSecondFactor {
-		kind = SecondFactor
-	}
-	for _, f := range p.Strategies {
-		if kind == FirstFactor && a.inputOf(f.Strategy, FirstFactor) == InputWebAuthn {
-			continue // a passkey has its own button
-		}
-		if key := a.strategyLabel(f.Strategy, kind); key != "" {
-			strategies = append(strategies, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
-		}
-	}
-	step := p.Step
-	restart := a.cfg.Session.SignInURL
-	if p.Redirect != "" {
-		restart += "?redirect_url=" + url.QueryEscape(p.Redirect)
-	}
-	signUp := a.cfg.Session.SignUpURL
-	if a.cfg.SignUp.Mode != SignUpPublic {
-		signUp = ""
-	}
-	props := components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier,
-		Strategies: strategies, Errors: errorsOf(p.Err), Hidden: hidden, SignUpURL: signUp, RestartURL: restart, Factor: p.Factor,
-		PasskeyStartURL: a.passkeyStartURL(), Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
-	if b := a.cfg.Protection.Bot; b.OnSignIn && (step == "" || step == components.StepIdentifier) && !b.Disabled && b.Verifier == nil {
-		if c, err := a.pow.Challenge(); err == nil {
-			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"
-		}
-	}
-	a.renderPage(w, r, status, components.T(loc, "signin.identifier.title_plain"), components.SignIn(props))
-}
-
-func (a *Auth) renderSignUp(w http.ResponseWriter, r *http.Request, status int, p signUpPage) {
-	loc := a.locale(r)
-	req, opt := a.signUpFields()
-	hidden := map[string]string{}
-	if p.SignUpID != "" {
-		hidden["sign_up_id"] = p.SignUpID
-	}
-	if p.Redirect != "" {
-		hidden["redirect_url"] = p.Redirect
-	}
-	if p.Ticket != "" {
-		hidden["ticket"] = p.Ticket
-	}
-	props := components.SignUpProps{Step: p.Step, Action: a.cfg.Session.SignUpURL, Fields: append(append([]string(nil), req...), opt...),
-		Optional: opt, Values: p.Values, Legal: a.cfg.SignUp.LegalConsent, TermsURL: a.cfg.UI.TermsURL, PrivacyURL: a.cfg.UI.PrivacyURL,
-		VerifyField: p.Verify, Identifier: p.Values[p.Verify], Errors: errorsOf(p.Err), Hidden: hidden, SignInURL: a.cfg.Session.SignInURL,
-		Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
-	if b := a.cfg.Protection.Bot; p.Step == components.StepForm && p.SignUpID == "" && !b.Disabled && b.Verifier == nil {
-		if c, err := a.pow.Challenge(); err == nil {
-			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"
-		}
-	}
-	a.renderPage(w, r, status, components.T(loc, "signup.title_plain"), components.SignUp(props))
-}
-
-func (a *Auth) renderProfile(w http.ResponseWriter, r *http.Request, status int, p profilePage) {
-	loc := a.locale(r)
-	base := a.cfg.Session.ProfileURL + "?do="
-	contacts := func(ids []Identifier) []components.Contact {
-		out := make([]components.Contact, 0, len(ids))
-		for _, i := range ids {
-			out = append(out, components.Contact{ID: i.ID, Value: i.Value, Primary: i.Primary, Verified: i.Verified})
-		}
-		return out
-	}
-	actions := components.ContactActions{MakePrimary: base + "primary", Remove: base + "remove", Resend: base + "resend", Verify: base + "verify"}
-	emailActions, phoneActions := actions, actions
-	emailActions.Add, phoneActions.Add = base+"add_email", base+"add_phone"
-	devices := make([]components.Device, 0, len(p.Sessions))
-	for _, s := range p.Sessions {
-		devices = append(devices, components.Device{ID: s.ID, Browser: s.Browser, OS: s.OS, IP: s.IP,
-			LastActive: s.LastActiveAt.Format(time.DateTime + " MST"), Mobile: s.DeviceType == "mobile" || s.DeviceType == "tablet", Current: s.Current})
-	}
-	errs := errorsOf(p.Err)
-	if p.Err != nil && p.Err.Field == "code" && p.Verify != "" {
-		errs = components.Errors{{Field: "code:" + p.Verify, Message: p.Err.Message}}
-	}
-	body := components.UserProfile(components.UserProfileProps{FirstName: p.User.FirstName, LastName: p.User.LastName, ImageURL: p.User.ImageURL,
-		UpdateProfileAction: base + "update_profile", Emails: contacts(p.User.EmailAddresses), EmailActions: emailActions,
-		Phones: contacts(p.User.PhoneNumbers), PhoneActions: phoneActions, HasPassword: p.User.PasswordEnabled, PasswordAction: base + "password",
-		Devices: devices, RevokeDeviceAction: base + "revoke", DeleteAccountAction: base + "delete", Notice: p.Notice, Errors: errs,
-		Extra:  a.profileSections(r),
-		Locale: loc, Appearance: a.cfg.UI.Appearance})
-	a.renderPage(w, r, status, components.T(loc, "profile.title"), body)
-}
 
 // UserButtonProps builds the props of components.UserButton for the
 // signed-in user of r (and, with MultiSession, the browser's other

@@ -7,6 +7,8 @@ import (
 	"github.com/latchauth/latch/components"
 )
 
+// The page an emailed link opens, and what its button does.
+
 // verifyPage is what a link opens. It changes nothing on GET (mail scanners
 // open links too): a button posts the token back. It loads nothing from
 // anywhere and sends no Referer, so the token leaks nowhere (SECURITY.md 15).
@@ -93,4 +95,118 @@ func writeStandalonePage(w http.ResponseWriter, status int, scripts string, page
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = page.Execute(w, data)
+}
+
+func (a *Auth) serveVerifyPage(w http.ResponseWriter, r *http.Request) {
+	t := a.verifyText(r)
+	tok := r.URL.Query().Get("token")
+	if tok == "" {
+		a.renderVerify(w, r, http.StatusBadRequest, verifyPageData{Title: t("verify.invalid.title"), Body: t("verify.invalid.body")})
+		return
+	}
+	l, err := a.land(r.Context(), r, tok)
+	if err != nil || l.same {
+		// A dead link is told so when its button is pressed, like a
+		// live one opened where it was asked for.
+		a.renderVerify(w, r, http.StatusOK, verifyPageData{Title: t("verify.continue.title", a.cfg.AppName),
+			Body: t("verify.continue.body"), Token: tok, Buttons: []verifyButton{{Label: t("verify.continue.button")}}})
+		return
+	}
+	a.renderElsewhere(w, r, tok, l)
+}
+
+// renderElsewhere is the page of a link opened in another browser than
+// the one that asked for it. It names the asking device, and offers to
+// continue in this browser; a reset link only ever continues here. With
+// SignInConfig.CrossDeviceLinks it also offers, behind a confirmation, to
+// let the asking browser finish.
+func (a *Auth) renderElsewhere(w http.ResponseWriter, r *http.Request, tok string, l *landing) {
+	t := a.verifyText(r)
+	d := verifyPageData{Token: tok, From: l.from(t)}
+	switch {
+	case a.resetsPassword(l.v.Purpose):
+		d.Title = t("verify.reset.title")
+		d.Body = t("verify.reset.body", l.who())
+		d.Note = t("verify.reset.note")
+		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
+		a.renderVerify(w, r, http.StatusOK, d)
+		return
+	case l.v.Purpose == purposeSignUpLink:
+		d.Title = t("verify.elsewhere.title")
+		d.Body = t("verify.sign_up.body", l.who())
+		d.Note = t("verify.sign_up.note")
+		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
+	default:
+		d.Title = t("verify.elsewhere.title")
+		d.Body = t("verify.sign_in.body", l.who())
+		d.Note = t("verify.sign_in.note")
+		d.Buttons = []verifyButton{{Label: t("verify.here.button"), Continue: continueHere}}
+	}
+	if a.cfg.SignIn.CrossDeviceLinks {
+		d.Buttons = append(d.Buttons, verifyButton{Label: t("verify.there.button"), Continue: continueThere, Secondary: true,
+			Confirm: t("verify.there.confirm", d.From.Device, d.From.IP)})
+	}
+	a.renderVerify(w, r, http.StatusOK, d)
+}
+
+// serveVerify redeems a link. In the browser that asked for it, it
+// finishes that browser's flow. Elsewhere nothing is spent until the
+// person chooses: "here" spends the link on a flow of this browser's own
+// (the mailbox was proved here, so this browser gets what it gives), and
+// "there", only with SignInConfig.CrossDeviceLinks and a ticked
+// confirmation, lets the asking browser finish. A reset link never
+// finishes in the browser that asked for it unless it is also the one
+// that opened it: that browser learns nothing of it.
+func (a *Auth) serveVerify(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	rq, w := a.drive(w, r)
+	t := a.verifyText(r)
+	tok := r.PostFormValue("token")
+	expired := func() {
+		a.renderVerify(w, r, http.StatusGone, verifyPageData{Title: t("verify.expired.title"), Body: t("verify.expired.body")})
+	}
+	l, err := a.land(ctx, r, tok)
+	if err != nil {
+		expired()
+		return
+	}
+	choice := r.PostFormValue("continue")
+	switch {
+	case l.same:
+		choice = ""
+	case a.resetsPassword(l.v.Purpose):
+		choice = continueHere
+	case choice == continueThere && (!a.cfg.SignIn.CrossDeviceLinks || r.PostFormValue("confirm") != "yes"):
+		choice = ""
+	case choice != continueHere && choice != continueThere:
+		choice = "" // "" finishes the asking browser's flow: only there
+	}
+	if !l.same && choice == "" {
+		// Opened elsewhere and nothing chosen (or "there" unconfirmed):
+		// say where the request came from, spend nothing.
+		a.renderElsewhere(w, r, tok, l)
+		return
+	}
+	v, err := a.consumeLink(ctx, tok, linkPurposes...)
+	if err != nil {
+		expired()
+		return
+	}
+	var redirect string
+	if v.Purpose == purposeSignUpLink {
+		redirect, err = a.verifySignUpLink(ctx, rq, l.rec, choice)
+	} else {
+		redirect, err = a.verifySignInLink(ctx, rq, l.rec, v, choice)
+	}
+	switch {
+	case err != nil:
+		a.renderVerify(w, r, asError(err).Status, verifyPageData{Title: t("verify.error.title"), Body: asError(err).Message})
+	case choice == continueThere:
+		a.renderVerify(w, r, http.StatusOK, verifyPageData{Title: t("verify.verified.title"), Body: t("verify.verified.body", l.from(t).Device)})
+	default:
+		if redirect == "" {
+			redirect = "/"
+		}
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+	}
 }

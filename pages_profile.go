@@ -1,0 +1,172 @@
+package latch
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/latchauth/latch/components"
+	"github.com/latchauth/latch/storage"
+)
+
+// The hosted account page: the user's profile, addresses, sessions and
+// the plugins' sections.
+
+// profilePage is what the account page shows.
+type profilePage struct {
+	User     *User
+	Sessions []SessionInfo
+	Err      *Error
+	Notice   string
+	Verify   string // the identifier whose code was just sent
+}
+
+func (a *Auth) servePortalProfile(w http.ResponseWriter, r *http.Request) {
+	a.renderProfileFor(w, r, http.StatusOK, profilePage{Verify: r.URL.Query().Get("verify")})
+}
+
+func (a *Auth) renderProfileFor(w http.ResponseWriter, r *http.Request, status int, p profilePage) {
+	s := SessionFromContext(r.Context())
+	u, err := a.GetUser(r.Context(), s.UserID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	sessions, err := a.ListUserSessions(r.Context(), s.UserID, s.ID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	p.User, p.Sessions = u, sessions
+	a.renderProfile(w, r, status, p)
+}
+
+// servePortalProfilePost handles the account page's forms; the "do"
+// parameter of the form's URL says which. Each answers with a redirect back to the page, or the page with
+// the error.
+func (a *Auth) servePortalProfilePost(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	s := SessionFromContext(ctx)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, ErrInvalid)
+		return
+	}
+	f := r.PostForm
+	id := f.Get("id")
+	locale := a.language(r)
+	next := a.cfg.Session.ProfileURL
+	var err error
+	switch action := r.URL.Query().Get("do"); action {
+	case "update_profile":
+		first, last := f.Get("first_name"), f.Get("last_name")
+		_, err = a.UpdateUser(ctx, s.UserID, UpdateUserParams{FirstName: &first, LastName: &last})
+	case "add_email", "add_phone":
+		kind, v := storage.KindEmailAddress, f.Get("email_address")
+		if action == "add_phone" {
+			kind, v = storage.KindPhoneNumber, f.Get("phone_number")
+		}
+		var i *Identifier
+		if i, err = a.addOwnIdentifier(ctx, s, kind, v, locale); err == nil {
+			next += "?verify=" + url.QueryEscape(i.ID)
+		}
+	case "verify":
+		_, err = a.attemptIdentifierVerification(ctx, s, id, f.Get("code"), locale)
+	case "resend":
+		if err = a.prepareIdentifierVerification(ctx, s, id, locale); err == nil {
+			next += "?verify=" + url.QueryEscape(id)
+		}
+	case "primary", "remove":
+		err = a.changeOwnIdentifier(ctx, s, id, action == "remove")
+	case "password":
+		err = a.changePassword(ctx, s, locale, ChangePasswordParams{CurrentPassword: f.Get("current_password"),
+			NewPassword: f.Get("new_password"), SignOutOfOtherSessions: f.Get("sign_out_other_devices") != ""})
+	case "revoke":
+		var target *storage.Session
+		if target, err = a.store.GetSession(ctx, id); err != nil || target.UserID != s.UserID {
+			err = ErrNotFound
+		} else {
+			err = a.RevokeSession(ctx, id)
+		}
+	case "delete":
+		if err = a.deleteOwnAccount(ctx, s); err == nil {
+			a.cookies.clear(w)
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+	default:
+		err = ErrInvalid
+	}
+	if errors.Is(err, ErrReverificationRequired) {
+		// Verify it's you, then back to the account page to do it again.
+		http.Redirect(w, r, a.cfg.Session.ReverifyURL+"?redirect_url="+url.QueryEscape(a.cfg.Session.ProfileURL), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		le := asError(err)
+		a.renderProfileFor(w, r, le.Status, profilePage{Err: le, Verify: id})
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// deleteOwnAccount deletes the signed-in user's account. Like every other
+// sensitive change it needs a recent reverification: a session left open
+// on a shared computer, or a stolen session cookie, must not be enough to
+// destroy the account.
+func (a *Auth) deleteOwnAccount(ctx context.Context, s *Session) error {
+	if err := reverified(ctx, s); err != nil {
+		return err
+	}
+	return a.DeleteUser(ctx, s.UserID)
+}
+
+// profileSections renders the plugins' sections of the account page.
+func (a *Auth) profileSections(r *http.Request) []templ.Component {
+	s := SessionFromContext(r.Context())
+	var out []templ.Component
+	for _, section := range a.plugins.sections {
+		c, err := section(r, s)
+		if err != nil {
+			a.cfg.Logger.ErrorContext(r.Context(), "latch: rendering a plugin's account section", "err", err)
+			continue
+		}
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (a *Auth) renderProfile(w http.ResponseWriter, r *http.Request, status int, p profilePage) {
+	loc := a.locale(r)
+	base := a.cfg.Session.ProfileURL + "?do="
+	contacts := func(ids []Identifier) []components.Contact {
+		out := make([]components.Contact, 0, len(ids))
+		for _, i := range ids {
+			out = append(out, components.Contact{ID: i.ID, Value: i.Value, Primary: i.Primary, Verified: i.Verified})
+		}
+		return out
+	}
+	actions := components.ContactActions{MakePrimary: base + "primary", Remove: base + "remove", Resend: base + "resend", Verify: base + "verify"}
+	emailActions, phoneActions := actions, actions
+	emailActions.Add, phoneActions.Add = base+"add_email", base+"add_phone"
+	devices := make([]components.Device, 0, len(p.Sessions))
+	for _, s := range p.Sessions {
+		devices = append(devices, components.Device{ID: s.ID, Browser: s.Browser, OS: s.OS, IP: s.IP,
+			LastActive: s.LastActiveAt.Format(time.DateTime + " MST"), Mobile: s.DeviceType == "mobile" || s.DeviceType == "tablet", Current: s.Current})
+	}
+	errs := errorsOf(p.Err)
+	if p.Err != nil && p.Err.Field == "code" && p.Verify != "" {
+		errs = components.Errors{{Field: "code:" + p.Verify, Message: p.Err.Message}}
+	}
+	body := components.UserProfile(components.UserProfileProps{FirstName: p.User.FirstName, LastName: p.User.LastName, ImageURL: p.User.ImageURL,
+		UpdateProfileAction: base + "update_profile", Emails: contacts(p.User.EmailAddresses), EmailActions: emailActions,
+		Phones: contacts(p.User.PhoneNumbers), PhoneActions: phoneActions, HasPassword: p.User.PasswordEnabled, PasswordAction: base + "password",
+		Devices: devices, RevokeDeviceAction: base + "revoke", DeleteAccountAction: base + "delete", Notice: p.Notice, Errors: errs,
+		Extra:  a.profileSections(r),
+		Locale: loc, Appearance: a.cfg.UI.Appearance})
+	a.renderPage(w, r, status, components.T(loc, "profile.title"), body)
+}
