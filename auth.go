@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/latchauth/latch/botcheck"
+	"github.com/latchauth/latch/internal/clientip"
+	"github.com/latchauth/latch/internal/device"
+	"github.com/latchauth/latch/internal/ids"
 	"github.com/latchauth/latch/internal/storelog"
 	"github.com/latchauth/latch/password"
 	"github.com/latchauth/latch/ratelimit"
@@ -21,7 +24,7 @@ import (
 type Auth struct {
 	cfg      Config
 	store    storage.Store
-	ids      *idGenerator
+	ids      *ids.Generator
 	events   *eventBus
 	secrets  *keyring
 	keys     signingKeys
@@ -33,14 +36,14 @@ type Auth struct {
 	// returned that have been logged, so that each is logged once.
 	reservedReported sync.Map
 	revoked          *revokedSet
-	devices          deviceParser
+	devices          device.Parser
 	deviceJar        *deviceJar
 	templates        map[string]JWTTemplate
 	passwords        *password.Hasher
 	messages         messages
 	outbox           outbox
 	limiter          ratelimit.Limiter
-	proxies          proxies
+	proxies          clientip.Proxies
 	pow              *botcheck.PoW
 	powGuard         botcheck.ReplayGuard
 	plugins          plugins
@@ -64,7 +67,7 @@ func New(cfg Config) (*Auth, error) {
 	a := &Auth{
 		cfg:       cfg,
 		store:     storelog.Wrap(cfg.Store, cfg.Logger), // every failure answered with 503 is in the log, by operation
-		ids:       newIDGenerator(cfg.Rand),
+		ids:       ids.New(cfg.Rand),
 		secrets:   &keyring{secrets: cfg.Secrets},
 		cache:     newTokenCache(cfg.Session.Leeway),
 		templates: map[string]JWTTemplate{},
@@ -157,7 +160,7 @@ func (a *Auth) now() time.Time { return a.cfg.Clock().UTC().Truncate(time.Micros
 
 // newID returns a fresh ID with the given prefix.
 func (a *Auth) newID(prefix string) (string, error) {
-	id, err := a.ids.new(prefix, a.now())
+	id, err := a.ids.New(prefix, a.now())
 	if err != nil {
 		return "", ErrUnavailable.wrap(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/latchauth/latch/internal/device"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -187,7 +188,7 @@ type requestInfo struct{ ip, userAgent string }
 // what the request changes.
 func (a *Auth) withRequestInfo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		info := requestInfo{ip: a.proxies.clientIP(r), userAgent: cleanUserAgent(r.UserAgent())}
+		info := requestInfo{ip: a.proxies.ClientIP(r), userAgent: device.Clean(r.UserAgent())}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 	})
 }
@@ -233,7 +234,7 @@ func (a *Auth) auditFailure(ctx context.Context, r *http.Request, typ, userID st
 	raw, _ := json.Marshal(data)
 	who := auditInfo{UserID: userID}
 	if r != nil {
-		who.IP, who.UserAgent = a.proxies.clientIP(r), cleanUserAgent(r.UserAgent())
+		who.IP, who.UserAgent = a.proxies.ClientIP(r), device.Clean(r.UserAgent())
 	}
 	who.complete(ctx)
 	if err := a.store.AppendAuditEvent(ctx, &storage.AuditEvent{ID: id, Type: typ, Outcome: "failure", ActorID: who.ActorID,

@@ -138,7 +138,7 @@ func addPattern(mux *http.ServeMux, rt route) (err error) {
 // route's own.
 func (a *Auth) routeLimit(route string, limit ratelimit.Limit, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"route:" + route + "|" + a.proxies.clientIP(r), limit}); err != nil {
+		if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"route:" + route + "|" + a.proxies.ClientIP(r), limit}); err != nil {
 			writeError(w, err)
 			return
 		}

@@ -91,7 +91,7 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 		var err error
 		ip := ""
 		if a.forged.active() {
-			ip = a.proxies.clientIP(r)
+			ip = a.proxies.ClientIP(r)
 		}
 		if ip != "" && a.forged.blocked(ip, now) {
 			// This address sent too many forgeries lately: its tokens
@@ -163,7 +163,7 @@ var (
 // over forgedTokenLimit.
 func (a *Auth) noteForgery(r *http.Request, ip string) {
 	if ip == "" {
-		ip = a.proxies.clientIP(r)
+		ip = a.proxies.ClientIP(r)
 	}
 	var re *rateError
 	if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"forged-token:" + ip, forgedTokenLimit}); errors.As(err, &re) {

@@ -150,7 +150,7 @@ func (a *Auth) noteSignIn(ctx context.Context, r *http.Request, su *storage.User
 		return
 	}
 	if u, err := a.GetUser(ctx, su.ID); err == nil {
-		a.notify(ctx, u, a.language(r), MessageNewSignIn, MessageData{Device: a.devices.describe(r.UserAgent())})
+		a.notify(ctx, u, a.language(r), MessageNewSignIn, MessageData{Device: a.devices.Describe(r.UserAgent())})
 	}
 }
 

@@ -203,7 +203,7 @@ func identifierKey(kind, value string) string {
 // draws on. It returns when the account locks if this password is wrong
 // (zero while attempts remain).
 func (a *Auth) checkSignInAttempt(ctx context.Context, r *http.Request, kind, identifier string) (lockIfWrong time.Time, err error) {
-	id, ip := identifierKey(kind, identifier), a.proxies.clientIP(r)
+	id, ip := identifierKey(kind, identifier), a.proxies.ClientIP(r)
 	l := a.cfg.Protection.Limits
 	if err := a.limit(ctx, ErrRateLimited, limitCheck{"slow:" + id, l.SignInPerIdentifier}, limitCheck{"ipid:" + ip + "|" + id, l.SignInPerIPIdentifier}); err != nil {
 		return time.Time{}, err
@@ -237,7 +237,7 @@ func (a *Auth) signedIn(ctx context.Context, r *http.Request, kind, identifier s
 		return
 	}
 	id := identifierKey(kind, identifier)
-	for _, k := range []string{"lock:" + id, "slow:" + id, "ipid:" + a.proxies.clientIP(r) + "|" + id} {
+	for _, k := range []string{"lock:" + id, "slow:" + id, "ipid:" + a.proxies.ClientIP(r) + "|" + id} {
 		if err := a.limiter.Reset(ctx, k); err != nil {
 			a.cfg.Logger.WarnContext(ctx, "latch: resetting a rate limit", "err", err)
 		}
@@ -309,7 +309,7 @@ func (a *Auth) checkSend(ctx context.Context, r *http.Request, to Recipient) err
 // cannot keep its owner from getting one.
 func (a *Auth) checkSendFrom(ctx context.Context, r *http.Request, to Recipient, device string) error {
 	l := a.cfg.Protection.Limits
-	ip := a.proxies.clientIP(r)
+	ip := a.proxies.ClientIP(r)
 	checks := []limitCheck{{"sendip:" + ip, l.SendsPerIP}}
 	suffix := ""
 	if device != "" {
@@ -329,7 +329,7 @@ func (a *Auth) checkSendFrom(ctx context.Context, r *http.Request, to Recipient,
 // perIP bounds every request to the routes it wraps by client address.
 func (a *Auth) perIP(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"ip:" + a.proxies.clientIP(r), a.cfg.Protection.Limits.PerIP}); err != nil {
+		if err := a.limit(r.Context(), ErrRateLimited, limitCheck{"ip:" + a.proxies.ClientIP(r), a.cfg.Protection.Limits.PerIP}); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -350,7 +350,7 @@ func (a *Auth) checkBot(ctx context.Context, r *http.Request, token string, sign
 	}
 	var err error
 	if b.Verifier != nil {
-		err = b.Verifier.Verify(ctx, token, a.proxies.clientIP(r))
+		err = b.Verifier.Verify(ctx, token, a.proxies.ClientIP(r))
 	} else {
 		err = botcheck.PoWVerifier{PoW: a.pow, Guard: a.powGuard}.Verify(ctx, token, "")
 	}

@@ -45,7 +45,7 @@ func (fx *effects) remember(userID string)   { fx.rememberUser, fx.hasAny = user
 
 // newFlowReq reads r once for the machines.
 func (a *Auth) newFlowReq(r *http.Request) *flowReq {
-	return &flowReq{r: r, ip: a.proxies.clientIP(r), userAgent: r.UserAgent(), device: a.devices.describe(r.UserAgent()),
+	return &flowReq{r: r, ip: a.proxies.ClientIP(r), userAgent: r.UserAgent(), device: a.devices.Describe(r.UserAgent()),
 		locale: a.language(r), native: isNative(r)}
 }
 

@@ -91,7 +91,7 @@ func (a *Auth) createSession(ctx context.Context, rq *flowReq, userID string, p 
 		return nil, err
 	}
 	now := a.now()
-	dev := a.devices.parse(rq.userAgent)
+	dev := a.devices.Parse(rq.userAgent)
 	s := &storage.Session{
 		ID: sid, UserID: userID, Status: storage.SessionActive, ActorID: p.ActorID,
 		IP: rq.ip, UserAgent: dev.UserAgent, Browser: dev.Browser, OS: dev.OS, DeviceType: dev.DeviceType,

@@ -1,4 +1,4 @@
-package latch
+package device
 
 import "testing"
 
@@ -7,7 +7,7 @@ import "testing"
 // the app and its platform in the device list; browsers' are read as
 // before.
 func TestDeviceListNamesNativeApps(t *testing.T) {
-	var p deviceParser
+	var p Parser
 	for _, c := range []struct{ ua, browser, os, kind string }{
 		{"MyApp/2.3 (iOS 17.4; iPhone)", "MyApp 2.3", "iOS 17.4", "mobile"},
 		{"MyApp/2.3 (Android 14; Pixel 8)", "MyApp 2.3", "Android 14", "mobile"},
@@ -24,7 +24,7 @@ func TestDeviceListNamesNativeApps(t *testing.T) {
 		{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36", "Chrome 131", "Linux", "desktop"},
 		{"((((", "", "", ""},
 	} {
-		d := p.parse(c.ua)
+		d := p.Parse(c.ua)
 		if d.Browser != c.browser || d.OS != c.os || d.DeviceType != c.kind {
 			t.Errorf("%q: %q on %q (%q), want %q on %q (%q)", c.ua, d.Browser, d.OS, d.DeviceType, c.browser, c.os, c.kind)
 		}

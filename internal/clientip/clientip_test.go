@@ -1,4 +1,4 @@
-package latch
+package clientip
 
 import (
 	"net/http/httptest"
@@ -9,7 +9,7 @@ import (
 // only when the connection comes from a trusted proxy, and then only the
 // hops the trusted proxies appended.
 func TestTrustedProxyIPParsingIgnoresSpoofedHeaders(t *testing.T) {
-	p, err := ProxyConfig{Trusted: []string{"10.0.0.0/8", "192.0.2.1"}}.parse()
+	p, err := Parse([]string{"10.0.0.0/8", "192.0.2.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestTrustedProxyIPParsingIgnoresSpoofedHeaders(t *testing.T) {
 		if c.forwarded != "" {
 			r.Header.Set("Forwarded", c.forwarded)
 		}
-		if got := p.clientIP(r); got != c.want {
+		if got := p.ClientIP(r); got != c.want {
 			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
 		}
 	}
