@@ -416,7 +416,7 @@ func TestAuditRecordsSayWhoFromWhere(t *testing.T) {
 				t.Fatalf("%s: %v", id, out)
 			}
 		}
-		failed, _, err := s.ListAuditEvents(ctx, storage.AuditFilter{Type: "sign_in.failed"}, storage.Page{})
+		failed, _, err := s.(storage.AdminStore).ListAuditEvents(ctx, storage.AuditFilter{Type: "sign_in.failed"}, storage.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -438,7 +438,7 @@ func TestAuditRecordsSayWhoFromWhere(t *testing.T) {
 			t.Fatalf("sign-in: %v", out)
 		}
 		callFrom(t, b, "203.0.113.7", "/v1/me", map[string]any{"first_name": "Ada"})
-		recs, _, err := s.ListAuditEvents(ctx, storage.AuditFilter{UserID: uid}, storage.Page{Limit: storage.MaxLimit})
+		recs, _, err := s.(storage.AdminStore).ListAuditEvents(ctx, storage.AuditFilter{UserID: uid}, storage.Page{Limit: storage.MaxLimit})
 		if err != nil {
 			t.Fatal(err)
 		}

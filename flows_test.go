@@ -645,7 +645,7 @@ func TestUnicodeIdentifierCollision(t *testing.T) {
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "ｍｉｋｅ@example.org", "password": goodPassword})
 	call(t, b, "/v1/client/sign_ups/"+out["id"].(string)+"/prepare_verification", map[string]any{"strategy": "email_code"})
-	if n, _ := e.Store.CountUsers(context.Background(), storage.UserFilter{}); n != 1 {
+	if n, _ := e.Store.(storage.AdminStore).CountUsers(context.Background(), storage.UserFilter{}); n != 1 {
 		t.Fatalf("%d users", n)
 	}
 }

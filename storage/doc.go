@@ -13,6 +13,18 @@
 //		storagetest.Run(t, func(t testing.TB) storage.Store { return mystore.New(...) })
 //	}
 //
+// # Core and capabilities
+//
+// [Store] holds exactly what the kernel and its shipped plugins call.
+// Operations that only some plugins need (organizations, memberships,
+// domains, roles, billing, connected accounts, administration reads, key
+// pruning) are capability interfaces such as [OrganizationStore], which an
+// adapter implements beside Store. A plugin asserts the ones it needs when
+// it registers (latch.RequireStore), so a store that lacks one fails at
+// start-up with the capability's name; storagetest checks each capability a
+// store has and skips, naming it, each one it lacks. The shipped adapters
+// implement them all.
+//
 // # Who decides what
 //
 // The caller (the Latch kernel) generates every ID and every timestamp and

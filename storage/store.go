@@ -5,8 +5,11 @@ import (
 	"time"
 )
 
-// Store is what a storage adapter implements: every aggregate's operations,
-// plus transactions.
+// Store is what a storage adapter implements: the operations the kernel and
+// its shipped plugins call, plus transactions. Operations only some plugins
+// need are capabilities (see [OrganizationStore] and its neighbours), which
+// an adapter implements beside Store and a plugin asserts when it
+// registers.
 type Store interface {
 	Querier
 
@@ -21,7 +24,7 @@ type Store interface {
 	InTx(ctx context.Context, fn func(q Querier) error) error
 }
 
-// Querier is every aggregate's operations; a [Store] implements it directly
+// Querier is the core operations; a [Store] implements it directly
 // (each call its own transaction) and hands one to [Store.InTx] callbacks.
 type Querier interface {
 	UserStore
@@ -34,12 +37,7 @@ type Querier interface {
 	VerificationStore
 	FlowStore
 	SigningKeyStore
-	OrganizationStore
-	MembershipStore
 	InvitationStore
-	DomainStore
-	RoleStore
-	BillingStore
 	EventStore
 	ConsumerStore
 	AuditStore
@@ -119,8 +117,6 @@ type UserStore interface {
 	// ListUsers returns one page of users matching f and the cursor of the
 	// next page ("" when this is the last).
 	ListUsers(ctx context.Context, f UserFilter, p Page) ([]*User, string, error)
-	// CountUsers returns how many users match f.
-	CountUsers(ctx context.Context, f UserFilter) (int, error)
 }
 
 // IdentifierStore holds email addresses, phone numbers and other identifiers.
@@ -156,19 +152,9 @@ type ExternalAccountStore interface {
 	// CreateExternalAccount stores a. ErrConflict when (Issuer, Subject) is
 	// already linked or the ID is taken.
 	CreateExternalAccount(ctx context.Context, a *ExternalAccount) error
-	// GetExternalAccount returns the account with that ID, or ErrNotFound.
-	GetExternalAccount(ctx context.Context, id string) (*ExternalAccount, error)
 	// FindExternalAccount returns the account for (issuer, subject), exact
 	// match, or ErrNotFound.
 	FindExternalAccount(ctx context.Context, issuer, subject string) (*ExternalAccount, error)
-	// ListExternalAccounts returns a user's accounts, oldest first.
-	ListExternalAccounts(ctx context.Context, userID string) ([]*ExternalAccount, error)
-	// UpdateExternalAccount replaces every field but ID, UserID, Issuer,
-	// Subject and CreatedAt. ErrNotFound if no such account.
-	UpdateExternalAccount(ctx context.Context, a *ExternalAccount) error
-	// DeleteExternalAccount removes it (and so its tokens). ErrNotFound if
-	// no such account.
-	DeleteExternalAccount(ctx context.Context, id string) error
 }
 
 // CredentialStore holds WebAuthn credentials.
@@ -248,9 +234,6 @@ type ClientStore interface {
 	// UpdateClient replaces every field when the versions match, as
 	// UpdateUser does. ErrStale, ErrNotFound.
 	UpdateClient(ctx context.Context, c *Client) error
-	// DeleteClient removes the client and its sessions. ErrNotFound if no
-	// such client.
-	DeleteClient(ctx context.Context, id string) error
 }
 
 // SessionFilter narrows ListSessions and RevokeSessions. Set fields combine
@@ -352,52 +335,6 @@ type SigningKeyStore interface {
 	// match, as UpdateUser does: two instances rotating at once cannot both
 	// win. ErrStale, ErrNotFound.
 	UpdateSigningKey(ctx context.Context, k *SigningKey) error
-	// DeleteSigningKey removes it. ErrNotFound if no such key.
-	DeleteSigningKey(ctx context.Context, id string) error
-}
-
-// OrganizationStore holds organizations.
-type OrganizationStore interface {
-	// CreateOrganization stores o with Version 1. ErrConflict when the ID or
-	// the canonical slug is taken.
-	CreateOrganization(ctx context.Context, o *Organization) error
-	// GetOrganization returns the organization with that ID, or ErrNotFound.
-	GetOrganization(ctx context.Context, id string) (*Organization, error)
-	// GetOrganizationBySlug matches CanonicalName(slug), or ErrNotFound.
-	GetOrganizationBySlug(ctx context.Context, slug string) (*Organization, error)
-	// UpdateOrganization replaces every field when the versions match, as
-	// UpdateUser does. ErrStale, ErrNotFound, ErrConflict (slug taken).
-	UpdateOrganization(ctx context.Context, o *Organization) error
-	// DeleteOrganization removes it with its memberships, invitations and
-	// domains. ErrNotFound if no such organization.
-	DeleteOrganization(ctx context.Context, id string) error
-	// ListOrganizations returns one page of organizations whose name, slug
-	// or ID contains query (case-insensitive; "" for all).
-	ListOrganizations(ctx context.Context, query string, p Page) ([]*Organization, string, error)
-}
-
-// MembershipFilter narrows ListMemberships. Set fields combine with AND.
-type MembershipFilter struct {
-	OrganizationID string
-	UserID         string
-	Role           string
-}
-
-// MembershipStore holds organization memberships.
-type MembershipStore interface {
-	// CreateMembership stores m. ErrConflict when the user is already a
-	// member of the organization; ErrNotFound when either does not exist.
-	CreateMembership(ctx context.Context, m *Membership) error
-	// GetMembership returns the membership of userID in orgID, or ErrNotFound.
-	GetMembership(ctx context.Context, orgID, userID string) (*Membership, error)
-	// UpdateMembership replaces Role, metadata and UpdatedAt. ErrNotFound.
-	UpdateMembership(ctx context.Context, m *Membership) error
-	// DeleteMembership removes the membership of userID in orgID. ErrNotFound.
-	DeleteMembership(ctx context.Context, orgID, userID string) error
-	// ListMemberships returns one page of memberships matching f.
-	ListMemberships(ctx context.Context, f MembershipFilter, p Page) ([]*Membership, string, error)
-	// CountMemberships returns how many memberships match f.
-	CountMemberships(ctx context.Context, f MembershipFilter) (int, error)
 }
 
 // InvitationStore holds invitations.
@@ -414,56 +351,6 @@ type InvitationStore interface {
 	// concurrent acceptances exactly one succeeds. ErrConsumed when the
 	// status is not from; ErrNotFound if no such invitation.
 	TransitionInvitation(ctx context.Context, id, from, to string, at time.Time) error
-}
-
-// DomainStore holds organization domains.
-type DomainStore interface {
-	// CreateDomain stores d. ErrConflict when the ID is taken or d is
-	// verified and another verified domain has the same canonical name.
-	CreateDomain(ctx context.Context, d *Domain) error
-	// GetDomain returns the domain with that ID, or ErrNotFound.
-	GetDomain(ctx context.Context, id string) (*Domain, error)
-	// FindDomain returns the verified domain with that canonical name, or
-	// ErrNotFound.
-	FindDomain(ctx context.Context, name string) (*Domain, error)
-	// ListDomains returns an organization's domains, oldest first.
-	ListDomains(ctx context.Context, orgID string) ([]*Domain, error)
-	// UpdateDomain replaces EnrollmentMode, VerifiedAt and UpdatedAt.
-	// ErrConflict, ErrNotFound as for CreateDomain.
-	UpdateDomain(ctx context.Context, d *Domain) error
-	// DeleteDomain removes it. ErrNotFound if no such domain.
-	DeleteDomain(ctx context.Context, id string) error
-}
-
-// RoleStore holds organization roles.
-type RoleStore interface {
-	// CreateRole stores r. ErrConflict when the ID or Key is taken.
-	CreateRole(ctx context.Context, r *Role) error
-	// GetRole returns the role with that key, or ErrNotFound.
-	GetRole(ctx context.Context, key string) (*Role, error)
-	// ListRoles returns every role, oldest first.
-	ListRoles(ctx context.Context) ([]*Role, error)
-	// UpdateRole replaces Name, Description, Permissions and UpdatedAt of
-	// the role with r.Key. ErrNotFound.
-	UpdateRole(ctx context.Context, r *Role) error
-	// DeleteRole removes the role with that key. ErrNotFound.
-	DeleteRole(ctx context.Context, key string) error
-}
-
-// BillingStore holds plans and subscriptions.
-type BillingStore interface {
-	// PutPlan creates the plan, or replaces the one with the same ID.
-	// ErrConflict when another plan has the same Key.
-	PutPlan(ctx context.Context, p *Plan) error
-	// GetPlan returns the plan with that key, or ErrNotFound.
-	GetPlan(ctx context.Context, key string) (*Plan, error)
-	// ListPlans returns every plan, oldest first.
-	ListPlans(ctx context.Context) ([]*Plan, error)
-	// PutSubscription creates the subscription, or replaces the one with
-	// the same ID.
-	PutSubscription(ctx context.Context, s *Subscription) error
-	// ListSubscriptions returns a payer's subscriptions, oldest first.
-	ListSubscriptions(ctx context.Context, payerID string) ([]*Subscription, error)
 }
 
 // EventStore is the outbox of change events.
@@ -529,17 +416,8 @@ type ConsumerStore interface {
 	ReleaseConsumer(ctx context.Context, name, owner string) error
 }
 
-// AuditFilter narrows ListAuditEvents. Set fields combine with AND.
-type AuditFilter struct {
-	UserID         string
-	OrganizationID string
-	Type           string
-}
-
 // AuditStore holds the audit log.
 type AuditStore interface {
 	// AppendAuditEvent stores e. ErrConflict if the ID is taken.
 	AppendAuditEvent(ctx context.Context, e *AuditEvent) error
-	// ListAuditEvents returns one page of audit events matching f.
-	ListAuditEvents(ctx context.Context, f AuditFilter, p Page) ([]*AuditEvent, string, error)
 }

@@ -291,3 +291,17 @@ func getAll[T any](ctx context.Context, q *querier, scan func(scanner) (*T, erro
 }
 
 func storageNotFound(err error) bool { return errors.Is(err, storage.ErrNotFound) }
+
+// The querier a transaction hands out has every capability too, so that a
+// plugin can use one inside InTx by asserting it on q.
+var (
+	_ storage.Querier               = (*querier)(nil)
+	_ storage.OrganizationStore     = (*querier)(nil)
+	_ storage.MembershipStore       = (*querier)(nil)
+	_ storage.DomainStore           = (*querier)(nil)
+	_ storage.RoleStore             = (*querier)(nil)
+	_ storage.BillingStore          = (*querier)(nil)
+	_ storage.ConnectedAccountStore = (*querier)(nil)
+	_ storage.AdminStore            = (*querier)(nil)
+	_ storage.SigningKeyPruneStore  = (*querier)(nil)
+)

@@ -46,16 +46,6 @@ func (q querier) ConsumeVerification(a0 context.Context, a1 string, a2 time.Time
 	return r0, q.r.check(a0, "ConsumeVerification", err)
 }
 
-func (q querier) CountMemberships(a0 context.Context, a1 storage.MembershipFilter) (int, error) {
-	r0, err := q.q.CountMemberships(a0, a1)
-	return r0, q.r.check(a0, "CountMemberships", err)
-}
-
-func (q querier) CountUsers(a0 context.Context, a1 storage.UserFilter) (int, error) {
-	r0, err := q.q.CountUsers(a0, a1)
-	return r0, q.r.check(a0, "CountUsers", err)
-}
-
 func (q querier) CreateClient(a0 context.Context, a1 *storage.Client) error {
 	err := q.q.CreateClient(a0, a1)
 	return q.r.check(a0, "CreateClient", err)
@@ -64,11 +54,6 @@ func (q querier) CreateClient(a0 context.Context, a1 *storage.Client) error {
 func (q querier) CreateCredential(a0 context.Context, a1 *storage.Credential) error {
 	err := q.q.CreateCredential(a0, a1)
 	return q.r.check(a0, "CreateCredential", err)
-}
-
-func (q querier) CreateDomain(a0 context.Context, a1 *storage.Domain) error {
-	err := q.q.CreateDomain(a0, a1)
-	return q.r.check(a0, "CreateDomain", err)
 }
 
 func (q querier) CreateExternalAccount(a0 context.Context, a1 *storage.ExternalAccount) error {
@@ -91,21 +76,6 @@ func (q querier) CreateInvitation(a0 context.Context, a1 *storage.Invitation) er
 	return q.r.check(a0, "CreateInvitation", err)
 }
 
-func (q querier) CreateMembership(a0 context.Context, a1 *storage.Membership) error {
-	err := q.q.CreateMembership(a0, a1)
-	return q.r.check(a0, "CreateMembership", err)
-}
-
-func (q querier) CreateOrganization(a0 context.Context, a1 *storage.Organization) error {
-	err := q.q.CreateOrganization(a0, a1)
-	return q.r.check(a0, "CreateOrganization", err)
-}
-
-func (q querier) CreateRole(a0 context.Context, a1 *storage.Role) error {
-	err := q.q.CreateRole(a0, a1)
-	return q.r.check(a0, "CreateRole", err)
-}
-
 func (q querier) CreateSession(a0 context.Context, a1 *storage.Session) error {
 	err := q.q.CreateSession(a0, a1)
 	return q.r.check(a0, "CreateSession", err)
@@ -126,19 +96,9 @@ func (q querier) CreateVerification(a0 context.Context, a1 *storage.Verification
 	return q.r.check(a0, "CreateVerification", err)
 }
 
-func (q querier) DeleteClient(a0 context.Context, a1 string) error {
-	err := q.q.DeleteClient(a0, a1)
-	return q.r.check(a0, "DeleteClient", err)
-}
-
 func (q querier) DeleteCredential(a0 context.Context, a1 string) error {
 	err := q.q.DeleteCredential(a0, a1)
 	return q.r.check(a0, "DeleteCredential", err)
-}
-
-func (q querier) DeleteDomain(a0 context.Context, a1 string) error {
-	err := q.q.DeleteDomain(a0, a1)
-	return q.r.check(a0, "DeleteDomain", err)
 }
 
 func (q querier) DeleteExpiredFlows(a0 context.Context, a1 time.Time, a2 int) (int, error) {
@@ -151,11 +111,6 @@ func (q querier) DeleteExpiredVerifications(a0 context.Context, a1 time.Time, a2
 	return r0, q.r.check(a0, "DeleteExpiredVerifications", err)
 }
 
-func (q querier) DeleteExternalAccount(a0 context.Context, a1 string) error {
-	err := q.q.DeleteExternalAccount(a0, a1)
-	return q.r.check(a0, "DeleteExternalAccount", err)
-}
-
 func (q querier) DeleteFlow(a0 context.Context, a1 string) error {
 	err := q.q.DeleteFlow(a0, a1)
 	return q.r.check(a0, "DeleteFlow", err)
@@ -164,26 +119,6 @@ func (q querier) DeleteFlow(a0 context.Context, a1 string) error {
 func (q querier) DeleteIdentifier(a0 context.Context, a1 string) error {
 	err := q.q.DeleteIdentifier(a0, a1)
 	return q.r.check(a0, "DeleteIdentifier", err)
-}
-
-func (q querier) DeleteMembership(a0 context.Context, a1 string, a2 string) error {
-	err := q.q.DeleteMembership(a0, a1, a2)
-	return q.r.check(a0, "DeleteMembership", err)
-}
-
-func (q querier) DeleteOrganization(a0 context.Context, a1 string) error {
-	err := q.q.DeleteOrganization(a0, a1)
-	return q.r.check(a0, "DeleteOrganization", err)
-}
-
-func (q querier) DeleteRole(a0 context.Context, a1 string) error {
-	err := q.q.DeleteRole(a0, a1)
-	return q.r.check(a0, "DeleteRole", err)
-}
-
-func (q querier) DeleteSigningKey(a0 context.Context, a1 string) error {
-	err := q.q.DeleteSigningKey(a0, a1)
-	return q.r.check(a0, "DeleteSigningKey", err)
 }
 
 func (q querier) DeleteTOTPSecret(a0 context.Context, a1 string) error {
@@ -204,11 +139,6 @@ func (q querier) EndSessions(a0 context.Context, a1 storage.SessionFilter, a2 st
 func (q querier) FindCredential(a0 context.Context, a1 []uint8) (*storage.Credential, error) {
 	r0, err := q.q.FindCredential(a0, a1)
 	return r0, q.r.check(a0, "FindCredential", err)
-}
-
-func (q querier) FindDomain(a0 context.Context, a1 string) (*storage.Domain, error) {
-	r0, err := q.q.FindDomain(a0, a1)
-	return r0, q.r.check(a0, "FindDomain", err)
 }
 
 func (q querier) FindExternalAccount(a0 context.Context, a1 string, a2 string) (*storage.ExternalAccount, error) {
@@ -236,16 +166,6 @@ func (q querier) GetCredential(a0 context.Context, a1 string) (*storage.Credenti
 	return r0, q.r.check(a0, "GetCredential", err)
 }
 
-func (q querier) GetDomain(a0 context.Context, a1 string) (*storage.Domain, error) {
-	r0, err := q.q.GetDomain(a0, a1)
-	return r0, q.r.check(a0, "GetDomain", err)
-}
-
-func (q querier) GetExternalAccount(a0 context.Context, a1 string) (*storage.ExternalAccount, error) {
-	r0, err := q.q.GetExternalAccount(a0, a1)
-	return r0, q.r.check(a0, "GetExternalAccount", err)
-}
-
 func (q querier) GetFlow(a0 context.Context, a1 string) (*storage.Flow, error) {
 	r0, err := q.q.GetFlow(a0, a1)
 	return r0, q.r.check(a0, "GetFlow", err)
@@ -259,31 +179,6 @@ func (q querier) GetIdentifier(a0 context.Context, a1 string) (*storage.Identifi
 func (q querier) GetInvitation(a0 context.Context, a1 string) (*storage.Invitation, error) {
 	r0, err := q.q.GetInvitation(a0, a1)
 	return r0, q.r.check(a0, "GetInvitation", err)
-}
-
-func (q querier) GetMembership(a0 context.Context, a1 string, a2 string) (*storage.Membership, error) {
-	r0, err := q.q.GetMembership(a0, a1, a2)
-	return r0, q.r.check(a0, "GetMembership", err)
-}
-
-func (q querier) GetOrganization(a0 context.Context, a1 string) (*storage.Organization, error) {
-	r0, err := q.q.GetOrganization(a0, a1)
-	return r0, q.r.check(a0, "GetOrganization", err)
-}
-
-func (q querier) GetOrganizationBySlug(a0 context.Context, a1 string) (*storage.Organization, error) {
-	r0, err := q.q.GetOrganizationBySlug(a0, a1)
-	return r0, q.r.check(a0, "GetOrganizationBySlug", err)
-}
-
-func (q querier) GetPlan(a0 context.Context, a1 string) (*storage.Plan, error) {
-	r0, err := q.q.GetPlan(a0, a1)
-	return r0, q.r.check(a0, "GetPlan", err)
-}
-
-func (q querier) GetRole(a0 context.Context, a1 string) (*storage.Role, error) {
-	r0, err := q.q.GetRole(a0, a1)
-	return r0, q.r.check(a0, "GetRole", err)
 }
 
 func (q querier) GetSession(a0 context.Context, a1 string) (*storage.Session, error) {
@@ -316,11 +211,6 @@ func (q querier) GetVerification(a0 context.Context, a1 string) (*storage.Verifi
 	return r0, q.r.check(a0, "GetVerification", err)
 }
 
-func (q querier) ListAuditEvents(a0 context.Context, a1 storage.AuditFilter, a2 storage.Page) ([]*storage.AuditEvent, string, error) {
-	r0, r1, err := q.q.ListAuditEvents(a0, a1, a2)
-	return r0, r1, q.r.check(a0, "ListAuditEvents", err)
-}
-
 func (q querier) ListBackupCodes(a0 context.Context, a1 string) ([]*storage.BackupCode, error) {
 	r0, err := q.q.ListBackupCodes(a0, a1)
 	return r0, q.r.check(a0, "ListBackupCodes", err)
@@ -329,11 +219,6 @@ func (q querier) ListBackupCodes(a0 context.Context, a1 string) ([]*storage.Back
 func (q querier) ListCredentials(a0 context.Context, a1 string) ([]*storage.Credential, error) {
 	r0, err := q.q.ListCredentials(a0, a1)
 	return r0, q.r.check(a0, "ListCredentials", err)
-}
-
-func (q querier) ListDomains(a0 context.Context, a1 string) ([]*storage.Domain, error) {
-	r0, err := q.q.ListDomains(a0, a1)
-	return r0, q.r.check(a0, "ListDomains", err)
 }
 
 func (q querier) ListEvents(a0 context.Context, a1 string, a2 bool, a3 int) ([]*storage.Event, error) {
@@ -346,11 +231,6 @@ func (q querier) ListEventsAfterSeq(a0 context.Context, a1 int64, a2 int) ([]*st
 	return r0, q.r.check(a0, "ListEventsAfterSeq", err)
 }
 
-func (q querier) ListExternalAccounts(a0 context.Context, a1 string) ([]*storage.ExternalAccount, error) {
-	r0, err := q.q.ListExternalAccounts(a0, a1)
-	return r0, q.r.check(a0, "ListExternalAccounts", err)
-}
-
 func (q querier) ListIdentifiers(a0 context.Context, a1 string) ([]*storage.Identifier, error) {
 	r0, err := q.q.ListIdentifiers(a0, a1)
 	return r0, q.r.check(a0, "ListIdentifiers", err)
@@ -359,26 +239,6 @@ func (q querier) ListIdentifiers(a0 context.Context, a1 string) ([]*storage.Iden
 func (q querier) ListInvitations(a0 context.Context, a1 string, a2 string, a3 storage.Page) ([]*storage.Invitation, string, error) {
 	r0, r1, err := q.q.ListInvitations(a0, a1, a2, a3)
 	return r0, r1, q.r.check(a0, "ListInvitations", err)
-}
-
-func (q querier) ListMemberships(a0 context.Context, a1 storage.MembershipFilter, a2 storage.Page) ([]*storage.Membership, string, error) {
-	r0, r1, err := q.q.ListMemberships(a0, a1, a2)
-	return r0, r1, q.r.check(a0, "ListMemberships", err)
-}
-
-func (q querier) ListOrganizations(a0 context.Context, a1 string, a2 storage.Page) ([]*storage.Organization, string, error) {
-	r0, r1, err := q.q.ListOrganizations(a0, a1, a2)
-	return r0, r1, q.r.check(a0, "ListOrganizations", err)
-}
-
-func (q querier) ListPlans(a0 context.Context) ([]*storage.Plan, error) {
-	r0, err := q.q.ListPlans(a0)
-	return r0, q.r.check(a0, "ListPlans", err)
-}
-
-func (q querier) ListRoles(a0 context.Context) ([]*storage.Role, error) {
-	r0, err := q.q.ListRoles(a0)
-	return r0, q.r.check(a0, "ListRoles", err)
 }
 
 func (q querier) ListSessions(a0 context.Context, a1 storage.SessionFilter, a2 storage.Page) ([]*storage.Session, string, error) {
@@ -391,11 +251,6 @@ func (q querier) ListSigningKeys(a0 context.Context) ([]*storage.SigningKey, err
 	return r0, q.r.check(a0, "ListSigningKeys", err)
 }
 
-func (q querier) ListSubscriptions(a0 context.Context, a1 string) ([]*storage.Subscription, error) {
-	r0, err := q.q.ListSubscriptions(a0, a1)
-	return r0, q.r.check(a0, "ListSubscriptions", err)
-}
-
 func (q querier) ListUsers(a0 context.Context, a1 storage.UserFilter, a2 storage.Page) ([]*storage.User, string, error) {
 	r0, r1, err := q.q.ListUsers(a0, a1, a2)
 	return r0, r1, q.r.check(a0, "ListUsers", err)
@@ -404,16 +259,6 @@ func (q querier) ListUsers(a0 context.Context, a1 storage.UserFilter, a2 storage
 func (q querier) MarkEventDispatched(a0 context.Context, a1 string, a2 time.Time) error {
 	err := q.q.MarkEventDispatched(a0, a1, a2)
 	return q.r.check(a0, "MarkEventDispatched", err)
-}
-
-func (q querier) PutPlan(a0 context.Context, a1 *storage.Plan) error {
-	err := q.q.PutPlan(a0, a1)
-	return q.r.check(a0, "PutPlan", err)
-}
-
-func (q querier) PutSubscription(a0 context.Context, a1 *storage.Subscription) error {
-	err := q.q.PutSubscription(a0, a1)
-	return q.r.check(a0, "PutSubscription", err)
 }
 
 func (q querier) PutTOTPSecret(a0 context.Context, a1 *storage.TOTPSecret) error {
@@ -476,16 +321,6 @@ func (q querier) UpdateClient(a0 context.Context, a1 *storage.Client) error {
 	return q.r.check(a0, "UpdateClient", err)
 }
 
-func (q querier) UpdateDomain(a0 context.Context, a1 *storage.Domain) error {
-	err := q.q.UpdateDomain(a0, a1)
-	return q.r.check(a0, "UpdateDomain", err)
-}
-
-func (q querier) UpdateExternalAccount(a0 context.Context, a1 *storage.ExternalAccount) error {
-	err := q.q.UpdateExternalAccount(a0, a1)
-	return q.r.check(a0, "UpdateExternalAccount", err)
-}
-
 func (q querier) UpdateFlow(a0 context.Context, a1 *storage.Flow) error {
 	err := q.q.UpdateFlow(a0, a1)
 	return q.r.check(a0, "UpdateFlow", err)
@@ -494,21 +329,6 @@ func (q querier) UpdateFlow(a0 context.Context, a1 *storage.Flow) error {
 func (q querier) UpdateIdentifier(a0 context.Context, a1 *storage.Identifier) error {
 	err := q.q.UpdateIdentifier(a0, a1)
 	return q.r.check(a0, "UpdateIdentifier", err)
-}
-
-func (q querier) UpdateMembership(a0 context.Context, a1 *storage.Membership) error {
-	err := q.q.UpdateMembership(a0, a1)
-	return q.r.check(a0, "UpdateMembership", err)
-}
-
-func (q querier) UpdateOrganization(a0 context.Context, a1 *storage.Organization) error {
-	err := q.q.UpdateOrganization(a0, a1)
-	return q.r.check(a0, "UpdateOrganization", err)
-}
-
-func (q querier) UpdateRole(a0 context.Context, a1 *storage.Role) error {
-	err := q.q.UpdateRole(a0, a1)
-	return q.r.check(a0, "UpdateRole", err)
 }
 
 func (q querier) UpdateSession(a0 context.Context, a1 *storage.Session) error {

@@ -51,6 +51,11 @@ type store struct {
 	s storage.Store
 }
 
+// Unwrap returns the wrapped store, so that a plugin can assert the
+// capabilities (storage.OrganizationStore, …) the wrapper does not forward.
+// Their failures are the plugin's to report.
+func (s store) Unwrap() storage.Store { return s.s }
+
 // InTx runs fn with a Querier whose operations report their failures too.
 // A failure of the transaction itself (begin, commit) is reported as
 // "InTx"; an error fn returns is not, since its operation, or the kernel's

@@ -29,6 +29,7 @@ import (
 	"testing"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/storage"
 )
 
 // Account is who is signed in at the provider.
@@ -187,6 +188,10 @@ func (pl *Plugin) Register(h *latch.Host) error {
 	if pl.Consumer == "" {
 		pl.Consumer = "fakeidp-" + pl.Strategy
 	}
+	linked, err := latch.RequireStore[storage.ConnectedAccountStore](h)
+	if err != nil {
+		return err
+	}
 	if err := h.AddStrategy(&strategy{pl: pl, h: h}); err != nil {
 		return err
 	}
@@ -201,7 +206,7 @@ func (pl *Plugin) Register(h *latch.Host) error {
 		return e.Tx.Emit(ctx, pl.Event(), e.User.ID, map[string]string{"user_id": e.User.ID, "strategy": pl.Strategy, "subject": e.Identity.Subject})
 	})
 	if err := h.AddClaims(latch.ClaimsContributor{Claims: []string{pl.Claim()}, Contribute: func(ctx context.Context, c *latch.TokenClaims) error {
-		accounts, err := h.Store().ListExternalAccounts(ctx, c.UserID)
+		accounts, err := linked.ListExternalAccounts(ctx, c.UserID)
 		if err != nil {
 			return err
 		}

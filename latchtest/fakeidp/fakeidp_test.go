@@ -219,7 +219,7 @@ func TestUnverifiedProviderEmailNeverLinksAnAccount(t *testing.T) {
 	if _, err := e.Store.FindExternalAccount(context.Background(), e.idp.Issuer(), "attacker"); err == nil {
 		t.Fatal("the attacker's identity was linked")
 	}
-	accounts, _ := e.Store.ListExternalAccounts(context.Background(), victim.ID)
+	accounts, _ := e.Store.(storage.ConnectedAccountStore).ListExternalAccounts(context.Background(), victim.ID)
 	if len(accounts) != 0 {
 		t.Fatalf("victim's external accounts: %v", accounts)
 	}

@@ -41,21 +41,75 @@ import (
 	"github.com/latchauth/latch/storage"
 )
 
+// The core Store and every capability: memstore is the reference for all
+// of them.
 var (
-	_ storage.Store   = (*Store)(nil)
-	_ storage.Querier = (*tx)(nil)
-	_ storage.Querier = (*state)(nil)
+	_ storage.Store                 = (*Store)(nil)
+	_ storage.OrganizationStore     = (*Store)(nil)
+	_ storage.MembershipStore       = (*Store)(nil)
+	_ storage.DomainStore           = (*Store)(nil)
+	_ storage.RoleStore             = (*Store)(nil)
+	_ storage.BillingStore          = (*Store)(nil)
+	_ storage.ConnectedAccountStore = (*Store)(nil)
+	_ storage.AdminStore            = (*Store)(nil)
+	_ storage.SigningKeyPruneStore  = (*Store)(nil)
 )
 
 // Store is an in-memory [storage.Store]. The zero value is not usable; call
 // [New]. A Store is safe for concurrent use.
+//
+// Each method takes the lock itself (reads share it, writes hold it alone)
+// and works on the state directly. The Querier InTx hands out is a Store
+// too, sharing the state, whose methods take no lock: InTx holds it for
+// the whole transaction.
 type Store struct {
-	mu sync.RWMutex
-	st *state
+	*state
+	mu   *sync.RWMutex
+	inTx bool // InTx holds mu: methods must not take it again
 }
 
 // New returns an empty Store.
-func New() *Store { return &Store{st: newState()} }
+func New() *Store { return &Store{state: newState(), mu: new(sync.RWMutex)} }
+
+// held is a lock a method holds until it returns; the zero value, inside
+// a transaction, holds nothing.
+type held struct {
+	mu     *sync.RWMutex
+	shared bool
+}
+
+func (h held) release() {
+	switch {
+	case h.mu == nil:
+	case h.shared:
+		h.mu.RUnlock()
+	default:
+		h.mu.Unlock()
+	}
+}
+
+// read takes the lock for reading, unless InTx holds it.
+func (s *Store) read() held {
+	if s.inTx {
+		return held{}
+	}
+	s.mu.RLock()
+	return held{mu: s.mu, shared: true}
+}
+
+// write takes the lock alone, unless InTx holds it.
+func (s *Store) write() held {
+	if s.inTx {
+		return held{}
+	}
+	s.mu.Lock()
+	return held{mu: s.mu}
+}
+
+// errNested is what InTx on a transaction's Querier returns: the contract
+// does not support nested transactions, and waiting for the lock the
+// outer one holds would deadlock.
+var errNested = errors.New("memstore: nested transactions are not supported")
 
 // InTx runs fn as one transaction, holding the store's write lock until fn
 // returns: other callers wait, so fn must be quick and must not call the
@@ -63,18 +117,21 @@ func New() *Store { return &Store{st: newState()} }
 // panics, every write made through q is undone, InTx returns fn's error
 // unchanged or re-panics.
 func (s *Store) InTx(_ context.Context, fn func(q storage.Querier) error) error {
+	if s.inTx {
+		return errNested
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := &tx{state: s.st}
-	s.st.logging, s.st.undo = true, nil
+	q := &Store{state: s.state, mu: s.mu, inTx: true}
+	s.logging, s.undo = true, nil
 	committed := false
 	defer func() {
 		if !committed {
-			for i := len(s.st.undo) - 1; i >= 0; i-- {
-				s.st.undo[i]()
+			for i := len(s.undo) - 1; i >= 0; i-- {
+				s.undo[i]()
 			}
 		}
-		s.st.logging, s.st.undo = false, nil
+		s.logging, s.undo = false, nil
 		q.state = nil // a q used after fn returned fails loudly instead of racing
 	}()
 	if err := fn(q); err != nil {
@@ -83,10 +140,6 @@ func (s *Store) InTx(_ context.Context, fn func(q storage.Querier) error) error 
 	committed = true
 	return nil
 }
-
-// tx is the Querier handed to InTx callbacks: the unlocked state methods,
-// promoted, used while InTx holds the lock.
-type tx struct{ *state }
 
 // set is a set of record IDs, used by the indexes that map one key to many
 // records.
@@ -98,9 +151,7 @@ type idKey struct {
 	canon string
 }
 
-// state holds the data. Its methods implement storage.Querier without
-// locking; Store wraps them with its mutex and tx uses them under InTx's
-// lock. Every write goes through put and drop, which record the inverse
+// state holds the data, and the helpers the Store methods share. Every write goes through put and drop, which record the inverse
 // write while a transaction is open, and stored records are never changed
 // in place (a write stores a new copy), so undoing restores them exactly.
 type state struct {

@@ -51,3 +51,24 @@ func Example() {
 	// true
 	// user_1 1
 }
+
+// TestNestedTransactionIsRefusedNotDeadlocked: the Querier of a transaction
+// is a Store whose methods skip the lock InTx holds; starting a transaction
+// on it must fail rather than wait for that lock forever.
+func TestNestedTransactionIsRefusedNotDeadlocked(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	err := s.InTx(ctx, func(q storage.Querier) error {
+		inner, ok := q.(storage.Store)
+		if !ok {
+			return nil
+		}
+		return inner.InTx(ctx, func(storage.Querier) error { return nil })
+	})
+	if err == nil {
+		t.Fatal("a nested transaction was accepted")
+	}
+	if _, err := s.GetUser(ctx, "user_missing"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the store is unusable after a refused nested transaction: %v", err)
+	}
+}

@@ -12,7 +12,9 @@ import (
 
 // Organizations.
 
-func (s *state) CreateOrganization(_ context.Context, o *storage.Organization) error {
+// CreateOrganization implements [storage.OrganizationStore].
+func (s *Store) CreateOrganization(_ context.Context, o *storage.Organization) error {
+	defer s.write().release()
 	if err := validJSON(o.PublicMetadata, o.PrivateMetadata); err != nil {
 		return err
 	}
@@ -44,21 +46,27 @@ func (s *state) putOrg(o *storage.Organization) {
 	put(s, s.orgs, o.ID, o)
 }
 
-func (s *state) GetOrganization(_ context.Context, id string) (*storage.Organization, error) {
+// GetOrganization implements [storage.OrganizationStore].
+func (s *Store) GetOrganization(_ context.Context, id string) (*storage.Organization, error) {
+	defer s.read().release()
 	if o, ok := s.orgs[id]; ok {
 		return cloneOrg(o), nil
 	}
 	return nil, notFound("organization", id)
 }
 
-func (s *state) GetOrganizationBySlug(ctx context.Context, slug string) (*storage.Organization, error) {
+// GetOrganizationBySlug implements [storage.OrganizationStore].
+func (s *Store) GetOrganizationBySlug(ctx context.Context, slug string) (*storage.Organization, error) {
+	defer s.read().release()
 	if id, ok := s.slugs[storage.CanonicalName(slug)]; ok {
-		return s.GetOrganization(ctx, id)
+		return cloneOrg(s.orgs[id]), nil
 	}
 	return nil, notFound("organization with slug", slug)
 }
 
-func (s *state) UpdateOrganization(_ context.Context, o *storage.Organization) error {
+// UpdateOrganization implements [storage.OrganizationStore].
+func (s *Store) UpdateOrganization(_ context.Context, o *storage.Organization) error {
+	defer s.write().release()
 	if err := validJSON(o.PublicMetadata, o.PrivateMetadata); err != nil {
 		return err
 	}
@@ -79,7 +87,9 @@ func (s *state) UpdateOrganization(_ context.Context, o *storage.Organization) e
 	return nil
 }
 
-func (s *state) DeleteOrganization(_ context.Context, id string) error {
+// DeleteOrganization implements [storage.OrganizationStore].
+func (s *Store) DeleteOrganization(_ context.Context, id string) error {
+	defer s.write().release()
 	o, ok := s.orgs[id]
 	if !ok {
 		return notFound("organization", id)
@@ -88,18 +98,20 @@ func (s *state) DeleteOrganization(_ context.Context, id string) error {
 		s.dropMem(s.mems[mid])
 	}
 	for iid := range maps.Clone(s.invByOrg[id]) {
-		unlink(s, s.invByOrg, id, iid)
-		drop(s, s.invs, iid)
+		unlink(s.state, s.invByOrg, id, iid)
+		drop(s.state, s.invs, iid)
 	}
 	for did := range maps.Clone(s.domByOrg[id]) {
 		s.dropDomain(s.domains[did])
 	}
-	drop(s, s.slugs, storage.CanonicalName(o.Slug))
-	drop(s, s.orgs, id)
+	drop(s.state, s.slugs, storage.CanonicalName(o.Slug))
+	drop(s.state, s.orgs, id)
 	return nil
 }
 
-func (s *state) ListOrganizations(_ context.Context, query string, p storage.Page) ([]*storage.Organization, string, error) {
+// ListOrganizations implements [storage.OrganizationStore].
+func (s *Store) ListOrganizations(_ context.Context, query string, p storage.Page) ([]*storage.Organization, string, error) {
+	defer s.read().release()
 	q := strings.ToLower(query)
 	keep := func(o *storage.Organization) bool {
 		return strings.Contains(strings.ToLower(o.Name), q) || strings.Contains(strings.ToLower(o.Slug), q) ||
@@ -111,7 +123,9 @@ func (s *state) ListOrganizations(_ context.Context, query string, p storage.Pag
 
 // Memberships.
 
-func (s *state) CreateMembership(_ context.Context, m *storage.Membership) error {
+// CreateMembership implements [storage.MembershipStore].
+func (s *Store) CreateMembership(_ context.Context, m *storage.Membership) error {
+	defer s.write().release()
 	if err := validJSON(m.PublicMetadata, m.PrivateMetadata); err != nil {
 		return err
 	}
@@ -128,10 +142,10 @@ func (s *state) CreateMembership(_ context.Context, m *storage.Membership) error
 		return conflict("user %q is already a member of %q", m.UserID, m.OrganizationID)
 	}
 	n := cloneMem(m)
-	put(s, s.mems, n.ID, n)
-	put(s, s.memByPair, [2]string{n.OrganizationID, n.UserID}, n.ID)
-	link(s, s.memByOrg, n.OrganizationID, n.ID)
-	link(s, s.memByUser, n.UserID, n.ID)
+	put(s.state, s.mems, n.ID, n)
+	put(s.state, s.memByPair, [2]string{n.OrganizationID, n.UserID}, n.ID)
+	link(s.state, s.memByOrg, n.OrganizationID, n.ID)
+	link(s.state, s.memByUser, n.UserID, n.ID)
 	return nil
 }
 
@@ -149,7 +163,9 @@ func (s *state) membership(orgID, userID string) (*storage.Membership, error) {
 	return nil, notFound("membership in "+orgID+" of user", userID)
 }
 
-func (s *state) GetMembership(_ context.Context, orgID, userID string) (*storage.Membership, error) {
+// GetMembership implements [storage.MembershipStore].
+func (s *Store) GetMembership(_ context.Context, orgID, userID string) (*storage.Membership, error) {
+	defer s.read().release()
 	m, err := s.membership(orgID, userID)
 	if err != nil {
 		return nil, err
@@ -157,7 +173,9 @@ func (s *state) GetMembership(_ context.Context, orgID, userID string) (*storage
 	return cloneMem(m), nil
 }
 
-func (s *state) UpdateMembership(_ context.Context, m *storage.Membership) error {
+// UpdateMembership implements [storage.MembershipStore].
+func (s *Store) UpdateMembership(_ context.Context, m *storage.Membership) error {
+	defer s.write().release()
 	if err := validJSON(m.PublicMetadata, m.PrivateMetadata); err != nil {
 		return err
 	}
@@ -168,11 +186,13 @@ func (s *state) UpdateMembership(_ context.Context, m *storage.Membership) error
 	n := cloneMem(old)
 	n.Role, n.PublicMetadata, n.PrivateMetadata = m.Role, js(m.PublicMetadata), js(m.PrivateMetadata)
 	n.UpdatedAt = m.UpdatedAt.UTC()
-	put(s, s.mems, n.ID, n)
+	put(s.state, s.mems, n.ID, n)
 	return nil
 }
 
-func (s *state) DeleteMembership(_ context.Context, orgID, userID string) error {
+// DeleteMembership implements [storage.MembershipStore].
+func (s *Store) DeleteMembership(_ context.Context, orgID, userID string) error {
+	defer s.write().release()
 	m, err := s.membership(orgID, userID)
 	if err != nil {
 		return err
@@ -195,13 +215,17 @@ func (s *state) memberships(f storage.MembershipFilter) (func(func(string) bool)
 	}
 }
 
-func (s *state) ListMemberships(_ context.Context, f storage.MembershipFilter, p storage.Page) ([]*storage.Membership, string, error) {
+// ListMemberships implements [storage.MembershipStore].
+func (s *Store) ListMemberships(_ context.Context, f storage.MembershipFilter, p storage.Page) ([]*storage.Membership, string, error) {
+	defer s.read().release()
 	ids, keep := s.memberships(f)
 	out, next := page(s.mems, ids, keep, cloneMem, p)
 	return out, next, nil
 }
 
-func (s *state) CountMemberships(_ context.Context, f storage.MembershipFilter) (int, error) {
+// CountMemberships implements [storage.MembershipStore].
+func (s *Store) CountMemberships(_ context.Context, f storage.MembershipFilter) (int, error) {
+	defer s.read().release()
 	n := 0
 	ids, keep := s.memberships(f)
 	for id := range ids {
@@ -214,7 +238,9 @@ func (s *state) CountMemberships(_ context.Context, f storage.MembershipFilter) 
 
 // Invitations.
 
-func (s *state) CreateInvitation(_ context.Context, i *storage.Invitation) error {
+// CreateInvitation implements [storage.InvitationStore].
+func (s *Store) CreateInvitation(_ context.Context, i *storage.Invitation) error {
+	defer s.write().release()
 	if err := validJSON(i.PublicMetadata); err != nil {
 		return err
 	}
@@ -225,25 +251,31 @@ func (s *state) CreateInvitation(_ context.Context, i *storage.Invitation) error
 		return notFound("organization", i.OrganizationID)
 	}
 	n := cloneInv(i)
-	put(s, s.invs, n.ID, n)
-	link(s, s.invByOrg, n.OrganizationID, n.ID)
+	put(s.state, s.invs, n.ID, n)
+	link(s.state, s.invByOrg, n.OrganizationID, n.ID)
 	return nil
 }
 
-func (s *state) GetInvitation(_ context.Context, id string) (*storage.Invitation, error) {
+// GetInvitation implements [storage.InvitationStore].
+func (s *Store) GetInvitation(_ context.Context, id string) (*storage.Invitation, error) {
+	defer s.read().release()
 	if i, ok := s.invs[id]; ok {
 		return cloneInv(i), nil
 	}
 	return nil, notFound("invitation", id)
 }
 
-func (s *state) ListInvitations(_ context.Context, orgID, status string, p storage.Page) ([]*storage.Invitation, string, error) {
+// ListInvitations implements [storage.InvitationStore].
+func (s *Store) ListInvitations(_ context.Context, orgID, status string, p storage.Page) ([]*storage.Invitation, string, error) {
+	defer s.read().release()
 	keep := func(i *storage.Invitation) bool { return status == "" || i.Status == status }
 	out, next := page(s.invs, maps.Keys(s.invByOrg[orgID]), keep, cloneInv, p)
 	return out, next, nil
 }
 
-func (s *state) TransitionInvitation(_ context.Context, id, from, to string, at time.Time) error {
+// TransitionInvitation implements [storage.InvitationStore].
+func (s *Store) TransitionInvitation(_ context.Context, id, from, to string, at time.Time) error {
+	defer s.write().release()
 	old, ok := s.invs[id]
 	switch {
 	case !ok:
@@ -253,13 +285,15 @@ func (s *state) TransitionInvitation(_ context.Context, id, from, to string, at 
 	}
 	n := cloneInv(old)
 	n.Status, n.UpdatedAt = to, at.UTC()
-	put(s, s.invs, id, n)
+	put(s.state, s.invs, id, n)
 	return nil
 }
 
 // Domains.
 
-func (s *state) CreateDomain(_ context.Context, d *storage.Domain) error {
+// CreateDomain implements [storage.DomainStore].
+func (s *Store) CreateDomain(_ context.Context, d *storage.Domain) error {
+	defer s.write().release()
 	if _, ok := s.domains[d.ID]; ok {
 		return conflict("domain %q: ID taken", d.ID)
 	}
@@ -300,25 +334,33 @@ func (s *state) dropDomain(d *storage.Domain) {
 	drop(s, s.domains, d.ID)
 }
 
-func (s *state) GetDomain(_ context.Context, id string) (*storage.Domain, error) {
+// GetDomain implements [storage.DomainStore].
+func (s *Store) GetDomain(_ context.Context, id string) (*storage.Domain, error) {
+	defer s.read().release()
 	if d, ok := s.domains[id]; ok {
 		return cloneDomain(d), nil
 	}
 	return nil, notFound("domain", id)
 }
 
-func (s *state) FindDomain(ctx context.Context, name string) (*storage.Domain, error) {
+// FindDomain implements [storage.DomainStore].
+func (s *Store) FindDomain(ctx context.Context, name string) (*storage.Domain, error) {
+	defer s.read().release()
 	if id, ok := s.domVerified[storage.CanonicalName(name)]; ok {
-		return s.GetDomain(ctx, id)
+		return cloneDomain(s.domains[id]), nil
 	}
 	return nil, notFound("verified domain", name)
 }
 
-func (s *state) ListDomains(_ context.Context, orgID string) ([]*storage.Domain, error) {
+// ListDomains implements [storage.DomainStore].
+func (s *Store) ListDomains(_ context.Context, orgID string) ([]*storage.Domain, error) {
+	defer s.read().release()
 	return list(s.domains, s.domByOrg[orgID], cloneDomain), nil
 }
 
-func (s *state) UpdateDomain(_ context.Context, d *storage.Domain) error {
+// UpdateDomain implements [storage.DomainStore].
+func (s *Store) UpdateDomain(_ context.Context, d *storage.Domain) error {
+	defer s.write().release()
 	old, ok := s.domains[d.ID]
 	if !ok {
 		return notFound("domain", d.ID)
@@ -332,7 +374,9 @@ func (s *state) UpdateDomain(_ context.Context, d *storage.Domain) error {
 	return nil
 }
 
-func (s *state) DeleteDomain(_ context.Context, id string) error {
+// DeleteDomain implements [storage.DomainStore].
+func (s *Store) DeleteDomain(_ context.Context, id string) error {
+	defer s.write().release()
 	d, ok := s.domains[id]
 	if !ok {
 		return notFound("domain", id)
@@ -343,26 +387,32 @@ func (s *state) DeleteDomain(_ context.Context, id string) error {
 
 // Roles.
 
-func (s *state) CreateRole(_ context.Context, r *storage.Role) error {
+// CreateRole implements [storage.RoleStore].
+func (s *Store) CreateRole(_ context.Context, r *storage.Role) error {
+	defer s.write().release()
 	if _, ok := s.roleIDs[r.ID]; ok {
 		return conflict("role %q: ID taken", r.ID)
 	}
 	if _, ok := s.roles[r.Key]; ok {
 		return conflict("role key %q taken", r.Key)
 	}
-	put(s, s.roles, r.Key, cloneRole(r))
-	put(s, s.roleIDs, r.ID, r.Key)
+	put(s.state, s.roles, r.Key, cloneRole(r))
+	put(s.state, s.roleIDs, r.ID, r.Key)
 	return nil
 }
 
-func (s *state) GetRole(_ context.Context, key string) (*storage.Role, error) {
+// GetRole implements [storage.RoleStore].
+func (s *Store) GetRole(_ context.Context, key string) (*storage.Role, error) {
+	defer s.read().release()
 	if r, ok := s.roles[key]; ok {
 		return cloneRole(r), nil
 	}
 	return nil, notFound("role", key)
 }
 
-func (s *state) ListRoles(_ context.Context) ([]*storage.Role, error) {
+// ListRoles implements [storage.RoleStore].
+func (s *Store) ListRoles(_ context.Context) ([]*storage.Role, error) {
+	defer s.read().release()
 	out := make([]*storage.Role, 0, len(s.roles))
 	for _, id := range slices.Sorted(maps.Keys(s.roleIDs)) {
 		out = append(out, cloneRole(s.roles[s.roleIDs[id]]))
@@ -370,30 +420,36 @@ func (s *state) ListRoles(_ context.Context) ([]*storage.Role, error) {
 	return out, nil
 }
 
-func (s *state) UpdateRole(_ context.Context, r *storage.Role) error {
+// UpdateRole implements [storage.RoleStore].
+func (s *Store) UpdateRole(_ context.Context, r *storage.Role) error {
+	defer s.write().release()
 	old, ok := s.roles[r.Key]
 	if !ok {
 		return notFound("role", r.Key)
 	}
 	n := cloneRole(old)
 	n.Name, n.Description, n.Permissions, n.UpdatedAt = r.Name, r.Description, ss(r.Permissions), r.UpdatedAt.UTC()
-	put(s, s.roles, r.Key, n)
+	put(s.state, s.roles, r.Key, n)
 	return nil
 }
 
-func (s *state) DeleteRole(_ context.Context, key string) error {
+// DeleteRole implements [storage.RoleStore].
+func (s *Store) DeleteRole(_ context.Context, key string) error {
+	defer s.write().release()
 	r, ok := s.roles[key]
 	if !ok {
 		return notFound("role", key)
 	}
-	drop(s, s.roleIDs, r.ID)
-	drop(s, s.roles, key)
+	drop(s.state, s.roleIDs, r.ID)
+	drop(s.state, s.roles, key)
 	return nil
 }
 
 // Billing.
 
-func (s *state) PutPlan(_ context.Context, p *storage.Plan) error {
+// PutPlan implements [storage.BillingStore].
+func (s *Store) PutPlan(_ context.Context, p *storage.Plan) error {
+	defer s.write().release()
 	if err := validJSON(p.PublicMetadata); err != nil {
 		return err
 	}
@@ -401,21 +457,25 @@ func (s *state) PutPlan(_ context.Context, p *storage.Plan) error {
 		return conflict("plan key %q taken", p.Key)
 	}
 	if old := s.plans[p.ID]; old != nil {
-		drop(s, s.planKeys, old.Key)
+		drop(s.state, s.planKeys, old.Key)
 	}
-	put(s, s.plans, p.ID, clonePlan(p))
-	put(s, s.planKeys, p.Key, p.ID)
+	put(s.state, s.plans, p.ID, clonePlan(p))
+	put(s.state, s.planKeys, p.Key, p.ID)
 	return nil
 }
 
-func (s *state) GetPlan(_ context.Context, key string) (*storage.Plan, error) {
+// GetPlan implements [storage.BillingStore].
+func (s *Store) GetPlan(_ context.Context, key string) (*storage.Plan, error) {
+	defer s.read().release()
 	if id, ok := s.planKeys[key]; ok {
 		return clonePlan(s.plans[id]), nil
 	}
 	return nil, notFound("plan", key)
 }
 
-func (s *state) ListPlans(_ context.Context) ([]*storage.Plan, error) {
+// ListPlans implements [storage.BillingStore].
+func (s *Store) ListPlans(_ context.Context) ([]*storage.Plan, error) {
+	defer s.read().release()
 	out := make([]*storage.Plan, 0, len(s.plans))
 	for _, id := range slices.Sorted(maps.Keys(s.plans)) {
 		out = append(out, clonePlan(s.plans[id]))
@@ -423,22 +483,28 @@ func (s *state) ListPlans(_ context.Context) ([]*storage.Plan, error) {
 	return out, nil
 }
 
-func (s *state) PutSubscription(_ context.Context, x *storage.Subscription) error {
+// PutSubscription implements [storage.BillingStore].
+func (s *Store) PutSubscription(_ context.Context, x *storage.Subscription) error {
+	defer s.write().release()
 	if old := s.subs[x.ID]; old != nil {
-		unlink(s, s.subsByPayer, old.PayerID, old.ID)
+		unlink(s.state, s.subsByPayer, old.PayerID, old.ID)
 	}
-	put(s, s.subs, x.ID, cloneSub(x))
-	link(s, s.subsByPayer, x.PayerID, x.ID)
+	put(s.state, s.subs, x.ID, cloneSub(x))
+	link(s.state, s.subsByPayer, x.PayerID, x.ID)
 	return nil
 }
 
-func (s *state) ListSubscriptions(_ context.Context, payerID string) ([]*storage.Subscription, error) {
+// ListSubscriptions implements [storage.BillingStore].
+func (s *Store) ListSubscriptions(_ context.Context, payerID string) ([]*storage.Subscription, error) {
+	defer s.read().release()
 	return list(s.subs, s.subsByPayer[payerID], cloneSub), nil
 }
 
 // Events and the audit log.
 
-func (s *state) AppendEvent(_ context.Context, e *storage.Event) error {
+// AppendEvent implements [storage.EventStore].
+func (s *Store) AppendEvent(_ context.Context, e *storage.Event) error {
+	defer s.write().release()
 	if err := validJSON(e.Data); err != nil {
 		return err
 	}
@@ -447,15 +513,17 @@ func (s *state) AppendEvent(_ context.Context, e *storage.Event) error {
 	}
 	s.setSeq(s.lastSeq + 1)
 	e.Seq = s.lastSeq
-	put(s, s.events, e.ID, cloneEvent(e))
-	put(s, s.eventSeq, e.Seq, e.ID)
+	put(s.state, s.events, e.ID, cloneEvent(e))
+	put(s.state, s.eventSeq, e.Seq, e.ID)
 	if e.DispatchedAt.IsZero() {
-		put(s, s.undispatched, e.ID, struct{}{})
+		put(s.state, s.undispatched, e.ID, struct{}{})
 	}
 	return nil
 }
 
-func (s *state) ListEvents(_ context.Context, afterID string, undispatchedOnly bool, limit int) ([]*storage.Event, error) {
+// ListEvents implements [storage.EventStore].
+func (s *Store) ListEvents(_ context.Context, afterID string, undispatchedOnly bool, limit int) ([]*storage.Event, error) {
+	defer s.read().release()
 	ids := maps.Keys(s.events)
 	if undispatchedOnly {
 		ids = maps.Keys(s.undispatched)
@@ -464,7 +532,9 @@ func (s *state) ListEvents(_ context.Context, afterID string, undispatchedOnly b
 	return out, nil
 }
 
-func (s *state) ListEventsAfterSeq(_ context.Context, afterSeq int64, limit int) ([]*storage.Event, error) {
+// ListEventsAfterSeq implements [storage.EventStore].
+func (s *Store) ListEventsAfterSeq(_ context.Context, afterSeq int64, limit int) ([]*storage.Event, error) {
+	defer s.read().release()
 	n := storage.Page{Limit: limit}.Size()
 	var out []*storage.Event
 	for seq := max(afterSeq, 0) + 1; seq <= s.lastSeq && len(out) < n; seq++ {
@@ -475,7 +545,9 @@ func (s *state) ListEventsAfterSeq(_ context.Context, afterSeq int64, limit int)
 	return out, nil
 }
 
-func (s *state) MarkEventDispatched(_ context.Context, id string, at time.Time) error {
+// MarkEventDispatched implements [storage.EventStore].
+func (s *Store) MarkEventDispatched(_ context.Context, id string, at time.Time) error {
+	defer s.write().release()
 	old, ok := s.events[id]
 	switch {
 	case !ok:
@@ -485,14 +557,16 @@ func (s *state) MarkEventDispatched(_ context.Context, id string, at time.Time) 
 	}
 	n := cloneEvent(old)
 	n.DispatchedAt = at.UTC()
-	put(s, s.events, id, n)
-	drop(s, s.undispatched, id)
+	put(s.state, s.events, id, n)
+	drop(s.state, s.undispatched, id)
 	return nil
 }
 
 // Consumers.
 
-func (s *state) AcquireConsumer(_ context.Context, name string, l storage.ConsumerLease) (*storage.Consumer, error) {
+// AcquireConsumer implements [storage.ConsumerStore].
+func (s *Store) AcquireConsumer(_ context.Context, name string, l storage.ConsumerLease) (*storage.Consumer, error) {
+	defer s.write().release()
 	c, ok := s.consumers[name]
 	if !ok {
 		c = &storage.Consumer{Name: name, Cursor: s.lastSeq, CreatedAt: l.At.UTC(), UpdatedAt: l.At.UTC()}
@@ -501,11 +575,13 @@ func (s *state) AcquireConsumer(_ context.Context, name string, l storage.Consum
 	}
 	n := cloneConsumer(c)
 	n.LeaseOwner, n.LeaseUntil, n.UpdatedAt = l.Owner, l.Until.UTC(), l.At.UTC()
-	put(s, s.consumers, name, n)
+	put(s.state, s.consumers, name, n)
 	return cloneConsumer(n), nil
 }
 
-func (s *state) AdvanceConsumer(_ context.Context, name string, cursor int64, l storage.ConsumerLease) error {
+// AdvanceConsumer implements [storage.ConsumerStore].
+func (s *Store) AdvanceConsumer(_ context.Context, name string, cursor int64, l storage.ConsumerLease) error {
+	defer s.write().release()
 	c, ok := s.consumers[name]
 	switch {
 	case !ok:
@@ -515,33 +591,39 @@ func (s *state) AdvanceConsumer(_ context.Context, name string, cursor int64, l 
 	}
 	n := cloneConsumer(c)
 	n.Cursor, n.LeaseUntil, n.UpdatedAt = cursor, l.Until.UTC(), l.At.UTC()
-	put(s, s.consumers, name, n)
+	put(s.state, s.consumers, name, n)
 	return nil
 }
 
-func (s *state) ReleaseConsumer(_ context.Context, name, owner string) error {
+// ReleaseConsumer implements [storage.ConsumerStore].
+func (s *Store) ReleaseConsumer(_ context.Context, name, owner string) error {
+	defer s.write().release()
 	c, ok := s.consumers[name]
 	if !ok || c.LeaseOwner != owner {
 		return nil
 	}
 	n := cloneConsumer(c)
 	n.LeaseOwner, n.LeaseUntil = "", time.Time{}
-	put(s, s.consumers, name, n)
+	put(s.state, s.consumers, name, n)
 	return nil
 }
 
-func (s *state) AppendAuditEvent(_ context.Context, e *storage.AuditEvent) error {
+// AppendAuditEvent implements [storage.AuditStore].
+func (s *Store) AppendAuditEvent(_ context.Context, e *storage.AuditEvent) error {
+	defer s.write().release()
 	if err := validJSON(e.Data); err != nil {
 		return err
 	}
 	if _, ok := s.audit[e.ID]; ok {
 		return conflict("audit event %q: ID taken", e.ID)
 	}
-	put(s, s.audit, e.ID, cloneAudit(e))
+	put(s.state, s.audit, e.ID, cloneAudit(e))
 	return nil
 }
 
-func (s *state) ListAuditEvents(_ context.Context, f storage.AuditFilter, p storage.Page) ([]*storage.AuditEvent, string, error) {
+// ListAuditEvents implements [storage.AdminStore].
+func (s *Store) ListAuditEvents(_ context.Context, f storage.AuditFilter, p storage.Page) ([]*storage.AuditEvent, string, error) {
+	defer s.read().release()
 	keep := func(e *storage.AuditEvent) bool {
 		return (f.UserID == "" || e.UserID == f.UserID) &&
 			(f.OrganizationID == "" || e.OrganizationID == f.OrganizationID) && (f.Type == "" || e.Type == f.Type)

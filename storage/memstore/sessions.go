@@ -13,25 +13,31 @@ import (
 
 // Clients.
 
-func (s *state) CreateClient(_ context.Context, c *storage.Client) error {
+// CreateClient implements [storage.ClientStore].
+func (s *Store) CreateClient(_ context.Context, c *storage.Client) error {
+	defer s.write().release()
 	if _, ok := s.clients[c.ID]; ok {
 		return conflict("client %q: ID taken", c.ID)
 	}
 	n := cloneClient(c)
 	n.Version = 1
-	put(s, s.clients, n.ID, n)
+	put(s.state, s.clients, n.ID, n)
 	c.Version = 1
 	return nil
 }
 
-func (s *state) GetClient(_ context.Context, id string) (*storage.Client, error) {
+// GetClient implements [storage.ClientStore].
+func (s *Store) GetClient(_ context.Context, id string) (*storage.Client, error) {
+	defer s.read().release()
 	if c, ok := s.clients[id]; ok {
 		return cloneClient(c), nil
 	}
 	return nil, notFound("client", id)
 }
 
-func (s *state) GetClientSession(_ context.Context, clientID, sessionID string) (*storage.Client, *storage.Session, error) {
+// GetClientSession implements [storage.ClientStore].
+func (s *Store) GetClientSession(_ context.Context, clientID, sessionID string) (*storage.Client, *storage.Session, error) {
+	defer s.read().release()
 	c, ok := s.clients[clientID]
 	if !ok {
 		return nil, nil, notFound("client", clientID)
@@ -46,7 +52,9 @@ func (s *state) GetClientSession(_ context.Context, clientID, sessionID string) 
 	return cloneClient(c), cloneSession(x), nil
 }
 
-func (s *state) UpdateClient(_ context.Context, c *storage.Client) error {
+// UpdateClient implements [storage.ClientStore].
+func (s *Store) UpdateClient(_ context.Context, c *storage.Client) error {
+	defer s.write().release()
 	old, ok := s.clients[c.ID]
 	switch {
 	case !ok:
@@ -56,25 +64,29 @@ func (s *state) UpdateClient(_ context.Context, c *storage.Client) error {
 	}
 	n := cloneClient(c)
 	n.Version++
-	put(s, s.clients, n.ID, n)
+	put(s.state, s.clients, n.ID, n)
 	c.Version = n.Version
 	return nil
 }
 
-func (s *state) DeleteClient(_ context.Context, id string) error {
+// DeleteClient implements [storage.AdminStore].
+func (s *Store) DeleteClient(_ context.Context, id string) error {
+	defer s.write().release()
 	if _, ok := s.clients[id]; !ok {
 		return notFound("client", id)
 	}
 	for sid := range maps.Clone(s.sessByClient[id]) {
 		s.dropSession(s.sessions[sid])
 	}
-	drop(s, s.clients, id)
+	drop(s.state, s.clients, id)
 	return nil
 }
 
 // Sessions.
 
-func (s *state) CreateSession(_ context.Context, x *storage.Session) error {
+// CreateSession implements [storage.SessionStore].
+func (s *Store) CreateSession(_ context.Context, x *storage.Session) error {
+	defer s.write().release()
 	if _, ok := s.sessions[x.ID]; ok {
 		return conflict("session %q: ID taken", x.ID)
 	}
@@ -113,14 +125,18 @@ func (s *state) dropSession(x *storage.Session) {
 	drop(s, s.sessions, x.ID)
 }
 
-func (s *state) GetSession(_ context.Context, id string) (*storage.Session, error) {
+// GetSession implements [storage.SessionStore].
+func (s *Store) GetSession(_ context.Context, id string) (*storage.Session, error) {
+	defer s.read().release()
 	if x, ok := s.sessions[id]; ok {
 		return cloneSession(x), nil
 	}
 	return nil, notFound("session", id)
 }
 
-func (s *state) UpdateSession(_ context.Context, x *storage.Session) error {
+// UpdateSession implements [storage.SessionStore].
+func (s *Store) UpdateSession(_ context.Context, x *storage.Session) error {
+	defer s.write().release()
 	old, ok := s.sessions[x.ID]
 	switch {
 	case !ok:
@@ -138,7 +154,9 @@ func (s *state) UpdateSession(_ context.Context, x *storage.Session) error {
 	return nil
 }
 
-func (s *state) TouchSession(_ context.Context, id string, at time.Time) error {
+// TouchSession implements [storage.SessionStore].
+func (s *Store) TouchSession(_ context.Context, id string, at time.Time) error {
+	defer s.write().release()
 	old, ok := s.sessions[id]
 	if !ok || old.Status != storage.SessionActive {
 		return notFound("active session", id)
@@ -146,7 +164,7 @@ func (s *state) TouchSession(_ context.Context, id string, at time.Time) error {
 	if at.After(old.LastActiveAt) {
 		n := cloneSession(old)
 		n.LastActiveAt = at.UTC()
-		put(s, s.sessions, id, n)
+		put(s.state, s.sessions, id, n)
 	}
 	return nil
 }
@@ -171,12 +189,16 @@ func sessionMatcher(f storage.SessionFilter) func(*storage.Session) bool {
 	}
 }
 
-func (s *state) ListSessions(_ context.Context, f storage.SessionFilter, p storage.Page) ([]*storage.Session, string, error) {
+// ListSessions implements [storage.SessionStore].
+func (s *Store) ListSessions(_ context.Context, f storage.SessionFilter, p storage.Page) ([]*storage.Session, string, error) {
+	defer s.read().release()
 	out, next := page(s.sessions, s.sessionCandidates(f), sessionMatcher(f), cloneSession, p)
 	return out, next, nil
 }
 
-func (s *state) EndSessions(_ context.Context, f storage.SessionFilter, status string, at time.Time) ([]string, error) {
+// EndSessions implements [storage.SessionStore].
+func (s *Store) EndSessions(_ context.Context, f storage.SessionFilter, status string, at time.Time) ([]string, error) {
+	defer s.write().release()
 	if f.UserID == "" && f.ClientID == "" {
 		return nil, nil
 	}
@@ -192,14 +214,16 @@ func (s *state) EndSessions(_ context.Context, f storage.SessionFilter, status s
 		n := cloneSession(s.sessions[id])
 		n.Status, n.EndedAt, n.UpdatedAt = status, at.UTC(), at.UTC()
 		n.Version++
-		put(s, s.sessions, id, n)
+		put(s.state, s.sessions, id, n)
 	}
 	return ended, nil
 }
 
 // Verifications.
 
-func (s *state) CreateVerification(_ context.Context, v *storage.Verification) error {
+// CreateVerification implements [storage.VerificationStore].
+func (s *Store) CreateVerification(_ context.Context, v *storage.Verification) error {
+	defer s.write().release()
 	if err := validJSON(v.Data); err != nil {
 		return err
 	}
@@ -207,17 +231,19 @@ func (s *state) CreateVerification(_ context.Context, v *storage.Verification) e
 		return conflict("verification %q: ID taken", v.ID)
 	}
 	n := cloneVerif(v)
-	put(s, s.verifs, n.ID, n)
+	put(s.state, s.verifs, n.ID, n)
 	if n.UserID != "" {
-		link(s, s.verifByUser, n.UserID, n.ID)
+		link(s.state, s.verifByUser, n.UserID, n.ID)
 	}
 	if n.FlowID != "" {
-		link(s, s.verifByFlow, n.FlowID, n.ID)
+		link(s.state, s.verifByFlow, n.FlowID, n.ID)
 	}
 	return nil
 }
 
-func (s *state) GetVerification(_ context.Context, id string) (*storage.Verification, error) {
+// GetVerification implements [storage.VerificationStore].
+func (s *Store) GetVerification(_ context.Context, id string) (*storage.Verification, error) {
+	defer s.read().release()
 	if v, ok := s.verifs[id]; ok {
 		return cloneVerif(v), nil
 	}
@@ -237,7 +263,9 @@ func (s *state) liveVerification(id string, at time.Time) (*storage.Verification
 	return cloneVerif(v), nil
 }
 
-func (s *state) RecordVerificationAttempt(_ context.Context, id string, at time.Time) (*storage.Verification, error) {
+// RecordVerificationAttempt implements [storage.VerificationStore].
+func (s *Store) RecordVerificationAttempt(_ context.Context, id string, at time.Time) (*storage.Verification, error) {
+	defer s.write().release()
 	v, err := s.liveVerification(id, at)
 	if err != nil {
 		return nil, err
@@ -246,21 +274,25 @@ func (s *state) RecordVerificationAttempt(_ context.Context, id string, at time.
 		return nil, consumed("verification (no attempts left)", id)
 	}
 	v.Attempts++
-	put(s, s.verifs, id, v)
+	put(s.state, s.verifs, id, v)
 	return cloneVerif(v), nil
 }
 
-func (s *state) ConsumeVerification(_ context.Context, id string, at time.Time) (*storage.Verification, error) {
+// ConsumeVerification implements [storage.VerificationStore].
+func (s *Store) ConsumeVerification(_ context.Context, id string, at time.Time) (*storage.Verification, error) {
+	defer s.write().release()
 	v, err := s.liveVerification(id, at)
 	if err != nil {
 		return nil, err
 	}
 	v.ConsumedAt = at.UTC()
-	put(s, s.verifs, id, v)
+	put(s.state, s.verifs, id, v)
 	return cloneVerif(v), nil
 }
 
-func (s *state) RevokeVerifications(_ context.Context, f storage.VerificationFilter, at time.Time) (int, error) {
+// RevokeVerifications implements [storage.VerificationStore].
+func (s *Store) RevokeVerifications(_ context.Context, f storage.VerificationFilter, at time.Time) (int, error) {
+	defer s.write().release()
 	var ids func(func(string) bool)
 	switch {
 	case f.UserID != "":
@@ -283,18 +315,20 @@ func (s *state) RevokeVerifications(_ context.Context, f storage.VerificationFil
 	for _, id := range revoke {
 		n := cloneVerif(s.verifs[id])
 		n.ConsumedAt = at.UTC()
-		put(s, s.verifs, id, n)
+		put(s.state, s.verifs, id, n)
 	}
 	return len(revoke), nil
 }
 
-func (s *state) DeleteExpiredVerifications(_ context.Context, before time.Time, limit int) (int, error) {
+// DeleteExpiredVerifications implements [storage.VerificationStore].
+func (s *Store) DeleteExpiredVerifications(_ context.Context, before time.Time, limit int) (int, error) {
+	defer s.write().release()
 	expired := oldestExpired(s.verifs, before, limit, func(v *storage.Verification) time.Time { return v.ExpiresAt })
 	for _, id := range expired {
 		v := s.verifs[id]
-		unlink(s, s.verifByUser, v.UserID, v.ID)
-		unlink(s, s.verifByFlow, v.FlowID, v.ID)
-		drop(s, s.verifs, v.ID)
+		unlink(s.state, s.verifByUser, v.UserID, v.ID)
+		unlink(s.state, s.verifByFlow, v.FlowID, v.ID)
+		drop(s.state, s.verifs, v.ID)
 	}
 	return len(expired), nil
 }
@@ -319,7 +353,9 @@ func oldestExpired[T any](rows map[string]*T, before time.Time, limit int, expir
 
 // Flows.
 
-func (s *state) CreateFlow(_ context.Context, f *storage.Flow) error {
+// CreateFlow implements [storage.FlowStore].
+func (s *Store) CreateFlow(_ context.Context, f *storage.Flow) error {
+	defer s.write().release()
 	if err := validJSON(f.Data); err != nil {
 		return err
 	}
@@ -328,19 +364,23 @@ func (s *state) CreateFlow(_ context.Context, f *storage.Flow) error {
 	}
 	n := cloneFlow(f)
 	n.Version = 1
-	put(s, s.flows, n.ID, n)
+	put(s.state, s.flows, n.ID, n)
 	f.Version = 1
 	return nil
 }
 
-func (s *state) GetFlow(_ context.Context, id string) (*storage.Flow, error) {
+// GetFlow implements [storage.FlowStore].
+func (s *Store) GetFlow(_ context.Context, id string) (*storage.Flow, error) {
+	defer s.read().release()
 	if f, ok := s.flows[id]; ok {
 		return cloneFlow(f), nil
 	}
 	return nil, notFound("flow", id)
 }
 
-func (s *state) UpdateFlow(_ context.Context, f *storage.Flow) error {
+// UpdateFlow implements [storage.FlowStore].
+func (s *Store) UpdateFlow(_ context.Context, f *storage.Flow) error {
+	defer s.write().release()
 	if err := validJSON(f.Data); err != nil {
 		return err
 	}
@@ -353,41 +393,49 @@ func (s *state) UpdateFlow(_ context.Context, f *storage.Flow) error {
 	}
 	n := cloneFlow(f)
 	n.Version++
-	put(s, s.flows, n.ID, n)
+	put(s.state, s.flows, n.ID, n)
 	f.Version = n.Version
 	return nil
 }
 
-func (s *state) DeleteFlow(_ context.Context, id string) error {
+// DeleteFlow implements [storage.FlowStore].
+func (s *Store) DeleteFlow(_ context.Context, id string) error {
+	defer s.write().release()
 	if _, ok := s.flows[id]; !ok {
 		return notFound("flow", id)
 	}
-	drop(s, s.flows, id)
+	drop(s.state, s.flows, id)
 	return nil
 }
 
-func (s *state) DeleteExpiredFlows(_ context.Context, before time.Time, limit int) (int, error) {
+// DeleteExpiredFlows implements [storage.FlowStore].
+func (s *Store) DeleteExpiredFlows(_ context.Context, before time.Time, limit int) (int, error) {
+	defer s.write().release()
 	expired := oldestExpired(s.flows, before, limit, func(f *storage.Flow) time.Time { return f.ExpiresAt })
 	for _, id := range expired {
-		drop(s, s.flows, id)
+		drop(s.state, s.flows, id)
 	}
 	return len(expired), nil
 }
 
 // Signing keys.
 
-func (s *state) CreateSigningKey(_ context.Context, k *storage.SigningKey) error {
+// CreateSigningKey implements [storage.SigningKeyStore].
+func (s *Store) CreateSigningKey(_ context.Context, k *storage.SigningKey) error {
+	defer s.write().release()
 	if _, ok := s.keys[k.ID]; ok {
 		return conflict("signing key %q: ID taken", k.ID)
 	}
 	n := cloneKey(k)
 	n.Version = 1
-	put(s, s.keys, n.ID, n)
+	put(s.state, s.keys, n.ID, n)
 	k.Version = 1
 	return nil
 }
 
-func (s *state) ListSigningKeys(_ context.Context) ([]*storage.SigningKey, error) {
+// ListSigningKeys implements [storage.SigningKeyStore].
+func (s *Store) ListSigningKeys(_ context.Context) ([]*storage.SigningKey, error) {
+	defer s.read().release()
 	var out []*storage.SigningKey
 	for _, id := range slices.Sorted(maps.Keys(s.keys)) {
 		if k := s.keys[id]; k.State != storage.KeyRetired {
@@ -397,7 +445,9 @@ func (s *state) ListSigningKeys(_ context.Context) ([]*storage.SigningKey, error
 	return out, nil
 }
 
-func (s *state) UpdateSigningKey(_ context.Context, k *storage.SigningKey) error {
+// UpdateSigningKey implements [storage.SigningKeyStore].
+func (s *Store) UpdateSigningKey(_ context.Context, k *storage.SigningKey) error {
+	defer s.write().release()
 	old, ok := s.keys[k.ID]
 	switch {
 	case !ok:
@@ -408,15 +458,17 @@ func (s *state) UpdateSigningKey(_ context.Context, k *storage.SigningKey) error
 	n := cloneKey(old)
 	n.State, n.UpdatedAt = k.State, k.UpdatedAt.UTC()
 	n.Version++
-	put(s, s.keys, n.ID, n)
+	put(s.state, s.keys, n.ID, n)
 	k.Version = n.Version
 	return nil
 }
 
-func (s *state) DeleteSigningKey(_ context.Context, id string) error {
+// DeleteSigningKey implements [storage.SigningKeyPruneStore].
+func (s *Store) DeleteSigningKey(_ context.Context, id string) error {
+	defer s.write().release()
 	if _, ok := s.keys[id]; !ok {
 		return notFound("signing key", id)
 	}
-	drop(s, s.keys, id)
+	drop(s.state, s.keys, id)
 	return nil
 }

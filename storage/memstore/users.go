@@ -12,7 +12,9 @@ import (
 
 // Users.
 
-func (s *state) CreateUser(_ context.Context, u *storage.User) error {
+// CreateUser implements [storage.UserStore].
+func (s *Store) CreateUser(_ context.Context, u *storage.User) error {
+	defer s.write().release()
 	if err := validJSON(u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata); err != nil {
 		return err
 	}
@@ -49,28 +51,36 @@ func (s *state) putUser(u *storage.User) {
 	put(s, s.users, u.ID, u)
 }
 
-func (s *state) GetUser(_ context.Context, id string) (*storage.User, error) {
+// GetUser implements [storage.UserStore].
+func (s *Store) GetUser(_ context.Context, id string) (*storage.User, error) {
+	defer s.read().release()
 	if u, ok := s.users[id]; ok {
 		return cloneUser(u), nil
 	}
 	return nil, notFound("user", id)
 }
 
-func (s *state) GetUserByUsername(ctx context.Context, username string) (*storage.User, error) {
+// GetUserByUsername implements [storage.UserStore].
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (*storage.User, error) {
+	defer s.read().release()
 	if id, ok := s.usernames[storage.CanonicalName(username)]; ok {
-		return s.GetUser(ctx, id)
+		return cloneUser(s.users[id]), nil
 	}
 	return nil, notFound("user with username", username)
 }
 
-func (s *state) GetUserByIdentifier(ctx context.Context, kind storage.IdentifierKind, value string) (*storage.User, error) {
+// GetUserByIdentifier implements [storage.UserStore].
+func (s *Store) GetUserByIdentifier(ctx context.Context, kind storage.IdentifierKind, value string) (*storage.User, error) {
+	defer s.read().release()
 	if id, ok := s.verified[idKey{kind, storage.Canonical(kind, value)}]; ok {
-		return s.GetUser(ctx, s.idents[id].UserID)
+		return cloneUser(s.users[s.idents[id].UserID]), nil
 	}
 	return nil, notFound("user with verified "+string(kind), value)
 }
 
-func (s *state) UpdateUser(_ context.Context, u *storage.User) error {
+// UpdateUser implements [storage.UserStore].
+func (s *Store) UpdateUser(_ context.Context, u *storage.User) error {
+	defer s.write().release()
 	if err := validJSON(u.PublicMetadata, u.PrivateMetadata, u.UnsafeMetadata); err != nil {
 		return err
 	}
@@ -91,7 +101,9 @@ func (s *state) UpdateUser(_ context.Context, u *storage.User) error {
 	return nil
 }
 
-func (s *state) RecordFailedSignIn(_ context.Context, id string, lockUntil time.Time) (int, error) {
+// RecordFailedSignIn implements [storage.UserStore].
+func (s *Store) RecordFailedSignIn(_ context.Context, id string, lockUntil time.Time) (int, error) {
+	defer s.write().release()
 	old, ok := s.users[id]
 	if !ok {
 		return 0, notFound("user", id)
@@ -102,11 +114,13 @@ func (s *state) RecordFailedSignIn(_ context.Context, id string, lockUntil time.
 	if lockUntil.After(c.LockedUntil) {
 		c.LockedUntil = lockUntil.UTC()
 	}
-	put(s, s.users, id, c)
+	put(s.state, s.users, id, c)
 	return c.FailedAttempts, nil
 }
 
-func (s *state) DeleteUser(_ context.Context, id string) error {
+// DeleteUser implements [storage.UserStore].
+func (s *Store) DeleteUser(_ context.Context, id string) error {
+	defer s.write().release()
 	u, ok := s.users[id]
 	if !ok {
 		return notFound("user", id)
@@ -126,21 +140,25 @@ func (s *state) DeleteUser(_ context.Context, id string) error {
 	for mid := range maps.Clone(s.memByUser[id]) {
 		s.dropMem(s.mems[mid])
 	}
-	drop(s, s.totp, id)
-	drop(s, s.backup, id)
+	drop(s.state, s.totp, id)
+	drop(s.state, s.backup, id)
 	if u.Username != "" {
-		drop(s, s.usernames, storage.CanonicalName(u.Username))
+		drop(s.state, s.usernames, storage.CanonicalName(u.Username))
 	}
-	drop(s, s.users, id)
+	drop(s.state, s.users, id)
 	return nil
 }
 
-func (s *state) ListUsers(_ context.Context, f storage.UserFilter, p storage.Page) ([]*storage.User, string, error) {
+// ListUsers implements [storage.UserStore].
+func (s *Store) ListUsers(_ context.Context, f storage.UserFilter, p storage.Page) ([]*storage.User, string, error) {
+	defer s.read().release()
 	users, next := page(s.users, s.userCandidates(f), s.userMatcher(f), cloneUser, p)
 	return users, next, nil
 }
 
-func (s *state) CountUsers(_ context.Context, f storage.UserFilter) (int, error) {
+// CountUsers implements [storage.AdminStore].
+func (s *Store) CountUsers(_ context.Context, f storage.UserFilter) (int, error) {
+	defer s.read().release()
 	n, keep := 0, s.userMatcher(f)
 	for id := range s.userCandidates(f) {
 		if u, ok := s.users[id]; ok && keep(u) {
@@ -212,7 +230,9 @@ func (s *state) userMatcher(f storage.UserFilter) func(*storage.User) bool {
 
 // Identifiers.
 
-func (s *state) CreateIdentifier(_ context.Context, i *storage.Identifier) error {
+// CreateIdentifier implements [storage.IdentifierStore].
+func (s *Store) CreateIdentifier(_ context.Context, i *storage.Identifier) error {
+	defer s.write().release()
 	if _, ok := s.idents[i.ID]; ok {
 		return conflict("identifier %q: ID taken", i.ID)
 	}
@@ -267,25 +287,33 @@ func (s *state) dropIdent(i *storage.Identifier) {
 	drop(s, s.idents, i.ID)
 }
 
-func (s *state) GetIdentifier(_ context.Context, id string) (*storage.Identifier, error) {
+// GetIdentifier implements [storage.IdentifierStore].
+func (s *Store) GetIdentifier(_ context.Context, id string) (*storage.Identifier, error) {
+	defer s.read().release()
 	if i, ok := s.idents[id]; ok {
 		return cloneIdent(i), nil
 	}
 	return nil, notFound("identifier", id)
 }
 
-func (s *state) FindIdentifier(_ context.Context, kind storage.IdentifierKind, value string) (*storage.Identifier, error) {
+// FindIdentifier implements [storage.IdentifierStore].
+func (s *Store) FindIdentifier(_ context.Context, kind storage.IdentifierKind, value string) (*storage.Identifier, error) {
+	defer s.read().release()
 	if id, ok := s.verified[idKey{kind, storage.Canonical(kind, value)}]; ok {
 		return cloneIdent(s.idents[id]), nil
 	}
 	return nil, notFound("verified "+string(kind), value)
 }
 
-func (s *state) ListIdentifiers(_ context.Context, userID string) ([]*storage.Identifier, error) {
+// ListIdentifiers implements [storage.IdentifierStore].
+func (s *Store) ListIdentifiers(_ context.Context, userID string) ([]*storage.Identifier, error) {
+	defer s.read().release()
 	return list(s.idents, s.identsByUser[userID], cloneIdent), nil
 }
 
-func (s *state) UpdateIdentifier(_ context.Context, i *storage.Identifier) error {
+// UpdateIdentifier implements [storage.IdentifierStore].
+func (s *Store) UpdateIdentifier(_ context.Context, i *storage.Identifier) error {
+	defer s.write().release()
 	old, ok := s.idents[i.ID]
 	if !ok {
 		return notFound("identifier", i.ID)
@@ -301,7 +329,9 @@ func (s *state) UpdateIdentifier(_ context.Context, i *storage.Identifier) error
 	return nil
 }
 
-func (s *state) SetIdentifierSecondFactor(_ context.Context, id string, on bool, at time.Time) error {
+// SetIdentifierSecondFactor implements [storage.IdentifierStore].
+func (s *Store) SetIdentifierSecondFactor(_ context.Context, id string, on bool, at time.Time) error {
+	defer s.write().release()
 	old, ok := s.idents[id]
 	if !ok {
 		return notFound("identifier", id)
@@ -312,7 +342,9 @@ func (s *state) SetIdentifierSecondFactor(_ context.Context, id string, on bool,
 	return nil
 }
 
-func (s *state) DeleteIdentifier(_ context.Context, id string) error {
+// DeleteIdentifier implements [storage.IdentifierStore].
+func (s *Store) DeleteIdentifier(_ context.Context, id string) error {
+	defer s.write().release()
 	i, ok := s.idents[id]
 	if !ok {
 		return notFound("identifier", id)
@@ -323,7 +355,9 @@ func (s *state) DeleteIdentifier(_ context.Context, id string) error {
 
 // External accounts.
 
-func (s *state) CreateExternalAccount(_ context.Context, a *storage.ExternalAccount) error {
+// CreateExternalAccount implements [storage.ExternalAccountStore].
+func (s *Store) CreateExternalAccount(_ context.Context, a *storage.ExternalAccount) error {
+	defer s.write().release()
 	if err := validJSON(a.PublicMetadata); err != nil {
 		return err
 	}
@@ -337,9 +371,9 @@ func (s *state) CreateExternalAccount(_ context.Context, a *storage.ExternalAcco
 		return conflict("external account (%q, %q) already linked", a.Issuer, a.Subject)
 	}
 	c := cloneExt(a)
-	put(s, s.extAccounts, c.ID, c)
-	put(s, s.extBySubject, [2]string{c.Issuer, c.Subject}, c.ID)
-	link(s, s.extByUser, c.UserID, c.ID)
+	put(s.state, s.extAccounts, c.ID, c)
+	put(s.state, s.extBySubject, [2]string{c.Issuer, c.Subject}, c.ID)
+	link(s.state, s.extByUser, c.UserID, c.ID)
 	return nil
 }
 
@@ -349,25 +383,33 @@ func (s *state) dropExt(a *storage.ExternalAccount) {
 	drop(s, s.extAccounts, a.ID)
 }
 
-func (s *state) GetExternalAccount(_ context.Context, id string) (*storage.ExternalAccount, error) {
+// GetExternalAccount implements [storage.ConnectedAccountStore].
+func (s *Store) GetExternalAccount(_ context.Context, id string) (*storage.ExternalAccount, error) {
+	defer s.read().release()
 	if a, ok := s.extAccounts[id]; ok {
 		return cloneExt(a), nil
 	}
 	return nil, notFound("external account", id)
 }
 
-func (s *state) FindExternalAccount(ctx context.Context, issuer, subject string) (*storage.ExternalAccount, error) {
+// FindExternalAccount implements [storage.ExternalAccountStore].
+func (s *Store) FindExternalAccount(ctx context.Context, issuer, subject string) (*storage.ExternalAccount, error) {
+	defer s.read().release()
 	if id, ok := s.extBySubject[[2]string{issuer, subject}]; ok {
-		return s.GetExternalAccount(ctx, id)
+		return cloneExt(s.extAccounts[id]), nil
 	}
 	return nil, notFound("external account", issuer+" "+subject)
 }
 
-func (s *state) ListExternalAccounts(_ context.Context, userID string) ([]*storage.ExternalAccount, error) {
+// ListExternalAccounts implements [storage.ConnectedAccountStore].
+func (s *Store) ListExternalAccounts(_ context.Context, userID string) ([]*storage.ExternalAccount, error) {
+	defer s.read().release()
 	return list(s.extAccounts, s.extByUser[userID], cloneExt), nil
 }
 
-func (s *state) UpdateExternalAccount(_ context.Context, a *storage.ExternalAccount) error {
+// UpdateExternalAccount implements [storage.ConnectedAccountStore].
+func (s *Store) UpdateExternalAccount(_ context.Context, a *storage.ExternalAccount) error {
+	defer s.write().release()
 	if err := validJSON(a.PublicMetadata); err != nil {
 		return err
 	}
@@ -377,11 +419,13 @@ func (s *state) UpdateExternalAccount(_ context.Context, a *storage.ExternalAcco
 	}
 	c := cloneExt(a)
 	c.UserID, c.Issuer, c.Subject, c.CreatedAt = old.UserID, old.Issuer, old.Subject, old.CreatedAt
-	put(s, s.extAccounts, c.ID, c)
+	put(s.state, s.extAccounts, c.ID, c)
 	return nil
 }
 
-func (s *state) DeleteExternalAccount(_ context.Context, id string) error {
+// DeleteExternalAccount implements [storage.ConnectedAccountStore].
+func (s *Store) DeleteExternalAccount(_ context.Context, id string) error {
+	defer s.write().release()
 	a, ok := s.extAccounts[id]
 	if !ok {
 		return notFound("external account", id)
@@ -392,7 +436,9 @@ func (s *state) DeleteExternalAccount(_ context.Context, id string) error {
 
 // Credentials.
 
-func (s *state) CreateCredential(_ context.Context, c *storage.Credential) error {
+// CreateCredential implements [storage.CredentialStore].
+func (s *Store) CreateCredential(_ context.Context, c *storage.Credential) error {
+	defer s.write().release()
 	if _, ok := s.creds[c.ID]; ok {
 		return conflict("credential %q: ID taken", c.ID)
 	}
@@ -403,9 +449,9 @@ func (s *state) CreateCredential(_ context.Context, c *storage.Credential) error
 		return conflict("credential ID %x already registered", c.CredentialID)
 	}
 	n := cloneCred(c)
-	put(s, s.creds, n.ID, n)
-	put(s, s.credByCredID, string(n.CredentialID), n.ID)
-	link(s, s.credsByUser, n.UserID, n.ID)
+	put(s.state, s.creds, n.ID, n)
+	put(s.state, s.credByCredID, string(n.CredentialID), n.ID)
+	link(s.state, s.credsByUser, n.UserID, n.ID)
 	return nil
 }
 
@@ -415,36 +461,46 @@ func (s *state) dropCred(c *storage.Credential) {
 	drop(s, s.creds, c.ID)
 }
 
-func (s *state) GetCredential(_ context.Context, id string) (*storage.Credential, error) {
+// GetCredential implements [storage.CredentialStore].
+func (s *Store) GetCredential(_ context.Context, id string) (*storage.Credential, error) {
+	defer s.read().release()
 	if c, ok := s.creds[id]; ok {
 		return cloneCred(c), nil
 	}
 	return nil, notFound("credential", id)
 }
 
-func (s *state) FindCredential(ctx context.Context, credentialID []byte) (*storage.Credential, error) {
+// FindCredential implements [storage.CredentialStore].
+func (s *Store) FindCredential(ctx context.Context, credentialID []byte) (*storage.Credential, error) {
+	defer s.read().release()
 	if id, ok := s.credByCredID[string(credentialID)]; ok {
-		return s.GetCredential(ctx, id)
+		return cloneCred(s.creds[id]), nil
 	}
 	return nil, notFound("credential with credential ID", string(credentialID))
 }
 
-func (s *state) ListCredentials(_ context.Context, userID string) ([]*storage.Credential, error) {
+// ListCredentials implements [storage.CredentialStore].
+func (s *Store) ListCredentials(_ context.Context, userID string) ([]*storage.Credential, error) {
+	defer s.read().release()
 	return list(s.creds, s.credsByUser[userID], cloneCred), nil
 }
 
-func (s *state) RenameCredential(_ context.Context, id, name string, at time.Time) error {
+// RenameCredential implements [storage.CredentialStore].
+func (s *Store) RenameCredential(_ context.Context, id, name string, at time.Time) error {
+	defer s.write().release()
 	old, ok := s.creds[id]
 	if !ok {
 		return notFound("credential", id)
 	}
 	n := cloneCred(old)
 	n.Name, n.UpdatedAt = name, at.UTC()
-	put(s, s.creds, n.ID, n)
+	put(s.state, s.creds, n.ID, n)
 	return nil
 }
 
-func (s *state) RecordCredentialUse(_ context.Context, id string, signCount uint32, backupState bool, at time.Time) error {
+// RecordCredentialUse implements [storage.CredentialStore].
+func (s *Store) RecordCredentialUse(_ context.Context, id string, signCount uint32, backupState bool, at time.Time) error {
+	defer s.write().release()
 	old, ok := s.creds[id]
 	switch {
 	case !ok:
@@ -454,11 +510,13 @@ func (s *state) RecordCredentialUse(_ context.Context, id string, signCount uint
 	}
 	n := cloneCred(old)
 	n.SignCount, n.BackupState, n.LastUsedAt, n.UpdatedAt = signCount, backupState, at.UTC(), at.UTC()
-	put(s, s.creds, n.ID, n)
+	put(s.state, s.creds, n.ID, n)
 	return nil
 }
 
-func (s *state) DeleteCredential(_ context.Context, id string) error {
+// DeleteCredential implements [storage.CredentialStore].
+func (s *Store) DeleteCredential(_ context.Context, id string) error {
+	defer s.write().release()
 	c, ok := s.creds[id]
 	if !ok {
 		return notFound("credential", id)
@@ -469,26 +527,34 @@ func (s *state) DeleteCredential(_ context.Context, id string) error {
 
 // Factors.
 
-func (s *state) PutTOTPSecret(_ context.Context, t *storage.TOTPSecret) error {
+// PutTOTPSecret implements [storage.FactorStore].
+func (s *Store) PutTOTPSecret(_ context.Context, t *storage.TOTPSecret) error {
+	defer s.write().release()
 	if _, ok := s.users[t.UserID]; !ok {
 		return notFound("user", t.UserID)
 	}
-	put(s, s.totp, t.UserID, cloneTOTP(t))
+	put(s.state, s.totp, t.UserID, cloneTOTP(t))
 	return nil
 }
 
-func (s *state) GetTOTPSecret(_ context.Context, userID string) (*storage.TOTPSecret, error) {
+// GetTOTPSecret implements [storage.FactorStore].
+func (s *Store) GetTOTPSecret(_ context.Context, userID string) (*storage.TOTPSecret, error) {
+	defer s.read().release()
 	if t, ok := s.totp[userID]; ok {
 		return cloneTOTP(t), nil
 	}
 	return nil, notFound("TOTP secret of user", userID)
 }
 
-func (s *state) VerifyTOTPSecret(_ context.Context, userID string, step int64, at time.Time) error {
+// VerifyTOTPSecret implements [storage.FactorStore].
+func (s *Store) VerifyTOTPSecret(_ context.Context, userID string, step int64, at time.Time) error {
+	defer s.write().release()
 	return s.advanceTOTP(userID, step, at, true)
 }
 
-func (s *state) AdvanceTOTPStep(_ context.Context, userID string, step int64, at time.Time) error {
+// AdvanceTOTPStep implements [storage.FactorStore].
+func (s *Store) AdvanceTOTPStep(_ context.Context, userID string, step int64, at time.Time) error {
+	defer s.write().release()
 	return s.advanceTOTP(userID, step, at, false)
 }
 
@@ -509,15 +575,19 @@ func (s *state) advanceTOTP(userID string, step int64, at time.Time, verify bool
 	return nil
 }
 
-func (s *state) DeleteTOTPSecret(_ context.Context, userID string) error {
+// DeleteTOTPSecret implements [storage.FactorStore].
+func (s *Store) DeleteTOTPSecret(_ context.Context, userID string) error {
+	defer s.write().release()
 	if _, ok := s.totp[userID]; !ok {
 		return notFound("TOTP secret of user", userID)
 	}
-	drop(s, s.totp, userID)
+	drop(s.state, s.totp, userID)
 	return nil
 }
 
-func (s *state) ReplaceBackupCodes(_ context.Context, userID string, codes []*storage.BackupCode) error {
+// ReplaceBackupCodes implements [storage.FactorStore].
+func (s *Store) ReplaceBackupCodes(_ context.Context, userID string, codes []*storage.BackupCode) error {
+	defer s.write().release()
 	if _, ok := s.users[userID]; !ok {
 		return notFound("user", userID)
 	}
@@ -532,11 +602,13 @@ func (s *state) ReplaceBackupCodes(_ context.Context, userID string, codes []*st
 		c.UserID = userID
 		stored = append(stored, c)
 	}
-	put(s, s.backup, userID, stored)
+	put(s.state, s.backup, userID, stored)
 	return nil
 }
 
-func (s *state) ListBackupCodes(_ context.Context, userID string) ([]*storage.BackupCode, error) {
+// ListBackupCodes implements [storage.FactorStore].
+func (s *Store) ListBackupCodes(_ context.Context, userID string) ([]*storage.BackupCode, error) {
+	defer s.read().release()
 	codes := s.backup[userID]
 	out := make([]*storage.BackupCode, len(codes))
 	for i, b := range codes {
@@ -545,7 +617,9 @@ func (s *state) ListBackupCodes(_ context.Context, userID string) ([]*storage.Ba
 	return out, nil
 }
 
-func (s *state) ConsumeBackupCode(_ context.Context, userID string, codeHash []byte, at time.Time) error {
+// ConsumeBackupCode implements [storage.FactorStore].
+func (s *Store) ConsumeBackupCode(_ context.Context, userID string, codeHash []byte, at time.Time) error {
+	defer s.write().release()
 	codes := s.backup[userID]
 	for i, b := range codes {
 		if !bytes.Equal(b.CodeHash, codeHash) {
@@ -558,7 +632,7 @@ func (s *state) ConsumeBackupCode(_ context.Context, userID string, codeHash []b
 		c.UsedAt = at.UTC()
 		next := append([]*storage.BackupCode(nil), codes...)
 		next[i] = c
-		put(s, s.backup, userID, next)
+		put(s.state, s.backup, userID, next)
 		return nil
 	}
 	return notFound("backup code of user", userID)

@@ -35,7 +35,19 @@ type Store struct {
 	owned bool // Open opened the handle, so Close closes it
 }
 
-var _ storage.Store = (*Store)(nil)
+// The core Store and every capability, so that a plugin requiring one
+// works on this store.
+var (
+	_ storage.Store                 = (*Store)(nil)
+	_ storage.OrganizationStore     = (*Store)(nil)
+	_ storage.MembershipStore       = (*Store)(nil)
+	_ storage.DomainStore           = (*Store)(nil)
+	_ storage.RoleStore             = (*Store)(nil)
+	_ storage.BillingStore          = (*Store)(nil)
+	_ storage.ConnectedAccountStore = (*Store)(nil)
+	_ storage.AdminStore            = (*Store)(nil)
+	_ storage.SigningKeyPruneStore  = (*Store)(nil)
+)
 
 var dialect = &sqlstore.Dialect{
 	Name: "sqlite",

@@ -412,7 +412,7 @@ func (e *env) user() *storage.User { return create(e, e.s.CreateUser, newUser())
 
 func (e *env) client() *storage.Client { return create(e, e.s.CreateClient, newClient()) }
 
-func (e *env) org() *storage.Organization { return create(e, e.s.CreateOrganization, newOrg()) }
+func (e *env) org() *storage.Organization { return create(e, e.orgs().CreateOrganization, newOrg()) }
 
 func (e *env) session(userID string) *storage.Session {
 	return create(e, e.s.CreateSession, newSession(e.client().ID, userID))

@@ -35,15 +35,15 @@ func listers() []lister {
 		}},
 		{"ListOrganizations", func(e *env) (func() string, func(storage.Page) ([]string, string, error)) {
 			return func() string { return e.org().ID }, func(p storage.Page) ([]string, string, error) {
-				return listOf(e.s.ListOrganizations(e.ctx, "", p))
+				return listOf(e.orgs().ListOrganizations(e.ctx, "", p))
 			}
 		}},
 		{"ListMemberships", func(e *env) (func() string, func(storage.Page) ([]string, string, error)) {
 			o := e.org()
-			create(e, e.s.CreateMembership, newMembership(e.org().ID, e.user().ID))
-			return func() string { return create(e, e.s.CreateMembership, newMembership(o.ID, e.user().ID)).ID },
+			create(e, e.members().CreateMembership, newMembership(e.org().ID, e.user().ID))
+			return func() string { return create(e, e.members().CreateMembership, newMembership(o.ID, e.user().ID)).ID },
 				func(p storage.Page) ([]string, string, error) {
-					return listOf(e.s.ListMemberships(e.ctx, storage.MembershipFilter{OrganizationID: o.ID}, p))
+					return listOf(e.members().ListMemberships(e.ctx, storage.MembershipFilter{OrganizationID: o.ID}, p))
 				}
 		}},
 		{"ListInvitations", func(e *env) (func() string, func(storage.Page) ([]string, string, error)) {
@@ -59,7 +59,7 @@ func listers() []lister {
 			create(e, e.s.AppendAuditEvent, newAudit("x", ""))
 			return func() string { return create(e, e.s.AppendAuditEvent, newAudit("sign_in.failed", u.ID)).ID },
 				func(p storage.Page) ([]string, string, error) {
-					return listOf(e.s.ListAuditEvents(e.ctx, storage.AuditFilter{UserID: u.ID}, p))
+					return listOf(e.admin().ListAuditEvents(e.ctx, storage.AuditFilter{UserID: u.ID}, p))
 				}
 		}},
 	}

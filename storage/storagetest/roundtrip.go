@@ -40,7 +40,7 @@ func roundTripTests() []test {
 		}),
 		rt("ExternalAccount", func(e *env) (any, any, []string) {
 			a := create(e, e.s.CreateExternalAccount, newExternalAccount(e.user().ID))
-			return must(e.s.GetExternalAccount(e.ctx, a.ID))(e), a, nil
+			return must(e.linked().GetExternalAccount(e.ctx, a.ID))(e), a, nil
 		}),
 		rt("Credential", func(e *env) (any, any, []string) {
 			c := create(e, e.s.CreateCredential, newCredential(e.user().ID))
@@ -103,12 +103,12 @@ func roundTripTests() []test {
 		rt("Organization", func(e *env) (any, any, []string) {
 			o := newOrg()
 			o.CreatedBy = e.user().ID
-			create(e, e.s.CreateOrganization, o)
-			return must(e.s.GetOrganization(e.ctx, o.ID))(e), o, nil
+			create(e, e.orgs().CreateOrganization, o)
+			return must(e.orgs().GetOrganization(e.ctx, o.ID))(e), o, nil
 		}),
 		rt("Membership", func(e *env) (any, any, []string) {
-			m := create(e, e.s.CreateMembership, newMembership(e.org().ID, e.user().ID))
-			return must(e.s.GetMembership(e.ctx, m.OrganizationID, m.UserID))(e), m, nil
+			m := create(e, e.members().CreateMembership, newMembership(e.org().ID, e.user().ID))
+			return must(e.members().GetMembership(e.ctx, m.OrganizationID, m.UserID))(e), m, nil
 		}),
 		rt("Invitation", func(e *env) (any, any, []string) {
 			i := newInvitation(e.org().ID)
@@ -118,21 +118,21 @@ func roundTripTests() []test {
 			return must(e.s.GetInvitation(e.ctx, i.ID))(e), i, nil
 		}),
 		rt("Domain", func(e *env) (any, any, []string) {
-			d := create(e, e.s.CreateDomain, newDomain(e.org().ID, "Example.COM", true))
-			return must(e.s.GetDomain(e.ctx, d.ID))(e), d, nil
+			d := create(e, e.domains().CreateDomain, newDomain(e.org().ID, "Example.COM", true))
+			return must(e.domains().GetDomain(e.ctx, d.ID))(e), d, nil
 		}),
 		rt("Role", func(e *env) (any, any, []string) {
-			r := create(e, e.s.CreateRole, newRole("org:admin"))
-			return must(e.s.GetRole(e.ctx, r.Key))(e), r, nil
+			r := create(e, e.roles().CreateRole, newRole("org:admin"))
+			return must(e.roles().GetRole(e.ctx, r.Key))(e), r, nil
 		}),
 		rt("Plan", func(e *env) (any, any, []string) {
-			p := create(e, e.s.PutPlan, newPlan("pro"))
-			return must(e.s.GetPlan(e.ctx, p.Key))(e), p, nil
+			p := create(e, e.billing().PutPlan, newPlan("pro"))
+			return must(e.billing().GetPlan(e.ctx, p.Key))(e), p, nil
 		}),
 		rt("Subscription", func(e *env) (any, any, []string) {
 			u := e.user()
-			s := create(e, e.s.PutSubscription, newSubscription(u.ID, create(e, e.s.PutPlan, newPlan("pro")).ID))
-			subs := must(e.s.ListSubscriptions(e.ctx, u.ID))(e)
+			s := create(e, e.billing().PutSubscription, newSubscription(u.ID, create(e, e.billing().PutPlan, newPlan("pro")).ID))
+			subs := must(e.billing().ListSubscriptions(e.ctx, u.ID))(e)
 			if len(subs) != 1 {
 				e.t.Fatalf("ListSubscriptions: got %d, want 1", len(subs))
 			}
@@ -153,7 +153,7 @@ func roundTripTests() []test {
 			a := newAudit("sign_in.failed", u.ID)
 			a.ActorID, a.OrganizationID, a.SessionID = e.user().ID, e.org().ID, e.session(u.ID).ID
 			create(e, e.s.AppendAuditEvent, a)
-			evs, _, err := e.s.ListAuditEvents(e.ctx, storage.AuditFilter{}, storage.Page{})
+			evs, _, err := e.admin().ListAuditEvents(e.ctx, storage.AuditFilter{}, storage.Page{})
 			e.ok(err, "ListAuditEvents")
 			if len(evs) != 1 {
 				e.t.Fatalf("ListAuditEvents: got %d, want 1", len(evs))
@@ -184,9 +184,9 @@ func valueTests() []test {
 			ain.Scopes, ain.AccessToken = append([]string(nil), a.Scopes...), append([]byte(nil), a.AccessToken...)
 			create(e, e.s.CreateExternalAccount, a)
 			a.Scopes[0], a.AccessToken[0] = "changed", 'X'
-			gotA := must(e.s.GetExternalAccount(e.ctx, a.ID))(e)
+			gotA := must(e.linked().GetExternalAccount(e.ctx, a.ID))(e)
 			gotA.Scopes[1], gotA.AccessToken[1] = "changed", 'X'
-			e.same("slices are copied in and out", must(e.s.GetExternalAccount(e.ctx, a.ID))(e), &ain)
+			e.same("slices are copied in and out", must(e.linked().GetExternalAccount(e.ctx, a.ID))(e), &ain)
 		}},
 		test{"nil JSON stays nil and an empty object stays empty", func(e *env) {
 			u := newUser()
@@ -202,7 +202,7 @@ func valueTests() []test {
 			a := newExternalAccount(e.user().ID)
 			a.Scopes, a.AccessToken, a.RefreshToken, a.PublicMetadata = []string{}, []byte{}, nil, nil
 			create(e, e.s.CreateExternalAccount, a)
-			got := must(e.s.GetExternalAccount(e.ctx, a.ID))(e)
+			got := must(e.linked().GetExternalAccount(e.ctx, a.ID))(e)
 			if got.Scopes != nil || got.AccessToken != nil || got.RefreshToken != nil {
 				e.t.Errorf("empty and nil slices must be returned as nil: got %#v %#v %#v", got.Scopes, got.AccessToken, got.RefreshToken)
 			}
@@ -227,10 +227,10 @@ func valueTests() []test {
 				{"UpdateUser", func() error { x := *u; x.PublicMetadata = bad; return e.s.UpdateUser(e.ctx, &x) }},
 				{"CreateVerification", func() error { x := newVerification("p"); x.Data = bad; return e.s.CreateVerification(e.ctx, x) }},
 				{"CreateFlow", func() error { x := newFlow(); x.Data = bad; return e.s.CreateFlow(e.ctx, x) }},
-				{"CreateOrganization", func() error { x := newOrg(); x.PrivateMetadata = bad; return e.s.CreateOrganization(e.ctx, x) }},
+				{"CreateOrganization", func() error { x := newOrg(); x.PrivateMetadata = bad; return e.orgs().CreateOrganization(e.ctx, x) }},
 				{"AppendEvent", func() error { x := newEvent("t"); x.Data = bad; return e.s.AppendEvent(e.ctx, x) }},
 				{"AppendAuditEvent", func() error { x := newAudit("t", ""); x.Data = bad; return e.s.AppendAuditEvent(e.ctx, x) }},
-				{"PutPlan", func() error { x := newPlan("p"); x.PublicMetadata = bad; return e.s.PutPlan(e.ctx, x) }},
+				{"PutPlan", func() error { x := newPlan("p"); x.PublicMetadata = bad; return e.billing().PutPlan(e.ctx, x) }},
 			}
 			for _, c := range cases {
 				err := c.fn()
@@ -246,7 +246,7 @@ func valueTests() []test {
 			if got := must(e.s.GetUser(e.ctx, u.ID))(e); got.Version != 1 || !json.Valid(got.PublicMetadata) {
 				e.t.Errorf("a rejected UpdateUser must change nothing: got version %d, metadata %s", got.Version, got.PublicMetadata)
 			}
-			if n := must(e.s.CountUsers(e.ctx, storage.UserFilter{}))(e); n != 1 {
+			if n := must(e.admin().CountUsers(e.ctx, storage.UserFilter{}))(e); n != 1 {
 				e.t.Errorf("a rejected CreateUser must store nothing: %d users, want 1", n)
 			}
 		}},

@@ -32,7 +32,7 @@ func clientTests() []test {
 			_, err := e.s.GetClient(e.ctx, missing.ID)
 			e.is(err, storage.ErrNotFound, "GetClient")
 			e.is(e.s.UpdateClient(e.ctx, missing), storage.ErrNotFound, "UpdateClient")
-			e.is(e.s.DeleteClient(e.ctx, missing.ID), storage.ErrNotFound, "DeleteClient")
+			e.is(e.admin().DeleteClient(e.ctx, missing.ID), storage.ErrNotFound, "DeleteClient")
 		}},
 		test{"GetClientSession reads a client and one of its sessions together", func(e *env) {
 			u := e.user()
@@ -64,7 +64,7 @@ func clientTests() []test {
 			s1 := create(e, e.s.CreateSession, newSession(c.ID, u.ID))
 			s2 := create(e, e.s.CreateSession, newSession(c.ID, e.user().ID))
 			keep := create(e, e.s.CreateSession, newSession(other.ID, u.ID))
-			e.ok(e.s.DeleteClient(e.ctx, c.ID), "DeleteClient")
+			e.ok(e.admin().DeleteClient(e.ctx, c.ID), "DeleteClient")
 			for _, id := range []string{s1.ID, s2.ID} {
 				_, err := e.s.GetSession(e.ctx, id)
 				e.is(err, storage.ErrNotFound, "DeleteClient must delete the client's sessions")
@@ -358,8 +358,8 @@ func signingKeyTests() []test {
 			e.same("UpdateSigningKey", must(e.s.ListSigningKeys(e.ctx))(e)[0], &want)
 			upd.Version = 1
 			e.is(e.s.UpdateSigningKey(e.ctx, upd), storage.ErrStale, "UpdateSigningKey with an old version")
-			e.ok(e.s.DeleteSigningKey(e.ctx, k.ID), "DeleteSigningKey")
-			e.is(e.s.DeleteSigningKey(e.ctx, k.ID), storage.ErrNotFound, "DeleteSigningKey twice")
+			e.ok(e.prune().DeleteSigningKey(e.ctx, k.ID), "DeleteSigningKey")
+			e.is(e.prune().DeleteSigningKey(e.ctx, k.ID), storage.ErrNotFound, "DeleteSigningKey twice")
 			e.is(e.s.UpdateSigningKey(e.ctx, upd), storage.ErrNotFound, "UpdateSigningKey of a missing key")
 		}},
 	)

@@ -130,7 +130,7 @@ func userTests() []test {
 				create(e, e.s.PutTOTPSecret, newTOTP(u.ID))
 				e.ok(e.s.ReplaceBackupCodes(e.ctx, u.ID, []*storage.BackupCode{newBackupCode(u.ID, "a"), newBackupCode(u.ID, "b")}), "ReplaceBackupCodes")
 				sess = create(e, e.s.CreateSession, newSession(c.ID, u.ID))
-				create(e, e.s.CreateMembership, newMembership(org.ID, u.ID))
+				create(e, e.members().CreateMembership, newMembership(org.ID, u.ID))
 				return
 			}
 			owned(keep, "keep@example.com")
@@ -154,18 +154,18 @@ func userTests() []test {
 			}
 			_, err = e.s.GetSession(e.ctx, sess.ID)
 			e.is(err, storage.ErrNotFound, "DeleteUser must delete sessions")
-			_, err = e.s.GetMembership(e.ctx, org.ID, u.ID)
+			_, err = e.members().GetMembership(e.ctx, org.ID, u.ID)
 			e.is(err, storage.ErrNotFound, "DeleteUser must delete memberships")
 
 			// What belongs to others stays.
 			must(e.s.GetClient(e.ctx, c.ID))(e)
-			must(e.s.GetOrganization(e.ctx, org.ID))(e)
+			must(e.orgs().GetOrganization(e.ctx, org.ID))(e)
 			must(e.s.GetUserByIdentifier(e.ctx, storage.KindEmailAddress, "keep@example.com"))(e)
 			must(e.s.GetTOTPSecret(e.ctx, keep.ID))(e)
-			must(e.s.GetMembership(e.ctx, org.ID, keep.ID))(e)
+			must(e.members().GetMembership(e.ctx, org.ID, keep.ID))(e)
 			for name, n := range map[string]int{
 				"identifiers":       len(must(e.s.ListIdentifiers(e.ctx, keep.ID))(e)),
-				"external accounts": len(must(e.s.ListExternalAccounts(e.ctx, keep.ID))(e)),
+				"external accounts": len(must(e.linked().ListExternalAccounts(e.ctx, keep.ID))(e)),
 				"credentials":       len(must(e.s.ListCredentials(e.ctx, keep.ID))(e)),
 				"backup codes":      len(must(e.s.ListBackupCodes(e.ctx, keep.ID))(e)),
 				"sessions":          len(e.sessionIDs(storage.SessionFilter{UserID: keep.ID})),
@@ -222,7 +222,7 @@ func userTests() []test {
 				if !slices.Equal(got, c.want) && !(len(got) == 0 && len(c.want) == 0) {
 					e.t.Errorf("ListUsers(%s): got %q, want %q", c.name, got, c.want)
 				}
-				if n := must(e.s.CountUsers(e.ctx, c.f))(e); n != len(c.want) {
+				if n := must(e.admin().CountUsers(e.ctx, c.f))(e); n != len(c.want) {
 					e.t.Errorf("CountUsers(%s) = %d, want %d", c.name, n, len(c.want))
 				}
 			}
@@ -404,22 +404,22 @@ func externalAccountTests() []test {
 			upd := newExternalAccount(e.user().ID)
 			upd.Issuer, upd.CreatedAt = "https://other.example", at(time.Hour)
 			upd.ID, upd.EmailAddress, upd.Scopes, upd.AccessToken = a.ID, "new@gmail.com", []string{"openid"}, []byte("new")
-			e.ok(e.s.UpdateExternalAccount(e.ctx, upd), "UpdateExternalAccount")
+			e.ok(e.linked().UpdateExternalAccount(e.ctx, upd), "UpdateExternalAccount")
 			want := *upd
 			want.UserID, want.Issuer, want.Subject, want.CreatedAt = a.UserID, a.Issuer, a.Subject, a.CreatedAt
-			e.same("UpdateExternalAccount", must(e.s.GetExternalAccount(e.ctx, a.ID))(e), &want)
+			e.same("UpdateExternalAccount", must(e.linked().GetExternalAccount(e.ctx, a.ID))(e), &want)
 		}},
 		test{"List and Delete and missing accounts", func(e *env) {
 			u := e.user()
 			a1 := create(e, e.s.CreateExternalAccount, newExternalAccount(u.ID))
 			a2 := create(e, e.s.CreateExternalAccount, newExternalAccount(u.ID))
 			create(e, e.s.CreateExternalAccount, newExternalAccount(e.user().ID))
-			e.sameIDs("ListExternalAccounts, oldest first", ids(must(e.s.ListExternalAccounts(e.ctx, u.ID))(e)), []string{a1.ID, a2.ID})
-			e.ok(e.s.DeleteExternalAccount(e.ctx, a1.ID), "DeleteExternalAccount")
-			_, err := e.s.GetExternalAccount(e.ctx, a1.ID)
+			e.sameIDs("ListExternalAccounts, oldest first", ids(must(e.linked().ListExternalAccounts(e.ctx, u.ID))(e)), []string{a1.ID, a2.ID})
+			e.ok(e.linked().DeleteExternalAccount(e.ctx, a1.ID), "DeleteExternalAccount")
+			_, err := e.linked().GetExternalAccount(e.ctx, a1.ID)
 			e.is(err, storage.ErrNotFound, "GetExternalAccount after delete")
-			e.is(e.s.DeleteExternalAccount(e.ctx, a1.ID), storage.ErrNotFound, "DeleteExternalAccount twice")
-			e.is(e.s.UpdateExternalAccount(e.ctx, a1), storage.ErrNotFound, "UpdateExternalAccount of a missing account")
+			e.is(e.linked().DeleteExternalAccount(e.ctx, a1.ID), storage.ErrNotFound, "DeleteExternalAccount twice")
+			e.is(e.linked().UpdateExternalAccount(e.ctx, a1), storage.ErrNotFound, "UpdateExternalAccount of a missing account")
 			create(e, e.s.CreateExternalAccount, newExternalAccount(u.ID)) // (issuer, subject) of a1 is free
 		}},
 	)
