@@ -155,3 +155,28 @@ func addrOf(s string) string {
 	}
 	return strings.ToLower(strings.TrimSpace(s))
 }
+
+// LastCode returns the one-time code (see CodeIn) of the newest message to
+// the address to that holds one, or "". It looks past messages without
+// one because Latch sends security notifications in the background, so one
+// may land after the code it followed.
+func (r *Recorder) LastCode(to string) string { return r.newest(to, CodeIn) }
+
+// LastLink is LastCode for the first link of a message (see LinkIn).
+func (r *Recorder) LastLink(to string) string { return r.newest(to, LinkIn) }
+
+// newest returns what find finds in the text of the newest message to the
+// address to where it finds anything.
+func (r *Recorder) newest(to string, find func(string) string) string {
+	addr := addrOf(to)
+	msgs := r.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if addrOf(msgs[i].To) != addr {
+			continue
+		}
+		if v := find(msgs[i].Text); v != "" {
+			return v
+		}
+	}
+	return ""
+}
