@@ -16,21 +16,23 @@ import (
 // left unset, or set to a *mailtest.Recorder and *smstest.Recorder.
 func (h *Harness) LastCode(t testing.TB, to string) string {
 	t.Helper()
-	return h.last(t, to, "a code", mailtest.CodeIn, (*mailtest.Recorder).LastCode)
+	return h.last(t, to, "a code", mailtest.CodeIn)
 }
 
 // LastLink is LastCode for the link of the newest message to to that
 // holds one (a sign-in link, a password reset, an invitation).
 func (h *Harness) LastLink(t testing.TB, to string) string {
 	t.Helper()
-	return h.last(t, to, "a link", mailtest.LinkIn, (*mailtest.Recorder).LastLink)
+	return h.last(t, to, "a link", mailtest.LinkIn)
 }
 
-func (h *Harness) last(t testing.TB, to, what string, find func(string) string, inMail func(*mailtest.Recorder, string) string) string {
+// last returns what find finds in the newest message to to, mailed or
+// texted, where it finds anything.
+func (h *Harness) last(t testing.TB, to, what string, find func(string) string) string {
 	t.Helper()
 	h.Flush()
 	if h.Mail != nil {
-		if v := inMail(h.Mail, to); v != "" {
+		if v := h.Mail.Newest(to, find); v != "" {
 			return v
 		}
 	}

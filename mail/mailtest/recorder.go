@@ -160,14 +160,15 @@ func addrOf(s string) string {
 // the address to that holds one, or "". It looks past messages without
 // one because Latch sends security notifications in the background, so one
 // may land after the code it followed.
-func (r *Recorder) LastCode(to string) string { return r.newest(to, CodeIn) }
+func (r *Recorder) LastCode(to string) string { return r.Newest(to, CodeIn) }
 
 // LastLink is LastCode for the first link of a message (see LinkIn).
-func (r *Recorder) LastLink(to string) string { return r.newest(to, LinkIn) }
+func (r *Recorder) LastLink(to string) string { return r.Newest(to, LinkIn) }
 
-// newest returns what find finds in the text of the newest message to the
-// address to where it finds anything.
-func (r *Recorder) newest(to string, find func(string) string) string {
+// Newest returns what find finds in the plain text of the newest message
+// to the address to where it finds anything (not ""), or "": LastCode and
+// LastLink for anything else a message should say.
+func (r *Recorder) Newest(to string, find func(string) string) string {
 	addr := addrOf(to)
 	msgs := r.Messages()
 	for i := len(msgs) - 1; i >= 0; i-- {
