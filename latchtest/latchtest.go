@@ -1,6 +1,11 @@
 // Package latchtest gives a host application's own tests a ready Latch: an
-// in-memory store, a fake clock they can move, and deterministic defaults,
-// so a test needs one line to get an *latch.Auth.
+// in-memory store, a fake clock they can move, recorded mail and text
+// messages, and deterministic defaults, so a test needs one line to get an
+// *latch.Auth. Harness.SignUp signs a user up end to end and returns a
+// signed-in Browser; Harness.LastCode and LastLink read what was sent;
+// WithClaims gives a handler's unit test a signed-in context without any
+// of it. Kits for the plugins live next to them: mfa/mfatest (TOTP codes)
+// and passkeys/passkeystest (a virtual authenticator).
 //
 //	func TestDashboard(t *testing.T) {
 //		auth := latchtest.New(t)
