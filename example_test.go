@@ -34,15 +34,21 @@ func ExampleNew() {
 	// Output: true ada@example.com
 }
 
-// ExampleAuth_Handler mounts Latch's pages and JSON API next to the app's
-// own routes: the sign-in page is served, and an account page sends a
-// signed-out visitor to it.
-func ExampleAuth_Handler() {
+// exampleAuth is the Latch of ExampleNew, for the examples that follow it.
+func exampleAuth() *latch.Auth {
 	auth, err := latch.New(latch.Config{Store: memstore.New(), BaseURL: "https://app.example",
 		Secrets: [][]byte{[]byte("example secret, not for production")}})
 	if err != nil {
 		panic(err)
 	}
+	return auth
+}
+
+// ExampleAuth_Handler mounts Latch's pages and JSON API next to the app's
+// own routes: the sign-in page is served, and an account page sends a
+// signed-out visitor to it.
+func ExampleAuth_Handler() {
+	auth := exampleAuth()
 	defer auth.Close()
 	mux := http.NewServeMux()
 	mux.Handle("/", auth.Handler()) // /sign-up, /sign-in, /user, /v1/…
@@ -64,11 +70,7 @@ func ExampleAuth_Handler() {
 // request with a session token (the cookie a sign-in set, or a bearer
 // token) is signed in, one without is passed on signed out.
 func ExampleAuth_Middleware() {
-	auth, err := latch.New(latch.Config{Store: memstore.New(), BaseURL: "https://app.example",
-		Secrets: [][]byte{[]byte("example secret, not for production")}})
-	if err != nil {
-		panic(err)
-	}
+	auth := exampleAuth()
 	defer auth.Close()
 	ctx := context.Background()
 	whoami := auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -132,11 +134,7 @@ func ExampleHas() {
 // the API gets 401, a signed-in one without the role 403, an admin the
 // page.
 func ExampleAuth_Protect() {
-	auth, err := latch.New(latch.Config{Store: memstore.New(), BaseURL: "https://app.example",
-		Secrets: [][]byte{[]byte("example secret, not for production")}})
-	if err != nil {
-		panic(err)
-	}
+	auth := exampleAuth()
 	defer auth.Close()
 	mux := http.NewServeMux()
 	mux.Handle("GET /admin", auth.Protect(latch.Role("org:admin"))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
