@@ -183,7 +183,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 			t.Fatalf("add phone: %d %v", code, out)
 		}
 		e.Flush()
-		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": mailtest.CodeIn(e.SMS.LastTo(ph))})
+		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": e.LastCode(t, ph)})
 		if code != 200 || out["verified"] != true {
 			t.Fatalf("verify phone: %d %v", code, out)
 		}
@@ -192,7 +192,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 		sid = out["id"].(string)
 		call(t, b2, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "phone_code"})
 		e.Flush()
-		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": mailtest.CodeIn(e.SMS.LastTo(ph))})
+		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": e.LastCode(t, ph)})
 		mustStatus(t, out, code, "complete")
 
 		// ticket

@@ -134,7 +134,7 @@ func TestCodeSecondFactorNotTheFirstChannelAgain(t *testing.T) {
 	refused(b1, id, "email_code")
 	allowed(b1, id, "phone_code")
 	e.Flush() // the code just texted by allowed must be recorded before the next one
-	b2, id := first(phone, "phone_code", func() string { e.Flush(); return mailtest.CodeIn(e.SMS.LastTo(phone)) })
+	b2, id := first(phone, "phone_code", func() string { return e.LastCode(t, phone) })
 	refused(b2, id, "phone_code")
 	allowed(b2, id, "email_code")
 }
