@@ -42,7 +42,7 @@ func wrongCode(c string) string {
 func (e *flowEnv) kindCount(to string, kind latch.MessageKind) int {
 	e.Flush()
 	n := 0
-	for _, m := range e.mail.Messages() {
+	for _, m := range e.Mail.Messages() {
 		if m.To == to && m.Kind == string(kind) {
 			n++
 		}
@@ -74,7 +74,7 @@ func TestLockoutCannotBeTriggeredFasterThanTheDelay(t *testing.T) {
 		// The default delay: five at once, then one every 30 seconds.
 	}})
 	owner := e.browser()
-	uid := e.signUp(t, owner, "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, owner, "ada@example.com", goodPassword)
 
 	// 100 wrong passwords in one instant, each from its own address.
 	checked := 0
@@ -139,7 +139,7 @@ func TestLockoutCannotBeTriggeredFasterThanTheDelay(t *testing.T) {
 		if i > 20 {
 			t.Fatal("sends to one address were never limited")
 		}
-		code := wrongCode(e.lastCode(t, "ada@example.com"))
+		code := wrongCode(e.LastCode(t, "ada@example.com"))
 		for range 5 {
 			callFrom(t, b, "203.0.113.9", "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": code})
 		}
@@ -151,7 +151,7 @@ func TestLockoutCannotBeTriggeredFasterThanTheDelay(t *testing.T) {
 	id := out["id"].(string)
 	out, code := call(t, owner, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
 	mustStatus(t, out, code, "needs_first_factor")
-	out, code = call(t, owner, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	out, code = call(t, owner, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	mustStatus(t, out, code, "complete")
 	if e.locked(t, uid) {
 		t.Error("still Locked after signing in by an emailed code")
@@ -178,7 +178,7 @@ func testLockedUserShownAndUnlocked(t *testing.T, s storage.Store) {
 			SignInPerIdentifier: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 100},
 		}}})
 	e.Clock = clock
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	for range 3 {
 		signInWith(t, e, "ada@example.com", "wrong password!")
 	}
@@ -224,7 +224,7 @@ func codeGuessEnv(t *testing.T, plugins ...latch.Plugin) *flowEnv {
 func TestCodeGuessesAreBoundedAcrossFlows(t *testing.T) {
 	e := codeGuessEnv(t)
 	owner := e.browser()
-	e.signUp(t, owner, "ada@example.com", goodPassword)
+	e.SignUpOn(t, owner, "ada@example.com", goodPassword)
 
 	// guess starts a sign-in on a fresh browser, has a code sent and
 	// tries a wrong one: the error code and Retry-After of the answer.
@@ -236,7 +236,7 @@ func TestCodeGuessesAreBoundedAcrossFlows(t *testing.T) {
 		mustStatus(t, out, code, "needs_first_factor")
 		wrong := "000000"
 		if email == "ada@example.com" {
-			wrong = wrongCode(e.lastCode(t, email))
+			wrong = wrongCode(e.LastCode(t, email))
 		}
 		res := b.PostJSON("/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": wrong})
 		var ans map[string]any
@@ -274,7 +274,7 @@ func TestCodeGuessesAreBoundedAcrossFlows(t *testing.T) {
 	out, _ := call(t, owner, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	id := out["id"].(string)
 	call(t, owner, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-	out, code := call(t, owner, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	out, code := call(t, owner, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	mustStatus(t, out, code, "complete")
 
 	// A wrong code forgotten per 72 hours: after long enough, guesses are
@@ -292,7 +292,7 @@ func TestCodeGuessesAreBoundedAcrossFlows(t *testing.T) {
 func TestSecondFactorGuessesAreBoundedAcrossSignIns(t *testing.T) {
 	p := newCodePlugin()
 	e := codeGuessEnv(t, p)
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	p.enroll(uid)
 
 	attempt := func(code string) (string, string, map[string]any) {
@@ -365,7 +365,7 @@ func TestSecondFactorGuessesAreBoundedAcrossSignIns(t *testing.T) {
 func TestNewSignInNoticeOnlyForNewDevices(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{})
 	home := e.browser()
-	e.signUp(t, home, "ada@example.com", goodPassword)
+	e.SignUpOn(t, home, "ada@example.com", goodPassword)
 	signInOut := func(b *latchtest.Browser) {
 		t.Helper()
 		out, code := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
@@ -392,7 +392,7 @@ func TestNewSignInNoticeOnlyForNewDevices(t *testing.T) {
 		t.Error("the notice does not name the new browser")
 	}
 	// A second user on the same browser is new to it.
-	e.signUp(t, e.browser(), "bob@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "bob@example.com", goodPassword)
 	out, code := call(t, home, "/v1/client/sign_ins", map[string]any{"identifier": "bob@example.com", "password": goodPassword})
 	mustStatus(t, out, code, "complete")
 	if n := e.kindCount("bob@example.com", latch.MessageNewSignIn); n != 1 {
@@ -409,7 +409,7 @@ func TestAuditRecordsSayWhoFromWhere(t *testing.T) {
 		e := newFlowEnv(t, latch.Config{Store: s})
 		b := e.browser()
 		b.UserAgent = "AuditTest/1.0"
-		uid := e.signUp(t, b, "ada@example.com", goodPassword)
+		uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 		callFrom(t, b, "203.0.113.5", "/v1/client/sessions/end", nil)
 		for _, id := range []string{"ada@example.com", "nobody@example.com"} {
 			if out, _ := callFrom(t, b, "203.0.113.5", "/v1/client/sign_ins", map[string]any{"identifier": id, "password": "wrong password"}); errCode(out) != "form_password_incorrect" {

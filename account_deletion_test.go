@@ -23,7 +23,7 @@ func TestAccountDeletionNeedsReverification(t *testing.T) {
 		ctx := context.Background()
 		e := newFlowEnv(t, latch.Config{Store: s})
 		b := e.browser()
-		uid := e.signUp(t, b, "ada@example.com", goodPassword)
+		uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 
 		e.Clock.Advance(latch.ReverificationWindow + time.Minute)
 		res := b.Post("/user?do=delete", nil)

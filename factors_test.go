@@ -105,7 +105,7 @@ func (p *codePlugin) enroll(userID string) {
 func TestSecondFactorBypassThroughFirstFactors(t *testing.T) {
 	p := newCodePlugin()
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	p.enroll(uid)
 
 	noSession := func(name string, out map[string]any, b interface{ Cookie(string) string }) {
@@ -129,14 +129,14 @@ func TestSecondFactorBypassThroughFirstFactors(t *testing.T) {
 	out, _ = call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	id := out["id"].(string)
 	call(t, b, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-	out, _ = call(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	out, _ = call(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	noSession("email_code", out, b)
 	// Reset by code, then a new password.
 	b = e.browser()
 	out, _ = call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	id = out["id"].(string)
 	call(t, b, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "reset_password_email_code"})
-	call(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "reset_password_email_code", "code": e.lastCode(t, "ada@example.com")})
+	call(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "reset_password_email_code", "code": e.LastCode(t, "ada@example.com")})
 	out, _ = call(t, b, "/v1/client/sign_ins/"+id+"/reset_password", map[string]any{"password": "a brand new passphrase"})
 	noSession("reset_password", out, b)
 
@@ -179,7 +179,7 @@ func (e *flowEnv) sessionOf(t *testing.T, b interface{ Cookie(string) string }) 
 func TestSecondFactorEnrolmentRequiredAtSignIn(t *testing.T) {
 	p := newCodePlugin()
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	p.required = true
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
@@ -203,7 +203,7 @@ func TestSecondFactorEnrolmentRequiredAtSignIn(t *testing.T) {
 func TestSensitiveChangeNeedsReverification(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
 	b := e.browser()
-	e.signUp(t, b, "ada@example.com", goodPassword)
+	e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	// Fresh from sign-up: allowed.
 	if _, code := call(t, b, "/v1/me/email_addresses", map[string]any{"email_address": "ada@home.example"}); code != 200 {
 		t.Fatalf("fresh session refused: %d", code)
@@ -233,7 +233,7 @@ func TestSensitiveChangeNeedsReverification(t *testing.T) {
 	}
 	// Another browser cannot use this reverification.
 	other := e.browser()
-	e.signUp(t, other, "mallory@example.com", goodPassword)
+	e.SignUpOn(t, other, "mallory@example.com", goodPassword)
 	if res := other.Get("/v1/me/reverification/" + id); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another browser read the reverification: %d", res.StatusCode)
 	}
@@ -244,7 +244,7 @@ func TestSensitiveChangeNeedsReverification(t *testing.T) {
 func TestReverificationDowngradeToPassword(t *testing.T) {
 	p := newCodePlugin()
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	p.enroll(uid)
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
@@ -277,7 +277,7 @@ func TestReverificationDowngradeToPassword(t *testing.T) {
 func TestProtectReverifiedSendsPagesToReverify(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
 	b := e.browser()
-	e.signUp(t, b, "ada@example.com", goodPassword)
+	e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	mux := http.NewServeMux()
 	mux.Handle("/", e.Handler())
 	mux.Handle("GET /billing", e.ProtectReverified(10*time.Minute)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) })))
@@ -318,7 +318,7 @@ func TestSignUpUnderRequiredPolicyGivesNoOneFactorSession(t *testing.T) {
 	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword})
 	id := out["id"].(string)
 	call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
-	out, _ = call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	out, _ = call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	if out["status"] != "complete" || out["created_session_id"] != nil || out["sign_in_id"] == nil {
 		t.Fatalf("sign-up: %v", out)
 	}
@@ -349,7 +349,7 @@ func TestEnrolmentSeedNotStoredInClear(t *testing.T) {
 	p := newCodePlugin()
 	store := memstore.New()
 	e := newFlowEnv(t, latch.Config{Store: store, Plugins: []latch.Plugin{p}})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	p.required = true
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
@@ -373,12 +373,12 @@ func TestEnrolmentSeedNotStoredInClear(t *testing.T) {
 func TestMagicLinkWithSecondFactorLandsOnSignIn(t *testing.T) {
 	p := newCodePlugin()
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
-	p.enroll(e.signUp(t, e.browser(), "ada@example.com", goodPassword))
+	p.enroll(e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword))
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "redirect_url": "/dashboard"})
 	sid := out["id"].(string)
 	call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_link"})
-	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 	res := b.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/sign-in?") || !strings.Contains(loc, sid) {
 		t.Fatalf("after the link: %d %q", res.StatusCode, loc)
@@ -395,7 +395,7 @@ func TestSecondFactorNotOfferedCannotBeUsed(t *testing.T) {
 	app, mail := newCodePlugin(), newCodePlugin()
 	mail.name, mail.notAfter = "test_mail", "pwd"
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{app, mail}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	app.enroll(uid)
 	mail.enroll(uid)
 	b := e.browser()
@@ -418,7 +418,7 @@ func TestReverifyPageOffersTheSecondFactor(t *testing.T) {
 	p := newCodePlugin()
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
 	b := e.browser()
-	p.enroll(e.signUp(t, b, "ada@example.com", goodPassword))
+	p.enroll(e.SignUpOn(t, b, "ada@example.com", goodPassword))
 	res := b.Get("/reverify?redirect_url=/user")
 	html := page(t, res)
 	if res.StatusCode != http.StatusOK || !strings.Contains(html, `value="test_code"`) || strings.Contains(html, `value="password"`) {
@@ -435,7 +435,7 @@ func TestSecondFactorBruteForceSlowed(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Clock: clock.Now, Plugins: []latch.Plugin{p},
 		Protection: latch.ProtectionConfig{Limiter: ratelimit.NewMemory(ratelimit.MemoryConfig{Clock: clock.Now}), Bot: latch.BotConfig{Disabled: true}}})
 	e.Clock = clock
-	p.enroll(e.signUp(t, e.browser(), "ada@example.com", goodPassword))
+	p.enroll(e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword))
 	limited := false
 	for i := 0; i < 20 && !limited; i++ {
 		b := e.browser() // a fresh sign-in each time

@@ -20,8 +20,8 @@ func TestUnexpectedFactorIsRefused(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		p := newCodePlugin()
 		e := newFlowEnv(t, latch.Config{Store: s, Plugins: []latch.Plugin{p}})
-		e.signUp(t, e.browser(), "ada@example.com", goodPassword)
-		bob := e.signUp(t, e.browser(), "bob@example.com", goodPassword)
+		e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
+		bob := e.SignUpOn(t, e.browser(), "bob@example.com", goodPassword)
 		p.enroll(bob)
 
 		t.Run("password sign-in with a code, in one request", func(t *testing.T) {
@@ -60,7 +60,7 @@ func TestUnexpectedFactorIsRefused(t *testing.T) {
 				t.Fatalf("password with a code: %d %v", code, out)
 			}
 			call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-			mailed := e.lastCode(t, "ada@example.com")
+			mailed := e.LastCode(t, "ada@example.com")
 			out, code = call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": mailed, "password": "guess"})
 			if code != 422 || errCode(out) != "factor_unexpected" {
 				t.Fatalf("code with a password: %d %v", code, out)
@@ -97,7 +97,7 @@ func TestUnexpectedFactorIsRefused(t *testing.T) {
 			out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "cy@example.com", "password": goodPassword})
 			id := out["id"].(string)
 			call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
-			out, code := call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "cy@example.com"), "password": "x"})
+			out, code := call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "cy@example.com"), "password": "x"})
 			if code != 422 || errCode(out) != "factor_unexpected" {
 				t.Fatalf("a code with a password: %d %v", code, out)
 			}

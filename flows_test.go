@@ -20,26 +20,21 @@ import (
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/mail/smtpmail"
-	"github.com/latchauth/latch/sms/smstest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
 
-// flowEnv is an app with Latch's routes, a mail recorder and an SMS recorder.
+// flowEnv is an app with Latch's routes and a page saying who is signed
+// in, with mail and text messages recorded (by the harness, unless cfg
+// names a Mailer).
 type flowEnv struct {
 	*latchtest.Harness
-	mail    *mailtest.Recorder
-	sms     *smstest.Recorder
 	handler http.Handler
 }
 
 func newFlowEnv(t testing.TB, cfg latch.Config) *flowEnv {
 	t.Helper()
-	e := &flowEnv{mail: &mailtest.Recorder{}, sms: &smstest.Recorder{}}
-	if cfg.Mailer == nil {
-		cfg.Mailer = e.mail
-	}
-	cfg.SMS = e.sms
+	e := &flowEnv{}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = base
 	}
@@ -60,6 +55,7 @@ func newFlowEnv(t testing.TB, cfg latch.Config) *flowEnv {
 		fmt.Fprint(w, "signed-out")
 	}))
 	e.handler = e.Middleware(mux)
+	e.App = e.handler
 	return e
 }
 
@@ -68,7 +64,7 @@ func (e *flowEnv) browser() *latchtest.Browser { return latchtest.NewBrowser(e.h
 // anyMail reports whether some message to to contains text.
 func (e *flowEnv) anyMail(to, text string) bool {
 	e.Flush()
-	for _, m := range e.mail.Messages() {
+	for _, m := range e.Mail.Messages() {
 		if m.To == to && strings.Contains(m.Text, text) {
 			return true
 		}
@@ -76,39 +72,10 @@ func (e *flowEnv) anyMail(to, text string) bool {
 	return false
 }
 
-// lastCode returns the code of the newest message to to that has one:
-// messages are sent in the background, so a notification may land after
-// the code it followed.
-func (e *flowEnv) lastCode(t testing.TB, to string) string {
-	t.Helper()
-	return e.lastWith(t, to, mailtest.CodeIn)
-}
-
-// lastLink is lastCode for links.
-func (e *flowEnv) lastLink(t testing.TB, to string) string {
-	t.Helper()
-	return e.lastWith(t, to, mailtest.LinkIn)
-}
-
-func (e *flowEnv) lastWith(t testing.TB, to string, find func(string) string) string {
-	t.Helper()
-	e.Flush()
-	msgs := e.mail.Messages()
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if msgs[i].To == to {
-			if v := find(msgs[i].Text); v != "" {
-				return v
-			}
-		}
-	}
-	t.Fatalf("no message with a code or link to %s", to)
-	return ""
-}
-
 func (e *flowEnv) mailCount(to string) int {
 	e.Flush()
 	n := 0
-	for _, m := range e.mail.Messages() {
+	for _, m := range e.Mail.Messages() {
 		if m.To == to {
 			n++
 		}
@@ -134,19 +101,6 @@ func mustStatus(t testing.TB, out map[string]any, code int, want string) {
 	if code != 200 || out["status"] != want {
 		t.Fatalf("status %d %v, want %q: %v", code, out["status"], want, out)
 	}
-}
-
-// signUp signs a new user up with email and password through the JSON API.
-func (e *flowEnv) signUp(t testing.TB, b *latchtest.Browser, email, pw string) string {
-	t.Helper()
-	out, code := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": email, "password": pw})
-	mustStatus(t, out, code, "missing_requirements")
-	id := out["id"].(string)
-	out, code = call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
-	mustStatus(t, out, code, "missing_requirements")
-	out, code = call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, email)})
-	mustStatus(t, out, code, "complete")
-	return out["created_user_id"].(string)
 }
 
 func (e *flowEnv) whoami(t testing.TB, b *latchtest.Browser) string {
@@ -229,7 +183,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 			t.Fatalf("add phone: %d %v", code, out)
 		}
 		e.Flush()
-		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": mailtest.CodeIn(e.sms.LastTo(ph))})
+		out, code = call(t, b, "/v1/me/identifiers/"+out["id"].(string)+"/attempt_verification", map[string]any{"code": e.LastCode(t, ph)})
 		if code != 200 || out["verified"] != true {
 			t.Fatalf("verify phone: %d %v", code, out)
 		}
@@ -238,7 +192,7 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 		sid = out["id"].(string)
 		call(t, b2, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "phone_code"})
 		e.Flush()
-		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": mailtest.CodeIn(e.sms.LastTo(ph))})
+		out, code = call(t, b2, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "phone_code", "code": e.LastCode(t, ph)})
 		mustStatus(t, out, code, "complete")
 
 		// ticket
@@ -261,12 +215,12 @@ func TestEveryStrategyOverRealSMTP(t *testing.T) {
 // device. Nothing is spent before the confirmation.
 func TestMagicLinkOnAnotherDevice(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignIn: latch.SignInConfig{CrossDeviceLinks: true}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	laptop, phone := e.browser(), e.browser()
 	out, _ := call(t, laptop, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	sid := out["id"].(string)
 	call(t, laptop, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_link"})
-	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 	tok := link.Query().Get("token")
 	// Opening the link changes nothing (mail scanners open links too).
 	res := phone.Get(link.RequestURI())
@@ -299,7 +253,7 @@ func TestForgotPassword(t *testing.T) {
 	for _, strategy := range []string{"reset_password_email_code", "reset_password_email_link"} {
 		t.Run(strategy, func(t *testing.T) {
 			e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-			uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+			uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 			other := e.browser()
 			call(t, other, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
 
@@ -308,17 +262,17 @@ func TestForgotPassword(t *testing.T) {
 			sid := out["id"].(string)
 			call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": strategy})
 			if strategy == "reset_password_email_code" {
-				out, code := call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": strategy, "code": e.lastCode(t, "ada@example.com")})
+				out, code := call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": strategy, "code": e.LastCode(t, "ada@example.com")})
 				mustStatus(t, out, code, "needs_new_password")
 			} else {
-				link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+				link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 				b.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
 				if out, _ := get(t, b, "/v1/client/sign_ins/"+sid); out["status"] != "needs_new_password" {
 					t.Fatalf("after the reset link: %v", out["status"])
 				}
 			}
 			e.Flush()
-			before := len(e.mail.Messages())
+			before := len(e.Mail.Messages())
 			out, code := call(t, b, "/v1/client/sign_ins/"+sid+"/reset_password", map[string]any{"password": "a brand new passphrase", "sign_out_of_other_sessions": true})
 			mustStatus(t, out, code, "complete")
 			if e.whoami(t, b) != uid || e.whoami(t, other) != "signed-out" {
@@ -326,7 +280,7 @@ func TestForgotPassword(t *testing.T) {
 			}
 			e.Flush()
 			notified := false
-			for _, m := range e.mail.Messages()[before:] {
+			for _, m := range e.Mail.Messages()[before:] {
 				notified = notified || (m.To == "ada@example.com" && strings.Contains(m.Subject, "password was changed"))
 			}
 			if !notified {
@@ -342,7 +296,7 @@ func TestForgotPassword(t *testing.T) {
 func TestChangePasswordNeedsCurrent(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
 	b := e.browser()
-	e.signUp(t, b, "ada@example.com", goodPassword)
+	e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	if out, _ := call(t, b, "/v1/me/password", map[string]any{"current_password": "wrong", "new_password": "another fine passphrase"}); errCode(out) != "form_password_incorrect" {
 		t.Fatalf("changed without the current password: %v", out)
 	}
@@ -354,13 +308,13 @@ func TestChangePasswordNeedsCurrent(t *testing.T) {
 func TestAddAndVerifySecondEmail(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
 	b := e.browser()
-	uid := e.signUp(t, b, "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	out, _ := call(t, b, "/v1/me/email_addresses", map[string]any{"email_address": "ada@work.example"})
 	id := out["id"].(string)
 	if out, _ := call(t, b, "/v1/me/identifiers/"+id+"/attempt_verification", map[string]any{"code": "000000"}); errCode(out) != "form_code_incorrect" {
 		t.Fatalf("wrong code: %v", out)
 	}
-	out, code := call(t, b, "/v1/me/identifiers/"+id+"/attempt_verification", map[string]any{"code": e.lastCode(t, "ada@work.example")})
+	out, code := call(t, b, "/v1/me/identifiers/"+id+"/attempt_verification", map[string]any{"code": e.LastCode(t, "ada@work.example")})
 	if code != 200 || out["verified"] != true {
 		t.Fatalf("verify: %d %v", code, out)
 	}
@@ -376,7 +330,7 @@ func TestAddAndVerifySecondEmail(t *testing.T) {
 	}
 	// Another user cannot touch it.
 	mallory := e.browser()
-	e.signUp(t, mallory, "mallory@example.com", goodPassword)
+	e.SignUpOn(t, mallory, "mallory@example.com", goodPassword)
 	req := httptest.NewRequest("DELETE", "/v1/me/identifiers/"+id, nil)
 	if res := mallory.Do(req); res.StatusCode != http.StatusNotFound {
 		t.Errorf("cross-user delete: %d", res.StatusCode)
@@ -385,12 +339,12 @@ func TestAddAndVerifySecondEmail(t *testing.T) {
 
 func TestConcurrentCodeRedemption(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	sid := out["id"].(string)
 	call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-	code := e.lastCode(t, "ada@example.com")
+	code := e.LastCode(t, "ada@example.com")
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	var mu sync.Mutex
@@ -417,12 +371,12 @@ func TestConcurrentCodeRedemption(t *testing.T) {
 
 func TestCodeReuseExpiryAndAttempts(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	start := func(b *latchtest.Browser) (string, string) {
 		out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 		sid := out["id"].(string)
 		call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-		return sid, e.lastCode(t, "ada@example.com")
+		return sid, e.LastCode(t, "ada@example.com")
 	}
 	attempt := func(b *latchtest.Browser, sid, code string) string {
 		out, _ := call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": code})
@@ -461,7 +415,7 @@ func TestCodeReuseExpiryAndAttempts(t *testing.T) {
 			}
 		}
 		call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-		code := e.lastCode(t, "ada@example.com")
+		code := e.LastCode(t, "ada@example.com")
 		for range 2 {
 			attempt(b, sid, "000000")
 		}
@@ -480,7 +434,7 @@ func TestCodeReuseExpiryAndAttempts(t *testing.T) {
 
 func TestFlowBoundToTheBrowserThatStartedIt(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	sid := out["id"].(string)
@@ -492,7 +446,7 @@ func TestFlowBoundToTheBrowserThatStartedIt(t *testing.T) {
 
 func TestResetLinkHostHeaderPoisoning(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	r := httptest.NewRequest("POST", "/v1/client/sign_ins", strings.NewReader(`{"identifier":"ada@example.com"}`))
 	r.Host = "evil.test"
@@ -506,7 +460,7 @@ func TestResetLinkHostHeaderPoisoning(t *testing.T) {
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("X-Forwarded-Host", "evil.test")
 	b.Do(r)
-	link := e.lastLink(t, "ada@example.com")
+	link := e.LastLink(t, "ada@example.com")
 	if !strings.HasPrefix(link, base+"/") || strings.Contains(link, "evil") {
 		t.Fatalf("reset link %q is not on the configured base URL", link)
 	}
@@ -516,7 +470,7 @@ func TestResetLinkHostHeaderPoisoning(t *testing.T) {
 // and code resend answer known and unknown identifiers alike.
 func TestEnumerationSameAnswers(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	shape := func(out map[string]any, code int) string {
 		delete(out, "id")
 		delete(out, "expire_at")
@@ -585,7 +539,7 @@ func TestEnumerationTiming(t *testing.T) {
 		t.Skip("timing comparison skipped in -short mode")
 	}
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	sample := func(email string) time.Duration {
 		runtime.GC()
@@ -626,7 +580,7 @@ func TestEnumerationTiming(t *testing.T) {
 // address stored, never to the one typed.
 func TestUnicodeIdentifierCollision(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	e.signUp(t, e.browser(), "mike@example.org", goodPassword)
+	e.SignUpOn(t, e.browser(), "mike@example.org", goodPassword)
 	for _, typed := range []string{"MİKE@example.org", "mıke@example.org", "MIKE@EXAMPLE.ORG", "ｍｉｋｅ@example.org"} {
 		b := e.browser()
 		out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": typed})
@@ -635,7 +589,7 @@ func TestUnicodeIdentifierCollision(t *testing.T) {
 		}
 		call(t, b, "/v1/client/sign_ins/"+out["id"].(string)+"/prepare_first_factor", map[string]any{"strategy": "reset_password_email_code"})
 		e.Flush()
-		for _, m := range e.mail.Messages() {
+		for _, m := range e.Mail.Messages() {
 			if m.To != "mike@example.org" {
 				t.Fatalf("typing %q sent mail to %q, not to the stored address", typed, m.To)
 			}
@@ -675,7 +629,7 @@ func TestSignUpRequirements(t *testing.T) {
 	}
 	id := out["id"].(string)
 	call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
-	call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	out, code := call(t, b, "/v1/client/sign_ups/"+id, map[string]any{"first_name": "Ada", "last_name": "Lovelace", "password": goodPassword, "legal_accepted": true, "username": "ada"})
 	mustStatus(t, out, code, "complete")
 	if _, code := call(t, e.browser(), "/v1/client/sign_ups", map[string]any{"username": "ADA"}); code == 200 {
@@ -701,7 +655,7 @@ func TestUnknownIdentifierCodeNeverSignsIn(t *testing.T) {
 
 func TestNativeAppGetsTokens(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	r := httptest.NewRequest("POST", "/v1/client/sign_ins", strings.NewReader(`{"identifier":"ada@example.com","password":"`+goodPassword+`"}`))
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set(latch.NativeHeader, "1")
@@ -734,7 +688,7 @@ func TestFormsDriveTheSameFlows(t *testing.T) {
 	}
 	id := out["id"].(string)
 	b.Post("/v1/client/sign_ups/"+id+"/prepare_verification", url.Values{"strategy": {"email_code"}})
-	res = b.Post("/v1/client/sign_ups/"+id+"/attempt_verification", url.Values{"strategy": {"email_code"}, "code": {e.lastCode(t, "ada@example.com")}})
+	res = b.Post("/v1/client/sign_ups/"+id+"/attempt_verification", url.Values{"strategy": {"email_code"}, "code": {e.LastCode(t, "ada@example.com")}})
 	_ = json.NewDecoder(res.Body).Decode(&out)
 	if out["status"] != "complete" {
 		t.Fatalf("form verification: %v", out)
@@ -750,7 +704,7 @@ func TestSignUpVerifiedByLink(t *testing.T) {
 		t.Fatalf("a code when links are configured: %v", out)
 	}
 	call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_link"})
-	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 	res := b.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/welcome" {
 		t.Fatalf("verify link: %d %q", res.StatusCode, res.Header.Get("Location"))
@@ -773,7 +727,7 @@ func TestMessageOverrides(t *testing.T) {
 	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword})
 	call(t, b, "/v1/client/sign_ups/"+out["id"].(string)+"/prepare_verification", map[string]any{"strategy": "email_code"})
 	e.Flush()
-	m := e.mail.Last()
+	m := e.Mail.Last()
 	if m == nil || !strings.HasPrefix(m.Subject, "Acme code ") || !strings.Contains(m.HTML, mailtest.CodeIn(m.Text)) {
 		t.Fatalf("overridden message: %+v", m)
 	}

@@ -92,7 +92,7 @@ func TestSignUpHookFailureCreatesNothing(t *testing.T) {
 		id := out["id"].(string)
 		call(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"})
 		log.take()
-		out, code = call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+		out, code = call(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 		if code != 503 || errCode(out) != latch.ErrUnavailable.Code {
 			t.Fatalf("a failing hook: %d %v, want 503 unavailable", code, out)
 		}
@@ -111,7 +111,7 @@ func TestSignUpHookFailureCreatesNothing(t *testing.T) {
 		}
 
 		refuse = false
-		uid := e.signUp(t, e.browser(), "cy@example.com", goodPassword)
+		uid := e.SignUpOn(t, e.browser(), "cy@example.com", goodPassword)
 		if got := log.take(); !slices.Contains(got, "test.provisioned") || !slices.Contains(got, latch.EventUserCreated) {
 			t.Errorf("events of a sign-up: %v, want the hook's and user.created", got)
 		}
@@ -124,7 +124,7 @@ func TestSignUpHookFailureCreatesNothing(t *testing.T) {
 		if _, err := e.CreateInvitation(ctx, "dee@example.com", 0); err != nil {
 			t.Fatal(err)
 		}
-		link, _ := url.Parse(e.lastLink(t, "dee@example.com"))
+		link, _ := url.Parse(e.LastLink(t, "dee@example.com"))
 		ticket := link.Query().Get("ticket")
 		refuse = true
 		if out, code := call(t, e.browser(), "/v1/client/sign_ups", map[string]any{"ticket": ticket, "password": goodPassword}); code != 503 {
@@ -160,7 +160,7 @@ func TestSessionHookPicksTheActiveOrganization(t *testing.T) {
 		}
 		e := newFlowEnv(t, cfg)
 		b := e.browser()
-		uid := e.signUp(t, b, "ada@example.com", goodPassword)
+		uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 		if len(minted) == 0 || minted[0] != "org_"+uid {
 			t.Fatalf("the first token was minted for %v, want org_%s", minted, uid)
 		}

@@ -89,7 +89,7 @@ func TestOneLanguageTableForPagesLinksAndMail(t *testing.T) {
 	}
 	e.Flush()
 	got := map[string]string{}
-	for _, m := range e.mail.Messages() {
+	for _, m := range e.Mail.Messages() {
 		got[m.To] = m.Subject + "|" + m.Text + "|" + m.HTML
 	}
 	if de := got["de@example.com"]; !strings.Contains(de, "123456 ist Ihr Acme-Code") || !strings.Contains(de, ">Weiter<") {
@@ -136,7 +136,7 @@ func TestPluginMessageInTheRecipientsLanguage(t *testing.T) {
 	}
 	e.Flush()
 	got := map[string]string{}
-	for _, m := range e.mail.Messages() {
+	for _, m := range e.Mail.Messages() {
 		got[m.To] = m.Subject + "|" + m.Text
 	}
 	for to, want := range map[string]string{
@@ -186,7 +186,7 @@ func TestPluginMenuItemAndScript(t *testing.T) {
 		t.Error("a script took over a kernel route")
 	}
 	b := e.browser()
-	uid := e.signUp(t, b, "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	menu := body(t, b.Get("/menu"))
 	if !strings.Contains(menu, `href="/billing">Billing</a>`) || !strings.Contains(menu, `<span class="switcher">`+uid+`</span>`) {
 		t.Errorf("menu lacks the plugin's items: %s", menu)

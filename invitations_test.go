@@ -21,7 +21,7 @@ func TestRefusedSignUpKeepsTheInvitation(t *testing.T) {
 		e := newFlowEnv(t, latch.Config{Store: s, SignUp: latch.SignUpConfig{Mode: latch.SignUpWaitlist}})
 		ticketFor := func(t *testing.T, email string) string {
 			t.Helper()
-			link, _ := url.Parse(e.lastLink(t, email))
+			link, _ := url.Parse(e.LastLink(t, email))
 			return link.Query().Get("ticket")
 		}
 

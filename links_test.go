@@ -64,7 +64,7 @@ func firstFactorStatus(t *testing.T, b *latchtest.Browser, id string) (string, s
 func TestResetLinkCannotBeFinishedByTheRequester(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newFlowEnv(t, latch.Config{Store: s})
-		uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		mallory, ada := e.attacker(), e.browser()
 		out, _ := call(t, mallory, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 		sid := out["id"].(string)
@@ -73,7 +73,7 @@ func TestResetLinkCannotBeFinishedByTheRequester(t *testing.T) {
 		if !e.anyMail("ada@example.com", "asked for from Firefox 133 on Windows") {
 			t.Error("the reset mail does not name the device that asked")
 		}
-		tok := tokenOf(t, e.lastLink(t, "ada@example.com"))
+		tok := tokenOf(t, e.LastLink(t, "ada@example.com"))
 
 		html := page(t, ada.Get("/v1/verify?token="+url.QueryEscape(tok)))
 		requestedFrom(t, html)
@@ -129,7 +129,7 @@ func TestResetLinkCannotBeFinishedByTheRequester(t *testing.T) {
 func TestMagicLinkFromAnotherBrowserDoesNotSignInTheRequester(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newFlowEnv(t, latch.Config{Store: s})
-		uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		mallory, ada := e.attacker(), e.browser()
 		out, _ := call(t, mallory, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 		sid := out["id"].(string)
@@ -137,7 +137,7 @@ func TestMagicLinkFromAnotherBrowserDoesNotSignInTheRequester(t *testing.T) {
 		if !e.anyMail("ada@example.com", "asked for from Firefox 133 on Windows") {
 			t.Error("the sign-in mail does not name the device that asked")
 		}
-		tok := tokenOf(t, e.lastLink(t, "ada@example.com"))
+		tok := tokenOf(t, e.LastLink(t, "ada@example.com"))
 
 		html := page(t, ada.Get("/v1/verify?token="+url.QueryEscape(tok)))
 		requestedFrom(t, html)
@@ -200,7 +200,7 @@ func TestSignUpLinkFromAnotherBrowserDoesNotVerifyTheRequester(t *testing.T) {
 		if !e.anyMail("ada@example.com", "asked for from Firefox 133 on Windows") {
 			t.Error("the verification mail does not name the device that asked")
 		}
-		tok := tokenOf(t, e.lastLink(t, "ada@example.com"))
+		tok := tokenOf(t, e.LastLink(t, "ada@example.com"))
 
 		requestedFrom(t, page(t, ada.Get("/v1/verify?token="+url.QueryEscape(tok))))
 		if res := ada.Post("/v1/verify", url.Values{"token": {tok}}); res.StatusCode != 200 {
@@ -253,7 +253,7 @@ func TestSignUpLinkOnAnotherDeviceWithCrossDeviceLinks(t *testing.T) {
 	out, _ := call(t, laptop, "/v1/client/sign_ups", map[string]any{"email_address": "ada@example.com", "password": goodPassword})
 	id := out["id"].(string)
 	call(t, laptop, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_link"})
-	tok := tokenOf(t, e.lastLink(t, "ada@example.com"))
+	tok := tokenOf(t, e.LastLink(t, "ada@example.com"))
 	if res := phone.Post("/v1/verify", url.Values{"token": {tok}, "continue": {"there"}, "confirm": {"yes"}}); res.StatusCode != 200 || e.whoami(t, phone) != "signed-out" {
 		t.Fatalf("confirming on the phone: %d, phone is %s", res.StatusCode, e.whoami(t, phone))
 	}

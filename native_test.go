@@ -63,7 +63,7 @@ func (n *nativeApp) do(method, path string, body any) (int, map[string]any) {
 // from its User-Agent.
 func TestNativeClientsGetNoCookies(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Session: latch.SessionConfig{MultiSession: true}})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	app := &nativeApp{t: t, h: e.handler, ua: "MyApp/2.3 (iOS 17.4; iPhone)"}
 
 	code, out := app.do("POST", "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})

@@ -89,7 +89,7 @@ func TestRecoveryCodesDoNotCountAsTheFactorKept(t *testing.T) {
 	host, app, codes := &hostPlugin{}, newCodePlugin(), newCodePlugin()
 	codes.name, codes.recovery = "test_backup", true
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{host, app, codes}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	app.enroll(uid)
 	codes.enroll(uid)
 	ctx := context.Background()

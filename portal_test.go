@@ -49,7 +49,7 @@ func TestHostedPagesSignUpSignOutSignIn(t *testing.T) {
 	if html := page(t, b.Get(next.RequestURI())); !strings.Contains(html, `name="code"`) {
 		t.Fatalf("verify step not shown: %s", html)
 	}
-	res = b.Post("/sign-up", url.Values{"intent": {"verify"}, "sign_up_id": {next.Query().Get("sign_up_id")}, "code": {e.lastCode(t, "ada@example.com")}})
+	res = b.Post("/sign-up", url.Values{"intent": {"verify"}, "sign_up_id": {next.Query().Get("sign_up_id")}, "code": {e.LastCode(t, "ada@example.com")}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" || e.whoami(t, b) == "signed-out" {
 		t.Fatalf("verify post: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -95,8 +95,8 @@ func TestHostedPagesIgnoreUnsafeRedirects(t *testing.T) {
 func TestSignOutFormEndsOnlyTheActiveAccount(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Session: latch.SessionConfig{MultiSession: true}})
 	b := e.browser()
-	ada := e.signUp(t, b, "ada@example.com", goodPassword)
-	grace := e.signUp(t, b, "grace@example.com", goodPassword)
+	ada := e.SignUpOn(t, b, "ada@example.com", goodPassword)
+	grace := e.SignUpOn(t, b, "grace@example.com", goodPassword)
 	if got := e.whoami(t, b); got != grace {
 		t.Fatalf("active %s, want the last signed in", got)
 	}
@@ -104,7 +104,7 @@ func TestSignOutFormEndsOnlyTheActiveAccount(t *testing.T) {
 	if got := e.whoami(t, b); got != ada {
 		t.Fatalf("after signing out of one account the browser is %s, want the other (%s) kept", got, ada)
 	}
-	e.signUp(t, b, "edsger@example.com", goodPassword)
+	e.SignUpOn(t, b, "edsger@example.com", goodPassword)
 	b.Post("/sign-out?all=1", nil)
 	if got := e.whoami(t, b); got != "signed-out" {
 		t.Fatalf("after signing out of all: %s", got)
@@ -117,13 +117,13 @@ func TestSignOutFormEndsOnlyTheActiveAccount(t *testing.T) {
 // hosted page. Without it, the tab is never offered to continue.
 func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New(), SignIn: latch.SignInConfig{CrossDeviceLinks: true}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	laptop, phone := e.browser(), e.browser()
 	res := laptop.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}})
 	loc, _ := url.Parse(res.Header.Get("Location"))
 	id := loc.Query().Get("sign_in_id")
 	laptop.Post("/sign-in", url.Values{"intent": {"use_strategy"}, "strategy": {"email_link"}, "sign_in_id": {id}})
-	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 	phone.Post("/v1/verify", url.Values{"token": {link.Query().Get("token")}})
 	if html := page(t, laptop.Get("/sign-in?sign_in_id="+id)); strings.Contains(html, `value="link_continue"`) {
 		t.Fatalf("the tab offers to continue before the other device confirmed:\n%s", html)
@@ -147,7 +147,7 @@ func TestHostedPagesContinueAfterLinkOpenedElsewhere(t *testing.T) {
 // nothing (mail scanners open links too).
 func TestSignInTokenLinkAsksNoIdentifier(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	_, link, err := e.CreateSignInToken(context.Background(), uid, time.Hour)
 	if err != nil {
 		t.Fatal(err)

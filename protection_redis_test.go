@@ -180,7 +180,7 @@ func TestCodeGuessBudgetSharedAcrossInstances(t *testing.T) {
 		id := out["id"].(string)
 		out, code := call(t, br, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
 		mustStatus(t, out, code, "needs_first_factor")
-		res := br.PostJSON("/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": wrongCode(e.lastCode(t, "ada@example.com"))})
+		res := br.PostJSON("/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": wrongCode(e.LastCode(t, "ada@example.com"))})
 		var ans map[string]any
 		_ = json.NewDecoder(res.Body).Decode(&ans)
 		return errCode(ans), res.Header.Get("Retry-After")

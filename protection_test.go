@@ -62,7 +62,7 @@ func TestLockoutCountsIdentifierVariants(t *testing.T) {
 		Lockout:             ratelimit.Limit{Rate: 8, Period: time.Hour, Burst: 8},
 		SignInPerIdentifier: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 100},
 	}})
-	e.signUp(t, e.browser(), "alice@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "alice@example.com", goodPassword)
 	variants := []string{"Alice@example.com", "alice@example.com ", "ALICE@EXAMPLE.COM", "ａｌｉｃｅ@example.com"}
 	for i := range 8 {
 		out, _ := signInWith(t, e, variants[i%len(variants)], "wrong password "+string(rune('a'+i)))
@@ -82,7 +82,7 @@ func TestLockoutCountsIdentifierVariants(t *testing.T) {
 		t.Fatalf("unknown identifier not locked alike: %v", out)
 	}
 	// Another account behind the same address is not blocked.
-	e.signUp(t, e.browser(), "bob@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "bob@example.com", goodPassword)
 	if out, _ := signInWith(t, e, "bob@example.com", goodPassword); out["status"] != "complete" {
 		t.Fatalf("another user was blocked: %v", out)
 	}
@@ -93,7 +93,7 @@ func TestUnlockByEmailCodeAndByAdmin(t *testing.T) {
 		Lockout:             ratelimit.Limit{Rate: 3, Period: time.Hour, Burst: 3},
 		SignInPerIdentifier: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 100},
 	}})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	lock := func() {
 		for range 3 {
 			signInWith(t, e, "ada@example.com", "wrong password!")
@@ -107,7 +107,7 @@ func TestUnlockByEmailCodeAndByAdmin(t *testing.T) {
 	out, _ := call(t, b, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	sid := out["id"].(string)
 	call(t, b, "/v1/client/sign_ins/"+sid+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-	out, code := call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	out, code := call(t, b, "/v1/client/sign_ins/"+sid+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	mustStatus(t, out, code, "complete")
 	if out, _ := signInWith(t, e, "ada@example.com", goodPassword); out["status"] != "complete" {
 		t.Fatalf("still locked after signing in by code: %v", out)
@@ -125,7 +125,7 @@ func TestProgressiveDelay(t *testing.T) {
 	e := newProtected(t, latch.ProtectionConfig{Limits: latch.Limits{
 		SignInPerIdentifier: ratelimit.Limit{Rate: 1, Period: 30 * time.Second, Burst: 3},
 	}})
-	e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	for range 3 {
 		if out, _ := signInWith(t, e, "ada@example.com", "wrong password!"); errCode(out) != "form_password_incorrect" {
 			t.Fatal(out)
@@ -236,7 +236,7 @@ func TestProofOfWorkAcceptedOnceRefusedWhenReplayedOrWrong(t *testing.T) {
 
 func TestBannedUserCannotSignIn(t *testing.T) {
 	e := newFlowEnv(t, latch.Config{Store: memstore.New()})
-	uid := e.signUp(t, e.browser(), "ada@example.com", goodPassword)
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	if err := e.BanUser(context.Background(), uid); err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestInvitationOnlySignUp(t *testing.T) {
 	if _, err := e.CreateInvitation(context.Background(), "ada@example.com", 0); err != nil {
 		t.Fatal(err)
 	}
-	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 	ticket := link.Query().Get("ticket")
 	b := e.browser()
 	out, _ := call(t, b, "/v1/client/sign_ups", map[string]any{"ticket": ticket, "password": goodPassword})
@@ -301,7 +301,7 @@ func TestInvitationOnlySignUp(t *testing.T) {
 	}
 	// The invitation is for its own address only.
 	e.CreateInvitation(context.Background(), "bob@example.com", 0)
-	link, _ = url.Parse(e.lastLink(t, "bob@example.com"))
+	link, _ = url.Parse(e.LastLink(t, "bob@example.com"))
 	if out, _ := call(t, e.browser(), "/v1/client/sign_ups", map[string]any{"ticket": link.Query().Get("ticket"), "email_address": "mallory@example.com"}); out["email_address"] != "bob@example.com" {
 		t.Fatalf("invitation used for another address: %v", out)
 	}
@@ -325,7 +325,7 @@ func TestWaitlistApproval(t *testing.T) {
 	if _, err := e.ApproveWaitlistEntry(context.Background(), entries[0].ID); err == nil {
 		t.Error("approved twice")
 	}
-	link, _ := url.Parse(e.lastLink(t, "ada@example.com"))
+	link, _ := url.Parse(e.LastLink(t, "ada@example.com"))
 	if out, _ := call(t, e.browser(), "/v1/client/sign_ups", map[string]any{"ticket": link.Query().Get("ticket"), "password": goodPassword}); out["status"] != "complete" {
 		t.Fatalf("sign-up after approval: %v", out)
 	}

@@ -183,22 +183,16 @@ func (a *app) link(t *testing.T, addr string) string {
 }
 
 // newestIn returns what find finds in the text of the newest message to
-// addr where it finds anything; what names it for the failure message.
+// addr where it finds anything, after the messages being sent in the
+// background are out; what names it for the failure message.
 func (a *app) newestIn(t *testing.T, addr, what string, find func(string) string) string {
 	t.Helper()
 	a.Auth.Flush()
-	msgs := a.Mail.Messages()
-	for i := len(msgs) - 1; i >= 0; i-- {
-		m := msgs[i]
-		if !strings.Contains(strings.ToLower(m.To), strings.ToLower(addr)) {
-			continue
-		}
-		if v := find(m.Text); v != "" {
-			return v
-		}
+	v := a.Mail.Newest(addr, find)
+	if v == "" {
+		t.Fatalf("no message with %s to %s among %d recorded", what, addr, len(a.Mail.Messages()))
 	}
-	t.Fatalf("no message with %s to %s among %d recorded", what, addr, len(msgs))
-	return ""
+	return v
 }
 
 // createUser signs up email with password through the JSON API, as a

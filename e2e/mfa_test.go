@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/pquerna/otp/totp"
+	"github.com/latchauth/latch/mfa/mfatest"
 )
 
 // Selectors of the two-step verification parts of the hosted pages.
@@ -29,17 +29,6 @@ const (
 	reverifyTOTP = `button[name="strategy"][value="totp"]`
 )
 
-// totpCode is the authenticator app's code for secret at the app's
-// current time (the test clock's).
-func (a *app) totpCode(t *testing.T, secret string) string {
-	t.Helper()
-	code, err := totp.GenerateCode(secret, a.Clock.Now())
-	if err != nil {
-		t.Fatalf("computing the TOTP code: %v", err)
-	}
-	return code
-}
-
 // setUpAuthenticatorApp sets up an authenticator app from /user for the
 // signed-in user, as a person would by typing the key shown: it reads the
 // key, answers with its current code, leaves the backup codes shown once
@@ -53,7 +42,7 @@ func (b *browser) setUpAuthenticatorApp() string {
 	if len(secret) != 32 {
 		b.t.Fatalf("the set-up page shows the key %q, want 32 base32 characters", secret)
 	}
-	b.submit(totpSetUpCode, b.app.totpCode(b.t, secret), backupCodesDone)
+	b.submit(totpSetUpCode, mfatest.Code(b.t, secret, b.app.Clock.Now()), backupCodesDone)
 	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('ol.latch-list code.latch-list__value').length`))
 	if err != nil || n == 0 {
 		b.t.Errorf("after the set-up, the page shows %d backup codes (%v), want a set", n, err)
@@ -93,7 +82,7 @@ func TestTOTPEnrolmentAndSignIn(t *testing.T) {
 	// The code that finished the set-up used its time step up: wait (on
 	// the test clock) for the next one, as a person would see a new code.
 	a.Clock.Advance(30 * time.Second)
-	b.submit(factorCode, a.totpCode(t, secret), "#status")
+	b.submit(factorCode, mfatest.Code(t, secret, a.Clock.Now()), "#status")
 	b.wantSignedIn(userID)
 }
 
@@ -133,7 +122,7 @@ func TestReverificationBeforePasswordChange(t *testing.T) {
 	}
 	b.wait(reverifyTOTP)
 	b.follow(reverifyTOTP, factorCode)
-	if status := b.load(chromedp.SendKeys(chromedp.CSS(factorCode), a.totpCode(t, secret)+"\r")); status != 200 {
+	if status := b.load(chromedp.SendKeys(chromedp.CSS(factorCode), mfatest.Code(t, secret, a.Clock.Now())+"\r")); status != 200 {
 		t.Fatalf("verifying answered %d, want 200 (at %s)", status, b.location())
 	}
 	b.wait("#latch-profile-new-password")
@@ -158,6 +147,6 @@ func TestReverificationBeforePasswordChange(t *testing.T) {
 	b.signOut()
 	b.signIn("/sign-in", email, newPassword, factorCode)
 	a.Clock.Advance(30 * time.Second)
-	b.submit(factorCode, a.totpCode(t, secret), "#status")
+	b.submit(factorCode, mfatest.Code(t, secret, a.Clock.Now()), "#status")
 	b.wantSignedIn(userID)
 }

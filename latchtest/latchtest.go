@@ -1,6 +1,11 @@
 // Package latchtest gives a host application's own tests a ready Latch: an
-// in-memory store, a fake clock they can move, and deterministic defaults,
-// so a test needs one line to get an *latch.Auth.
+// in-memory store, a fake clock they can move, recorded mail and text
+// messages, and deterministic defaults, so a test needs one line to get an
+// *latch.Auth. Harness.SignUp signs a user up end to end and returns a
+// signed-in Browser; Harness.LastCode and LastLink read what was sent;
+// WithClaims gives a handler's unit test a signed-in context without any
+// of it. Kits for the plugins live next to them: mfa/mfatest (TOTP codes)
+// and passkeys/passkeystest (a virtual authenticator).
 //
 //	func TestDashboard(t *testing.T) {
 //		auth := latchtest.New(t)
@@ -11,12 +16,15 @@ package latchtest
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/internal/fakeclock"
+	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/ratelimit"
+	"github.com/latchauth/latch/sms/smstest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
@@ -53,10 +61,22 @@ type Harness struct {
 	*latch.Auth
 	Clock *Clock
 	Store storage.Store // the store in use: Options.Config.Store, or a fresh memstore
+
+	// Mail and SMS record what Latch sends, for LastCode and LastLink:
+	// fresh recorders when Options.Config leaves Mailer and SMS unset,
+	// the configured ones when they are recorders, nil otherwise.
+	Mail *mailtest.Recorder
+	SMS  *smstest.Recorder
+
+	// App is the handler NewBrowser and SignUp talk to; nil means Latch's
+	// routes (Handler) behind Middleware. A test that mounts its own pages
+	// next to Latch's sets it to its own handler.
+	App http.Handler
 }
 
 // New returns a ready *latch.Auth on a fresh in-memory store with a fake
-// clock set to Start, and with rate limits and bot checks off (set
+// clock set to Start, with mail and text messages recorded (Harness.Mail,
+// Harness.SMS), and with rate limits and bot checks off (set
 // Options.Config.Protection to test them). It fails the test if the
 // configuration is invalid, and closes the Auth when the test ends.
 func New(t testing.TB) *latch.Auth { return NewHarness(t, Options{}).Auth }
@@ -73,6 +93,7 @@ func NewHarness(t testing.TB, o Options) *Harness {
 		cfg.Store = memstore.New()
 	}
 	h.Store = cfg.Store
+	h.recorders(&cfg)
 	if cfg.Clock == nil {
 		cfg.Clock = h.Clock.Now
 	}

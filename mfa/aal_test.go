@@ -10,6 +10,7 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/mfa/mfatest"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -31,11 +32,11 @@ func TestNoAALDowngradeThroughAnyFirstFactor(t *testing.T) {
 			// on another device lets the asking browser finish.
 			e := newEnv(t, nil, mfa.Config{}, func(c *latch.Config) { c.SignIn.CrossDeviceLinks = true })
 			ctx := context.Background()
-			uid := e.signUp(t, e.browser(), email)
+			uid := e.SignUpOn(t, e.browser(), email, goodPassword)
 			if combo.totp {
 				b := e.browser()
 				latchtest.SignIn(t, e.Auth, b, uid)
-				e.enrolTOTP(t, b)
+				mfatest.EnrolTOTP(t, b, e.Clock)
 				if !combo.backup {
 					if err := e.Store.ReplaceBackupCodes(ctx, uid, nil); err != nil {
 						t.Fatal(err)
@@ -60,7 +61,7 @@ func TestNoAALDowngradeThroughAnyFirstFactor(t *testing.T) {
 				return out["id"].(string)
 			}
 			linkToken := func() string {
-				u, err := url.Parse(e.lastLink(t, email))
+				u, err := url.Parse(e.LastLink(t, email))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -77,7 +78,7 @@ func TestNoAALDowngradeThroughAnyFirstFactor(t *testing.T) {
 				{"email_code", func(b *latchtest.Browser) (map[string]any, string) {
 					id := start(b)
 					post(t, b, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-					out, _ := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, email)})
+					out, _ := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.LastCode(t, email)})
 					return out, id
 				}},
 				{"email_link same browser", func(b *latchtest.Browser) (map[string]any, string) {
@@ -126,7 +127,7 @@ func TestNoAALDowngradeThroughAnyFirstFactor(t *testing.T) {
 				{"reset_password_email_code", func(b *latchtest.Browser) (map[string]any, string) {
 					id := start(b)
 					post(t, b, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "reset_password_email_code"})
-					out, status := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "reset_password_email_code", "code": e.lastCode(t, email)})
+					out, status := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "reset_password_email_code", "code": e.LastCode(t, email)})
 					mustStatus(t, out, status, latch.SignInNeedsNewPassword)
 					out, _ = post(t, b, "/v1/client/sign_ins/"+id+"/reset_password", map[string]any{"password": "a brand new passphrase 42"})
 					return out, id

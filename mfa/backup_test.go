@@ -12,6 +12,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/mfa/mfatest"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/storage/memstore"
 )
@@ -23,10 +24,10 @@ var backupRE = regexp.MustCompile(`^[a-z2-7]{6}-[a-z2-7]{6}-[a-z2-7]{6}-[a-z2-7]
 func TestBackupCodesShape(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
-		_, codes := e.enrolTOTP(t, b)
+		_, codes := mfatest.EnrolTOTP(t, b, e.Clock)
 		if len(codes) != 10 {
 			t.Fatalf("%d backup codes, want 10", len(codes))
 		}
@@ -70,7 +71,7 @@ func TestBackupCodesShape(t *testing.T) {
 // alone they are refused.
 func TestBackupCodesNeedAnotherFactor(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{})
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	latchtest.SignIn(t, e.Auth, b, uid)
 	if out, status := post(t, b, "/v1/me/backup_codes", map[string]any{}); status != http.StatusUnprocessableEntity || errCode(out) != mfa.ErrNeedsAnotherFactor.Code {
@@ -83,10 +84,10 @@ func TestBackupCodesNeedAnotherFactor(t *testing.T) {
 func TestBackupCodeReuse(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
-		_, codes := e.enrolTOTP(t, b)
+		_, codes := mfatest.EnrolTOTP(t, b, e.Clock)
 
 		b1, out := e.signInPassword(t, "ada@example.com")
 		typed := " " + strings.ToUpper(strings.ReplaceAll(codes[3], "-", " ")) + " "
@@ -111,9 +112,9 @@ func TestBackupCodeReuse(t *testing.T) {
 		}
 		// Another user's code is nothing to this user.
 		other := e.browser()
-		oid := e.signUp(t, other, "bea@example.com")
+		oid := e.SignUpOn(t, other, "bea@example.com", goodPassword)
 		latchtest.SignIn(t, e.Auth, other, oid)
-		_, theirs := e.enrolTOTP(t, other)
+		_, theirs := mfatest.EnrolTOTP(t, other, e.Clock)
 		b3, out := e.signInPassword(t, "ada@example.com")
 		if out, status := attemptSecond(t, b3, out["id"].(string), "backup_code", theirs[0]); status == http.StatusOK {
 			t.Fatalf("another user's backup code signed in: %v", out)
@@ -126,10 +127,10 @@ func TestBackupCodeReuse(t *testing.T) {
 func TestConcurrentBackupCodeOneWins(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
-		_, codes := e.enrolTOTP(t, b)
+		_, codes := mfatest.EnrolTOTP(t, b, e.Clock)
 		raceSecondFactor(t, e, "backup_code", func(int) string { return codes[0] })
 		if n, _ := e.mfa.BackupCodes().Remaining(context.Background(), uid); n != 9 {
 			t.Errorf("%d codes remain, want 9", n)
@@ -145,8 +146,8 @@ func TestBackupCodesSurviveSecretRotation(t *testing.T) {
 	store := memstore.New()
 	e := newEnv(t, store, mfa.Config{})
 	b := e.browser()
-	e.signUp(t, b, "ada@example.com")
-	secret, codes := e.enrolTOTP(t, b)
+	e.SignUpOn(t, b, "ada@example.com", goodPassword)
+	secret, codes := mfatest.EnrolTOTP(t, b, e.Clock)
 
 	rotated := newEnv(t, store, mfa.Config{}, func(c *latch.Config) {
 		c.Secrets = [][]byte{[]byte(strings.Repeat("n", 32)), []byte(strings.Repeat("s", 32))}
@@ -159,7 +160,7 @@ func TestBackupCodesSurviveSecretRotation(t *testing.T) {
 		post(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": strategy})
 		code := codes[0]
 		if strategy == "totp" {
-			code = codeAt(t, secret, e.Clock.Now())
+			code = mfatest.Code(t, secret, e.Clock.Now())
 		}
 		out, status := post(t, b, "/v1/client/sign_ins/"+id+"/attempt_second_factor", map[string]any{"strategy": strategy, "code": code})
 		mustStatus(t, out, status, latch.SignInComplete)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/mfa/mfatest"
 )
 
 // BenchmarkTOTPVerify measures one successful verification: read the
@@ -34,7 +35,7 @@ func BenchmarkTOTPVerify(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		e.Clock.Advance(30 * time.Second)
-		code := codeAt(b, secret, e.Clock.Now())
+		code := mfatest.Code(b, secret, e.Clock.Now())
 		b.StartTimer()
 		if _, err := s.Verify(ctx, at, latch.AttemptParams{Code: code}); err != nil {
 			b.Fatal(err)

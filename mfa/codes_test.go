@@ -25,7 +25,7 @@ const phone = "+15555550100"
 func codesEnv(t *testing.T, s storage.Store, policy mfa.Policy) (*env, string, *latchtest.Browser) {
 	t.Helper()
 	e := newEnv(t, s, mfa.Config{SMSCode: true, EmailCode: true, Policy: policy})
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	if _, err := e.AddPhoneNumber(context.Background(), uid, phone, true); err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +79,9 @@ func TestCodeSecondFactorsAreOptIn(t *testing.T) {
 				t.Fatalf("prepare %s: %d %v", tc.strategy, status, out)
 			}
 			e.Flush()
-			code := e.sms.LastTo(phone)
+			code := e.SMS.LastTo(phone)
 			if tc.strategy == "email_code" {
-				code = e.lastCode(t, "ada@example.com")
+				code = e.LastCode(t, "ada@example.com")
 			} else {
 				code = mailtest.CodeIn(code)
 			}
@@ -130,11 +130,11 @@ func TestCodeSecondFactorNotTheFirstChannelAgain(t *testing.T) {
 			t.Errorf("%s after the other channel: %d %v", strategy, status, out)
 		}
 	}
-	b1, id := first("ada@example.com", "email_code", func() string { return e.lastCode(t, "ada@example.com") })
+	b1, id := first("ada@example.com", "email_code", func() string { return e.LastCode(t, "ada@example.com") })
 	refused(b1, id, "email_code")
 	allowed(b1, id, "phone_code")
 	e.Flush() // the code just texted by allowed must be recorded before the next one
-	b2, id := first(phone, "phone_code", func() string { e.Flush(); return mailtest.CodeIn(e.sms.LastTo(phone)) })
+	b2, id := first(phone, "phone_code", func() string { return e.LastCode(t, phone) })
 	refused(b2, id, "phone_code")
 	allowed(b2, id, "email_code")
 }
@@ -145,7 +145,7 @@ func TestCodeSecondFactorNotTheFirstChannelAgain(t *testing.T) {
 func TestCodeSecondFactorOptInRules(t *testing.T) {
 	t.Run("needs a verified number", func(t *testing.T) {
 		e := newEnv(t, nil, mfa.Config{SMSCode: true})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
 		if _, err := e.AddPhoneNumber(context.Background(), uid, phone, false); err != nil {
@@ -171,7 +171,7 @@ func TestCodeSecondFactorOptInRules(t *testing.T) {
 	})
 	t.Run("off by default", func(t *testing.T) {
 		e := newEnv(t, nil, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
 		if _, status := post(t, b, "/v1/me/mfa/phone_code", map[string]any{}); status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
@@ -223,7 +223,7 @@ func TestEmailCodeSecondFactorNoSingleChannelSignIn(t *testing.T) {
 	out, _ := post(t, nb, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com"})
 	id := out["id"].(string)
 	post(t, nb, "/v1/client/sign_ins/"+id+"/prepare_first_factor", map[string]any{"strategy": "email_code"})
-	out, status := post(t, nb, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.lastCode(t, "ada@example.com")})
+	out, status := post(t, nb, "/v1/client/sign_ins/"+id+"/attempt_first_factor", map[string]any{"strategy": "email_code", "code": e.LastCode(t, "ada@example.com")})
 	if status == http.StatusOK || errCode(out) != latch.ErrStrategyNotAllowed.Code {
 		t.Fatalf("the mailbox alone: %d %v", status, out)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/mfa/mfatest"
 	"github.com/latchauth/latch/ratelimit"
 )
 
@@ -26,17 +27,17 @@ func TestTOTPGuessesAreBoundedAcrossSignIns(t *testing.T) {
 			Bot: latch.BotConfig{Disabled: true}, Limits: latch.Limits{PerIP: loose, SignInPerIdentifier: loose, SignInPerIPIdentifier: loose}}
 	})
 	e.Clock = clock
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	latchtest.SignIn(t, e.Auth, b, uid)
-	secret, backup := e.enrolTOTP(t, b)
+	secret, backup := mfatest.EnrolTOTP(t, b, e.Clock)
 
 	// wrong is a code none of the steps the server accepts now has.
 	wrong := func() string {
 		now := e.Clock.Now()
 		for i := 0; ; i++ {
 			c := strconv.Itoa(100000 + i)
-			if c != codeAt(t, secret, now.Add(-30*time.Second)) && c != codeAt(t, secret, now) && c != codeAt(t, secret, now.Add(30*time.Second)) {
+			if c != mfatest.Code(t, secret, now.Add(-30*time.Second)) && c != mfatest.Code(t, secret, now) && c != mfatest.Code(t, secret, now.Add(30*time.Second)) {
 				return c
 			}
 		}
@@ -57,7 +58,7 @@ func TestTOTPGuessesAreBoundedAcrossSignIns(t *testing.T) {
 		}
 		e.Clock.Advance(time.Second)
 	}
-	out, res := try("totp", e.code(t, secret))
+	out, res := try("totp", mfatest.Code(t, secret, e.Clock.Now()))
 	if errCode(out) != "rate_limited" || res.Header.Get("Retry-After") == "" {
 		t.Fatalf("the 11th guess, though right, from a browser never used: %v", out)
 	}
@@ -69,8 +70,8 @@ func TestTOTPGuessesAreBoundedAcrossSignIns(t *testing.T) {
 		t.Fatalf("a backup code while app codes wait: %v", out)
 	}
 	e.Clock.Advance(time.Minute)
-	e.nextStep()
-	if out, _ := try("totp", e.code(t, secret)); out["status"] != latch.SignInComplete {
+	mfatest.NextStep(e.Clock)
+	if out, _ := try("totp", mfatest.Code(t, secret, e.Clock.Now())); out["status"] != latch.SignInComplete {
 		t.Fatalf("the right app code after the wait: %v", out)
 	}
 }

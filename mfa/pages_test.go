@@ -16,6 +16,7 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/mfa/mfatest"
 )
 
 func readBody(t testing.TB, res *http.Response) string {
@@ -36,7 +37,7 @@ var secretRE = regexp.MustCompile(`<code class="latch-identity__value"[^>]*>([A-
 func TestAccountPagesSetUpAndRemove(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{})
 	ctx := context.Background()
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	latchtest.SignIn(t, e.Auth, b, uid)
 
@@ -68,7 +69,7 @@ func TestAccountPagesSetUpAndRemove(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "That code is incorrect.") || !strings.Contains(page, `aria-invalid="true"`) {
 		t.Fatalf("wrong code: %d\n%s", res.StatusCode, page)
 	}
-	res = b.Post("/user/mfa?do=totp_verify", url.Values{"code": {e.code(t, secret)}})
+	res = b.Post("/user/mfa?do=totp_verify", url.Values{"code": {mfatest.Code(t, secret, e.Clock.Now())}})
 	page = html.UnescapeString(readBody(t, res))
 	codes := regexp.MustCompile(`<code class="latch-list__value">([a-z2-7-]+)</code>`).FindAllStringSubmatch(page, -1)
 	if res.StatusCode != http.StatusOK || len(codes) != 10 || !strings.Contains(page, "Your authenticator app is set up.") {
@@ -77,7 +78,7 @@ func TestAccountPagesSetUpAndRemove(t *testing.T) {
 	if on, _ := e.mfa.TOTP().Enrolled(ctx, uid); !on {
 		t.Fatal("not set up")
 	}
-	e.nextStep()
+	mfatest.NextStep(e.Clock)
 
 	// The kernel's account page shows the section.
 	if page := readBody(t, b.Get("/user")); !strings.Contains(page, `id="latch-profile-mfa-title"`) {
@@ -123,10 +124,10 @@ func TestAccountPagesSetUpAndRemove(t *testing.T) {
 // with the reason, in the page's language.
 func TestAccountPagesRefusal(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{Policy: mfa.Required})
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	latchtest.SignIn(t, e.Auth, b, uid)
-	e.enrolTOTP(t, b)
+	mfatest.EnrolTOTP(t, b, e.Clock)
 	res := b.Post("/user/mfa?do=totp_remove", url.Values{})
 	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/user?mfa_error=last_second_factor" {
 		t.Fatalf("refused removal: %d %q", res.StatusCode, loc)
@@ -162,7 +163,7 @@ func renderRequest(t testing.TB, e *env, uid string, r *http.Request) string {
 // the page renders the options BeginEnrollment returns.
 func TestHostedSignInEnrolment(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{Policy: mfa.Required})
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	step := func(form url.Values) string {
 		t.Helper()
@@ -191,7 +192,7 @@ func TestHostedSignInEnrolment(t *testing.T) {
 	}
 	// The right code completes the sign-in, and the answer shows the
 	// backup codes made with the app, once, before going on.
-	res := b.Post("/sign-in", url.Values{"intent": {"second_factor"}, "sign_in_id": {id}, "strategy": {"totp"}, "code": {e.code(t, m[1])}})
+	res := b.Post("/sign-in", url.Values{"intent": {"second_factor"}, "sign_in_id": {id}, "strategy": {"totp"}, "code": {mfatest.Code(t, m[1], e.Clock.Now())}})
 	done := readBody(t, res)
 	if res.StatusCode != http.StatusOK || len(regexp.MustCompile(`<code class="latch-list__value">[a-z2-7-]{27}</code>`).FindAllString(done, -1)) != 10 {
 		t.Fatalf("the right code did not complete the sign-in with backup codes: %d\n%s", res.StatusCode, done)

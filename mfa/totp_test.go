@@ -20,6 +20,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/mfa/mfatest"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -87,10 +88,10 @@ func TestTOTPClockSkew(t *testing.T) {
 	}
 	at := &latch.Attempt{Purpose: latch.PurposeSignIn, UserID: u.ID}
 	verify := func(offset time.Duration) error {
-		_, err := e.mfa.TOTP().Verify(ctx, at, latch.AttemptParams{Code: codeAt(t, secret, e.Clock.Now().Add(offset))})
+		_, err := e.mfa.TOTP().Verify(ctx, at, latch.AttemptParams{Code: mfatest.Code(t, secret, e.Clock.Now().Add(offset))})
 		return err
 	}
-	e.nextStep()
+	mfatest.NextStep(e.Clock)
 	for _, off := range []time.Duration{-60 * time.Second, 60 * time.Second} {
 		if err := verify(off); err == nil {
 			t.Errorf("a code %v away was accepted", off)
@@ -118,17 +119,17 @@ func TestTOTPClockSkew(t *testing.T) {
 func TestTOTPCodeReuse(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		_ = uid
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
-		secret, _ := e.enrolTOTP(t, b)
+		secret, _ := mfatest.EnrolTOTP(t, b, e.Clock)
 
 		b1, out := e.signInPassword(t, "ada@example.com")
 		if out["status"] != latch.SignInNeedsSecondFactor {
 			t.Fatalf("password alone: %v", out)
 		}
-		code := e.code(t, secret)
+		code := mfatest.Code(t, secret, e.Clock.Now())
 		out, status := attemptSecond(t, b1, out["id"].(string), "totp", code)
 		mustStatus(t, out, status, latch.SignInComplete)
 
@@ -148,17 +149,17 @@ func TestTOTPCodeReuse(t *testing.T) {
 func TestTOTPCodeReuseWithSpaces(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
-		secret, _ := e.enrolTOTP(t, b)
+		secret, _ := mfatest.EnrolTOTP(t, b, e.Clock)
 
 		for _, forms := range [][2]func(string) string{
 			{func(c string) string { return c }, func(c string) string { return c[:3] + " " + c[3:] }},
 			{func(c string) string { return " " + c[:3] + "-" + c[3:] + " " }, func(c string) string { return c }},
 			{func(c string) string { return c[:2] + "\u00a0" + c[2:4] + "\u2010" + c[4:] }, func(c string) string { return c[:3] + "  -  " + c[3:] }},
 		} {
-			code := e.code(t, secret)
+			code := mfatest.Code(t, secret, e.Clock.Now())
 			b1, out := e.signInPassword(t, "ada@example.com")
 			out, status := attemptSecond(t, b1, out["id"].(string), "totp", forms[0](code))
 			mustStatus(t, out, status, latch.SignInComplete)
@@ -167,7 +168,7 @@ func TestTOTPCodeReuseWithSpaces(t *testing.T) {
 			if status == http.StatusOK || errCode(out) != "form_code_incorrect" {
 				t.Fatalf("%q after %q: %d %v", forms[1](code), forms[0](code), status, out)
 			}
-			e.nextStep()
+			mfatest.NextStep(e.Clock)
 		}
 	})
 }
@@ -177,11 +178,11 @@ func TestTOTPCodeReuseWithSpaces(t *testing.T) {
 func TestConcurrentTOTPCodeOneWins(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
-		secret, _ := e.enrolTOTP(t, b)
-		raceSecondFactor(t, e, "totp", func(int) string { return e.code(t, secret) })
+		secret, _ := mfatest.EnrolTOTP(t, b, e.Clock)
+		raceSecondFactor(t, e, "totp", func(int) string { return mfatest.Code(t, secret, e.Clock.Now()) })
 	})
 }
 
@@ -233,12 +234,12 @@ func TestSetupCodeNotReusableForSignIn(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		t.Run("account", func(t *testing.T) {
 			e := newEnv(t, s, mfa.Config{})
-			uid := e.signUp(t, e.browser(), "ada@example.com")
+			uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 			b := e.browser()
 			latchtest.SignIn(t, e.Auth, b, uid)
 			out, _ := post(t, b, "/v1/me/totp", map[string]any{})
 			secret := out["secret"].(string)
-			code := e.code(t, secret)
+			code := mfatest.Code(t, secret, e.Clock.Now())
 			if out, status := post(t, b, "/v1/me/totp/attempt_verification", map[string]any{"code": code}); status != http.StatusOK {
 				t.Fatalf("set-up: %d %v", status, out)
 			}
@@ -250,12 +251,12 @@ func TestSetupCodeNotReusableForSignIn(t *testing.T) {
 		})
 		t.Run("sign-in", func(t *testing.T) {
 			e := newEnv(t, s, mfa.Config{Policy: mfa.Required})
-			e.signUp(t, e.browser(), "bea@example.com")
+			e.SignUpOn(t, e.browser(), "bea@example.com", goodPassword)
 			b, out := e.signInPassword(t, "bea@example.com")
 			id := out["id"].(string)
 			out, _ = post(t, b, "/v1/client/sign_ins/"+id+"/prepare_second_factor", map[string]any{"strategy": "totp"})
 			secret := options(t, out)["secret"].(string)
-			code := e.code(t, secret)
+			code := mfatest.Code(t, secret, e.Clock.Now())
 			out, status := attemptSecond(t, b, id, "totp", code)
 			mustStatus(t, out, status, latch.SignInComplete)
 			b2, out := e.signInPassword(t, "bea@example.com")
@@ -284,7 +285,7 @@ func options(t testing.TB, out map[string]any) map[string]any {
 func TestEnrolmentRequiredAtSignIn(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{Policy: mfa.Required, Issuer: "Acme Corp"})
-		e.signUp(t, e.browser(), "ada@example.com")
+		e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b, out := e.signInPassword(t, "ada@example.com")
 		if out["status"] != latch.SignInNeedsSecondFactor || out["second_factor_enrollment"] != true || out["created_session_id"] != nil {
 			t.Fatalf("password sign-in under Required: %v", out)
@@ -326,7 +327,7 @@ func TestEnrolmentRequiredAtSignIn(t *testing.T) {
 		if status == http.StatusOK {
 			t.Fatalf("a wrong code completed the enrolment: %v", out)
 		}
-		out, status = attemptSecond(t, b, id, "totp", e.code(t, secret))
+		out, status = attemptSecond(t, b, id, "totp", mfatest.Code(t, secret, e.Clock.Now()))
 		mustStatus(t, out, status, latch.SignInComplete)
 		sess := e.session(t, out)
 		for _, m := range []string{"pwd", "otp", "mfa"} {
@@ -344,7 +345,7 @@ func TestEnrolmentRequiredAtSignIn(t *testing.T) {
 			t.Error("no notification of the new factor")
 		}
 		// From now on the app is asked for, not set up.
-		e.nextStep()
+		mfatest.NextStep(e.Clock)
 		_, out = e.signInPassword(t, "ada@example.com")
 		if out["status"] != latch.SignInNeedsSecondFactor || out["second_factor_enrollment"] == true {
 			t.Fatalf("the next sign-in: %v", out)
@@ -358,7 +359,7 @@ func TestEnrolmentRequiredAtSignIn(t *testing.T) {
 func TestTOTPSeedEncryptedAtRest(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s, mfa.Config{})
-		uid := e.signUp(t, e.browser(), "ada@example.com")
+		uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 		b := e.browser()
 		latchtest.SignIn(t, e.Auth, b, uid)
 		out, _ := post(t, b, "/v1/me/totp", map[string]any{})
@@ -375,7 +376,7 @@ func TestTOTPSeedEncryptedAtRest(t *testing.T) {
 		if got, err := e.mfa.OpenSeed(stored); err != nil || !bytes.Equal(got, seed) {
 			t.Fatalf("the kernel's key does not open the seed: %v", err)
 		}
-		if out, status := post(t, b, "/v1/me/totp/attempt_verification", map[string]any{"code": e.code(t, secret)}); status != http.StatusOK {
+		if out, status := post(t, b, "/v1/me/totp/attempt_verification", map[string]any{"code": mfatest.Code(t, secret, e.Clock.Now())}); status != http.StatusOK {
 			t.Fatalf("set-up: %d %v", status, out)
 		}
 
@@ -384,9 +385,9 @@ func TestTOTPSeedEncryptedAtRest(t *testing.T) {
 		if _, err := other.mfa.OpenSeed(stored); err == nil {
 			t.Fatal("the seed opens without the key that sealed it")
 		}
-		e.nextStep()
+		mfatest.NextStep(e.Clock)
 		at := &latch.Attempt{Purpose: latch.PurposeSignIn, UserID: uid}
-		if _, err := other.mfa.TOTP().Verify(context.Background(), at, latch.AttemptParams{Code: codeAt(t, secret, e.Clock.Now())}); err == nil {
+		if _, err := other.mfa.TOTP().Verify(context.Background(), at, latch.AttemptParams{Code: mfatest.Code(t, secret, e.Clock.Now())}); err == nil {
 			t.Fatal("an instance without the key verified a code")
 		}
 		// A new secret put first, the old one kept: seeds still open.
@@ -394,7 +395,7 @@ func TestTOTPSeedEncryptedAtRest(t *testing.T) {
 			c.Secrets = [][]byte{[]byte(strings.Repeat("n", 32)), []byte(strings.Repeat("s", 32))}
 		})
 		rotated.Clock.Set(e.Clock.Now())
-		if _, err := rotated.mfa.TOTP().Verify(context.Background(), at, latch.AttemptParams{Code: codeAt(t, secret, e.Clock.Now())}); err != nil {
+		if _, err := rotated.mfa.TOTP().Verify(context.Background(), at, latch.AttemptParams{Code: mfatest.Code(t, secret, e.Clock.Now())}); err != nil {
 			t.Fatalf("after rotating the secrets: %v", err)
 		}
 	})
@@ -404,10 +405,10 @@ func TestTOTPSeedEncryptedAtRest(t *testing.T) {
 // verified factor, every change to the second factors asks for a new one.
 func TestSensitiveChangeNeedsReverification(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{})
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	latchtest.SignIn(t, e.Auth, b, uid)
-	e.enrolTOTP(t, b)
+	mfatest.EnrolTOTP(t, b, e.Clock)
 	e.Clock.Advance(latch.ReverificationWindow + time.Minute)
 	for _, r := range []struct{ method, path string }{
 		{http.MethodDelete, "/v1/me/totp"},
@@ -450,7 +451,7 @@ func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil, mfa.Config{Policy: tc.policy})
 			ctx := context.Background()
-			uid := e.signUp(t, e.browser(), "ada@example.com")
+			uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 			if tc.flagUser {
 				u, _ := e.Store.GetUser(ctx, uid)
 				u.MFARequired = true
@@ -460,7 +461,7 @@ func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
 			}
 			b := e.browser()
 			latchtest.SignIn(t, e.Auth, b, uid)
-			e.enrolTOTP(t, b)
+			mfatest.EnrolTOTP(t, b, e.Clock)
 			out, status := call(t, b, http.MethodDelete, "/v1/me/totp", nil)
 			on, _ := e.mfa.TOTP().Enrolled(ctx, uid)
 			left, _ := e.mfa.BackupCodes().Remaining(ctx, uid)
@@ -490,16 +491,16 @@ func TestRemovingLastFactorRefusedWhenRequired(t *testing.T) {
 // TestSetUpTwiceRefused: a set-up does not replace an app already set up.
 func TestSetUpTwiceRefused(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{})
-	uid := e.signUp(t, e.browser(), "ada@example.com")
+	uid := e.SignUpOn(t, e.browser(), "ada@example.com", goodPassword)
 	b := e.browser()
 	latchtest.SignIn(t, e.Auth, b, uid)
-	secret, _ := e.enrolTOTP(t, b)
+	secret, _ := mfatest.EnrolTOTP(t, b, e.Clock)
 	if out, status := post(t, b, "/v1/me/totp", map[string]any{}); status != http.StatusConflict || errCode(out) != mfa.ErrTOTPExists.Code {
 		t.Fatalf("second set-up: %d %v", status, out)
 	}
 	// The first app still works.
 	b2, out := e.signInPassword(t, "ada@example.com")
-	out, status := attemptSecond(t, b2, out["id"].(string), "totp", e.code(t, secret))
+	out, status := attemptSecond(t, b2, out["id"].(string), "totp", mfatest.Code(t, secret, e.Clock.Now()))
 	mustStatus(t, out, status, latch.SignInComplete)
 }
 
@@ -509,11 +510,11 @@ func TestSetUpTwiceRefused(t *testing.T) {
 func TestFactorChangeNotifiesEveryAddress(t *testing.T) {
 	e := newEnv(t, nil, mfa.Config{})
 	b := e.browser()
-	uid := e.signUp(t, b, "ada@example.com")
+	uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	if _, err := e.AddEmailAddress(context.Background(), uid, "ada@work.example", true); err != nil {
 		t.Fatal(err)
 	}
-	e.enrolTOTP(t, b)
+	mfatest.EnrolTOTP(t, b, e.Clock)
 	for _, to := range []string{"ada@example.com", "ada@work.example"} {
 		if !e.mailed(to, "sign-in method was added") {
 			t.Errorf("%s was not told", to)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
-	"github.com/latchauth/latch/mail/mailtest"
 	"github.com/latchauth/latch/passkeys"
+	"github.com/latchauth/latch/passkeys/passkeystest"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -23,13 +23,13 @@ const (
 	goodPassword = "correct horse battery staple"
 )
 
-// env is an app with Latch's routes, the passkeys plugin, a mail recorder
-// and a software authenticator that reports the app's origin.
+// env is an app with Latch's routes, the passkeys plugin, mail recorded
+// (by the harness) and a virtual authenticator that reports the app's
+// origin.
 type env struct {
 	*latchtest.Harness
-	mail    *mailtest.Recorder
 	handler http.Handler
-	key     *passkeys.SoftAuthenticator
+	key     *passkeystest.Authenticator
 }
 
 func newEnv(t testing.TB, s storage.Store, more ...latch.Plugin) *env {
@@ -40,8 +40,8 @@ func newEnv(t testing.TB, s storage.Store, more ...latch.Plugin) *env {
 // newEnvAt is newEnv for an app served at baseURL.
 func newEnvAt(t testing.TB, s storage.Store, baseURL string, more ...latch.Plugin) *env {
 	t.Helper()
-	e := &env{mail: &mailtest.Recorder{}, key: &passkeys.SoftAuthenticator{Origin: baseURL}}
-	cfg := latch.Config{Store: s, BaseURL: baseURL, AppName: "Acme", Mailer: e.mail,
+	e := &env{key: &passkeystest.Authenticator{Origin: baseURL}}
+	cfg := latch.Config{Store: s, BaseURL: baseURL, AppName: "Acme",
 		Plugins: append([]latch.Plugin{passkeys.New(passkeys.Config{})}, more...)}
 	e.Harness = latchtest.NewHarness(t, latchtest.Options{Config: cfg})
 	mux := http.NewServeMux()
@@ -54,6 +54,7 @@ func newEnvAt(t testing.TB, s storage.Store, baseURL string, more ...latch.Plugi
 		_ = json.NewEncoder(w).Encode(out)
 	})
 	e.handler = e.Middleware(mux)
+	e.App = e.handler
 	return e
 }
 
@@ -132,33 +133,9 @@ func (e *env) newUser(t testing.TB, email string) (string, *latchtest.Browser) {
 	return u.ID, b
 }
 
-// signUp signs a user up with a password through the API, on b.
-func (e *env) signUp(t testing.TB, b *latchtest.Browser, email string) string {
-	t.Helper()
-	r := post(t, b, "/v1/client/sign_ups", map[string]any{"email_address": email, "password": goodPassword})
-	mustOK(t, r, "sign-up")
-	id := r.str("id")
-	mustOK(t, post(t, b, "/v1/client/sign_ups/"+id+"/prepare_verification", map[string]any{"strategy": "email_code"}), "prepare verification")
-	e.Flush()
-	code := ""
-	for _, m := range e.mail.Messages() {
-		if m.To == email {
-			if c := mailtest.CodeIn(m.Text); c != "" {
-				code = c
-			}
-		}
-	}
-	r = post(t, b, "/v1/client/sign_ups/"+id+"/attempt_verification", map[string]any{"strategy": "email_code", "code": code})
-	mustOK(t, r, "verify email")
-	if r.str("status") != "complete" {
-		t.Fatalf("sign-up: %s", r.Raw)
-	}
-	return r.str("created_user_id")
-}
-
 // register registers a credential of kind from the signed-in browser b
 // with e.key and returns it.
-func (e *env) register(t testing.TB, b *latchtest.Browser, kind, name string) *passkeys.SoftCredential {
+func (e *env) register(t testing.TB, b *latchtest.Browser, kind, name string) *passkeystest.Credential {
 	t.Helper()
 	c, r := e.tryRegister(t, b, e.key, kind, name)
 	mustOK(t, r, "register "+kind)
@@ -167,7 +144,7 @@ func (e *env) register(t testing.TB, b *latchtest.Browser, kind, name string) *p
 
 // tryRegister runs a registration with key and returns the credential
 // made and the server's answer to it.
-func (e *env) tryRegister(t testing.TB, b *latchtest.Browser, key *passkeys.SoftAuthenticator, kind, name string) (*passkeys.SoftCredential, result) {
+func (e *env) tryRegister(t testing.TB, b *latchtest.Browser, key *passkeystest.Authenticator, kind, name string) (*passkeystest.Credential, result) {
 	t.Helper()
 	r := post(t, b, "/v1/me/passkeys", map[string]any{"kind": kind})
 	mustOK(t, r, "begin registration")
@@ -199,7 +176,7 @@ func attemptFirst(t testing.TB, b *latchtest.Browser, signInID string, assertion
 }
 
 // passkeySignIn signs in on a new browser with c, answered by key.
-func (e *env) passkeySignIn(t testing.TB, key *passkeys.SoftAuthenticator, c *passkeys.SoftCredential) (result, *latchtest.Browser) {
+func (e *env) passkeySignIn(t testing.TB, key *passkeystest.Authenticator, c *passkeystest.Credential) (result, *latchtest.Browser) {
 	t.Helper()
 	b := e.browser()
 	id, opts := startPasskey(t, b)
@@ -232,7 +209,7 @@ func hasAll(list []string, want ...string) bool {
 func (e *env) mailsTo(to, s string) int {
 	e.Flush()
 	n := 0
-	for _, m := range e.mail.Messages() {
+	for _, m := range e.Mail.Messages() {
 		if m.To == to && strings.Contains(m.Subject, s) {
 			n++
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/passkeys"
+	"github.com/latchauth/latch/passkeys/passkeystest"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -240,12 +241,12 @@ func TestWrongOriginRefused(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
-		phish := &passkeys.SoftAuthenticator{Origin: "https://app.example.evil.example"}
+		phish := &passkeystest.Authenticator{Origin: "https://app.example.evil.example"}
 		if _, r := e.tryRegister(t, b, phish, passkeys.KindPasskey, ""); r.errCode() != "form_code_incorrect" {
 			t.Fatalf("registration from another origin: %s", r.Raw)
 		}
 		c := e.register(t, b, passkeys.KindPasskey, "")
-		r, _ := e.passkeySignIn(t, &passkeys.SoftAuthenticator{Origin: "https://evil.example"}, c)
+		r, _ := e.passkeySignIn(t, &passkeystest.Authenticator{Origin: "https://evil.example"}, c)
 		if r.errCode() != "form_code_incorrect" {
 			t.Fatalf("assertion from another origin: %s", r.Raw)
 		}
@@ -257,7 +258,7 @@ func TestWrongRPIDRefused(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		_, b := e.newUser(t, "ada@example.com")
-		other := &passkeys.SoftAuthenticator{Origin: base, RPID: "evil.example"}
+		other := &passkeystest.Authenticator{Origin: base, RPID: "evil.example"}
 		if _, r := e.tryRegister(t, b, other, passkeys.KindPasskey, ""); r.errCode() != "form_code_incorrect" {
 			t.Fatalf("registration for another RP ID: %s", r.Raw)
 		}
@@ -328,7 +329,7 @@ func TestSecurityKeyAsSecondFactor(t *testing.T) {
 	stores.Each(t, func(t *testing.T, s storage.Store) {
 		e := newEnv(t, s)
 		b := e.browser()
-		uid := e.signUp(t, b, "ada@example.com")
+		uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 		e.key.NoUV = true // a key without a PIN is a fine second factor
 		c := e.register(t, b, passkeys.KindSecurityKey, "YubiKey")
 
@@ -374,7 +375,7 @@ func TestSecurityKeyAsSecondFactor(t *testing.T) {
 func TestSecurityKeyEnrolledDuringSignIn(t *testing.T) {
 	e := newEnv(t, nil, requireMFA{})
 	b := e.browser()
-	e.signUp(t, b, "ada@example.com")
+	e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	nb := e.browser()
 	r := post(t, nb, "/v1/client/sign_ins", map[string]any{"identifier": "ada@example.com", "password": goodPassword})
 	if r.str("status") != "needs_second_factor" || !strings.Contains(string(r.Raw), `"second_factor_enrollment":true`) {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
-	"github.com/latchauth/latch/mail/mailtest"
+	"github.com/latchauth/latch/passkeys/passkeystest"
 )
 
 // verifyRig is a kernel with the plugin, a user with a passkey, and one
@@ -29,13 +29,13 @@ func newVerifyRig(tb testing.TB) *verifyRig {
 	tb.Helper()
 	ctx := context.Background()
 	p := New(Config{})
-	h := latchtest.NewHarness(tb, latchtest.Options{Config: latch.Config{BaseURL: "https://app.example", Mailer: &mailtest.Recorder{},
+	h := latchtest.NewHarness(tb, latchtest.Options{Config: latch.Config{BaseURL: "https://app.example",
 		Plugins: []latch.Plugin{p}}})
 	u, err := h.CreateUser(ctx, latch.CreateUserParams{EmailAddresses: []string{"ada@example.com"}})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	key := &SoftAuthenticator{Origin: "https://app.example"}
+	key := &passkeystest.Authenticator{Origin: "https://app.example"}
 	enroll := &latch.Attempt{Purpose: latch.PurposeEnrollment, FlowID: "sess_rig", UserID: u.ID}
 	opts, id, err := p.beginRegistration(ctx, enroll, KindPasskey)
 	if err != nil {

@@ -20,6 +20,8 @@ func layer(p string) string {
 		return "app"
 	case p == "latchtest" || strings.HasPrefix(p, "latchtest/") || p == "storage/storagetest" || strings.HasPrefix(p, "storage/storagetest/"):
 		return "testkit"
+	case strings.Contains(p, "/") && strings.HasSuffix(p, "test"): // a package's kit: mfa/mfatest, passkeys/passkeystest
+		return "testkit"
 	case strings.HasPrefix(p, "storage/"):
 		return "store-adapter"
 	case top == "mail" && p != "mail", top == "sms" && p != "sms", top == "ratelimit" && p != "ratelimit",
@@ -103,6 +105,8 @@ func TestLayerRules(t *testing.T) {
 		{"orgs", "storage/memstore", true},
 		{"latchtest", "storage/memstore", false},
 		{"latchtest", "examples/quickstart", true},
+		{"mfa/mfatest", "latchtest", false},
+		{"passkeys/passkeystest", "examples/quickstart", true},
 		{"examples/quickstart", "storage/sqlitestore", false},
 		{"ratelimit/redisrate", "ratelimit", false},
 		{"ratelimit", "ratelimit/redisrate", true},

@@ -155,3 +155,29 @@ func addrOf(s string) string {
 	}
 	return strings.ToLower(strings.TrimSpace(s))
 }
+
+// LastCode returns the one-time code (see CodeIn) of the newest message to
+// the address to that holds one, or "". It looks past messages without
+// one because Latch sends security notifications in the background, so one
+// may land after the code it followed.
+func (r *Recorder) LastCode(to string) string { return r.Newest(to, CodeIn) }
+
+// LastLink is LastCode for the first link of a message (see LinkIn).
+func (r *Recorder) LastLink(to string) string { return r.Newest(to, LinkIn) }
+
+// Newest returns what find finds in the plain text of the newest message
+// to the address to where it finds anything (not ""), or "": LastCode and
+// LastLink for anything else a message should say.
+func (r *Recorder) Newest(to string, find func(string) string) string {
+	addr := addrOf(to)
+	msgs := r.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if addrOf(msgs[i].To) != addr {
+			continue
+		}
+		if v := find(msgs[i].Text); v != "" {
+			return v
+		}
+	}
+	return ""
+}

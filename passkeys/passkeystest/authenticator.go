@@ -1,10 +1,18 @@
-package passkeys
-
-// A software authenticator for tests: ECDSA P-256 keys, "none"
-// attestation, CBOR written by hand. It produces real attestations and
-// assertions, which the plugin checks with go-webauthn exactly as it checks
-// a browser's. Its names are exported for this package's external tests
-// (package passkeys_test), which share the test binary.
+// Package passkeystest is a virtual WebAuthn authenticator for tests of an
+// app that uses the passkeys plugin: it answers the creation and request
+// options the plugin's JSON API hands out, as a browser and an
+// authenticator would together, without a browser. It makes ECDSA P-256
+// keys and "none" attestations (CBOR written by hand), so its answers are
+// real ones, which the plugin checks exactly as it checks a browser's.
+//
+//	key := &passkeystest.Authenticator{Origin: "https://app.example"}
+//	credentialJSON, cred, err := key.Create(creationOptionsJSON)
+//	…
+//	assertionJSON, err := key.Get(requestOptionsJSON, cred)
+//
+// Its fields make it misbehave on purpose (the wrong origin, no user
+// verification, a cloned credential), to test that the server refuses.
+package passkeystest
 
 import (
 	"crypto/ecdsa"
@@ -26,8 +34,10 @@ const (
 	flagAT = 0x40
 )
 
-// SoftAuthenticator plays a browser and an authenticator.
-type SoftAuthenticator struct {
+// Authenticator plays a browser and an authenticator. The zero value with
+// Origin set is an honest, user-verifying authenticator of device-bound
+// passkeys. It is not safe for concurrent use.
+type Authenticator struct {
 	// Origin is the origin the "browser" reports in the client data.
 	Origin string
 	// RPID, when set, is hashed into the authenticator data instead of
@@ -47,8 +57,9 @@ type SoftAuthenticator struct {
 	Transports []string
 }
 
-// SoftCredential is a credential the authenticator made.
-type SoftCredential struct {
+// Credential is a credential the authenticator made: its private key and
+// signature counter live here, so a test can keep, clone or drop it.
+type Credential struct {
 	ID         []byte
 	Key        *ecdsa.PrivateKey
 	UserHandle []byte
@@ -58,7 +69,7 @@ type SoftCredential struct {
 
 // Clone is a copy of c with the same key and counter: a cloned
 // authenticator.
-func (c *SoftCredential) Clone() *SoftCredential {
+func (c *Credential) Clone() *Credential {
 	d := *c
 	return &d
 }
@@ -89,12 +100,12 @@ func parseOptions(raw []byte) (*options, error) {
 	return &o, nil
 }
 
-func (a *SoftAuthenticator) clientData(typ, challenge string) []byte {
+func (a *Authenticator) clientData(typ, challenge string) []byte {
 	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": a.Origin, "crossOrigin": false})
 	return b
 }
 
-func (a *SoftAuthenticator) flags(c *SoftCredential) byte {
+func (a *Authenticator) flags(c *Credential) byte {
 	f := byte(flagUP)
 	if !a.NoUV {
 		f |= flagUV
@@ -105,7 +116,7 @@ func (a *SoftAuthenticator) flags(c *SoftCredential) byte {
 	return f
 }
 
-func (a *SoftAuthenticator) authData(rpID string, flags byte, count uint32, attested []byte) []byte {
+func (a *Authenticator) authData(rpID string, flags byte, count uint32, attested []byte) []byte {
 	if a.RPID != "" {
 		rpID = a.RPID
 	}
@@ -117,7 +128,7 @@ func (a *SoftAuthenticator) authData(rpID string, flags byte, count uint32, atte
 
 // Create answers creation options (navigator.credentials.create) and
 // returns the credential's JSON.
-func (a *SoftAuthenticator) Create(optionsJSON []byte) ([]byte, *SoftCredential, error) {
+func (a *Authenticator) Create(optionsJSON []byte) ([]byte, *Credential, error) {
 	o, err := parseOptions(optionsJSON)
 	if err != nil {
 		return nil, nil, err
@@ -136,7 +147,7 @@ func (a *SoftAuthenticator) Create(optionsJSON []byte) ([]byte, *SoftCredential,
 		_, _ = rand.Read(id)
 	}
 	a.NextID = nil
-	c := &SoftCredential{ID: id, Key: key, UserHandle: user, Synced: a.Synced}
+	c := &Credential{ID: id, Key: key, UserHandle: user, Synced: a.Synced}
 	pub, err := key.PublicKey.Bytes() // uncompressed: 0x04 | X | Y
 	if err != nil {
 		return nil, nil, err
@@ -176,7 +187,7 @@ func (a *SoftAuthenticator) Create(optionsJSON []byte) ([]byte, *SoftCredential,
 
 // Get answers request options (navigator.credentials.get) with c and
 // returns the assertion's JSON.
-func (a *SoftAuthenticator) Get(optionsJSON []byte, c *SoftCredential) ([]byte, error) {
+func (a *Authenticator) Get(optionsJSON []byte, c *Credential) ([]byte, error) {
 	o, err := parseOptions(optionsJSON)
 	if err != nil {
 		return nil, err
