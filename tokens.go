@@ -2,9 +2,9 @@ package latch
 
 import (
 	"context"
-	"sync"
 	"time"
 
+	"github.com/latchauth/latch/internal/tokencache"
 	"github.com/latchauth/latch/storage"
 	"github.com/latchauth/latch/token"
 )
@@ -108,26 +108,11 @@ func sessionOf(c *token.Claims, tok string) *Session {
 	return s
 }
 
-// tokenCache remembers verified tokens for as long as the verifier would
-// accept them, so that the signature of a token is checked once, not on
-// every request. It is bounded in entries and in bytes (an estimate of what
-// each entry holds: its token and the claims decoded from it): when full it
-// drops expired entries, and everything if that is not enough. Keys are
-// copies of the token, never substrings of a request header, so an entry
-// never keeps a request's headers alive.
+// tokenCache is the cache of verified session tokens, each for the window
+// its verifier accepts it: nbf (or iat) less the leeway, to exp plus it.
 type tokenCache struct {
-	mu       sync.RWMutex
-	m        map[string]cachedToken
-	max      int
-	maxBytes int
-	bytes    int
-	leeway   time.Duration
-}
-
-type cachedToken struct {
-	s           *Session
-	from, until time.Time // the verifier's acceptance window: nbf/iat - leeway, exp + leeway
-	size        int
+	c      *tokencache.Cache[*Session]
+	leeway time.Duration
 }
 
 const (
@@ -141,45 +126,18 @@ const (
 )
 
 func newTokenCache(leeway time.Duration) *tokenCache {
-	return &tokenCache{m: make(map[string]cachedToken), max: tokenCacheSize, maxBytes: tokenCacheBytes, leeway: leeway}
+	return &tokenCache{c: tokencache.New[*Session](tokenCacheSize, tokenCacheBytes), leeway: leeway}
 }
 
 func (c *tokenCache) get(tok string, now time.Time) *Session {
-	c.mu.RLock()
-	e, ok := c.m[tok]
-	c.mu.RUnlock()
-	if !ok || now.Before(e.from) || !now.Before(e.until) {
-		return nil
-	}
-	return e.s
+	s, _ := c.c.Get(tok, now)
+	return s
 }
 
-// put remembers s under tok, which must not share memory with a request.
 func (c *tokenCache) put(tok string, s *Session, now time.Time) {
 	from := s.Claims.IssuedAt
 	if s.Claims.NotBefore.After(from) {
 		from = s.Claims.NotBefore
 	}
-	size := 2*len(tok) + cachedTokenOverhead
-	e := cachedToken{s: s, from: from.Add(-c.leeway), until: s.Claims.ExpiresAt.Add(c.leeway), size: size}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.m[tok]; ok {
-		c.bytes -= old.size
-		delete(c.m, tok)
-	}
-	if len(c.m) >= c.max || c.bytes+size > c.maxBytes {
-		for k, v := range c.m {
-			if !now.Before(v.until) {
-				c.bytes -= v.size
-				delete(c.m, k)
-			}
-		}
-		if len(c.m) >= c.max || c.bytes+size > c.maxBytes {
-			clear(c.m)
-			c.bytes = 0
-		}
-	}
-	c.m[tok] = e
-	c.bytes += size
+	c.c.Put(tok, s, from.Add(-c.leeway), s.Claims.ExpiresAt.Add(c.leeway), 2*len(tok)+cachedTokenOverhead, now)
 }
