@@ -60,3 +60,22 @@ var (
 	_ latch.Redirector = providerStrategy{}
 	_                  = linkingConfig
 )
+
+// orgsPlugin is the README's outline of a plugin that needs a capability.
+type orgsPlugin struct{ orgs storage.OrganizationStore }
+
+func (*orgsPlugin) Name() string { return "orgs" }
+
+// readme:begin
+func (p *orgsPlugin) Register(h *latch.Host) error {
+	orgs, err := latch.RequireStore[storage.OrganizationStore](h) // New fails, naming it, on a store without it
+	if err != nil {
+		return err
+	}
+	p.orgs = orgs
+	return nil
+}
+
+// readme:end
+
+var _ latch.Plugin = (*orgsPlugin)(nil)
