@@ -355,3 +355,28 @@ func TestPluginAddsAClaimASignUpHookAndAConsumer(t *testing.T) {
 		}
 	})
 }
+
+// A new user signs up through the JSON API: the sign-in names the
+// provider's redirect, the callback creates the account, and the sign-in
+// shows the sign-up it became, complete, with its session.
+func TestNewUserSignsUpThroughTheJSONAPI(t *testing.T) {
+	e := newApp(t, nil, false)
+	e.idp.SignInAs(fakeidp.Account{Subject: "j-1", Email: "jo@example.com", EmailVerified: true})
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	status, si := b.JSON(http.MethodPost, "/v1/client/sign_ins", map[string]any{"strategy": "oauth_fake", "redirect_url": "/app"})
+	if status != http.StatusOK || si["status"] != latch.SignInNeedsFirstFactor {
+		t.Fatalf("start: %d %v", status, si)
+	}
+	v, _ := si["first_factor_verification"].(map[string]any)
+	back, _ := e.atProvider(t, v["external_verification_redirect_url"].(string))
+	if got := location(t, b.Get(back.RequestURI())); got != "/app" {
+		t.Fatalf("after the callback: %q", got)
+	}
+	_, si = b.JSON(http.MethodGet, "/v1/client/sign_ins/"+si["id"].(string), nil)
+	if si["status"] != latch.SignInComplete || si["sign_up_id"] == nil || si["created_session_id"] == nil {
+		t.Fatalf("the sign-in after the callback: %v", si)
+	}
+	if u := me(t, b); u == nil || u["primary_email_address"] == nil && u["email_addresses"] == nil {
+		t.Fatalf("not signed in as the new user: %v", u)
+	}
+}
