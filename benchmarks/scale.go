@@ -50,7 +50,11 @@ func (e *Env) Seeded(ctx context.Context, kind, at string, n int, progress func(
 		if err != nil {
 			return nil, 0, err
 		}
-		n, err := st.CountUsers(ctx, storage.UserFilter{})
+		admin, ok := st.(storage.AdminStore)
+		if !ok {
+			return nil, 0, fmt.Errorf("the %s store cannot count its users", kind)
+		}
+		n, err := admin.CountUsers(ctx, storage.UserFilter{})
 		return st, n, err
 	}
 	st, err := e.Store(ctx, kind)
