@@ -1,6 +1,9 @@
 package storage
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The capabilities: operations the kernel never calls, which a plugin
 // needs and asserts at Register (latch.RequireStore), so that an adapter
@@ -127,6 +130,119 @@ type RoleStore interface {
 	UpdateRole(ctx context.Context, r *Role) error
 	// DeleteRole removes the role with that key. ErrNotFound.
 	DeleteRole(ctx context.Context, key string) error
+}
+
+// OrganizationLockStore serializes the writers of one organization, so
+// that a check and the write it guards (the membership limit, the last
+// member holding the creator role) hold together under concurrency.
+type OrganizationLockStore interface {
+	// LockOrganization, called inside InTx on the transaction's querier,
+	// makes every other transaction that locks the same organization wait
+	// until this one ends. Outside a transaction it does nothing. ErrNotFound
+	// if no such organization.
+	LockOrganization(ctx context.Context, id string) error
+}
+
+// OrganizationInvitationStore finds the invitations addressed to a person.
+type OrganizationInvitationStore interface {
+	// ListInvitationsForEmail returns one page of the organization
+	// invitations (OrganizationID not "") to that address (matched under
+	// CanonicalName) with that status ("" for any).
+	ListInvitationsForEmail(ctx context.Context, email, status string, p Page) ([]*Invitation, string, error)
+}
+
+// MembershipClaims is what a session token says of its active
+// organization, read in one query.
+type MembershipClaims struct {
+	Membership       *Membership
+	OrganizationSlug string
+	// Permissions are the permissions of the membership's role (nil when
+	// the role no longer exists).
+	Permissions []string
+	// InTeam reports whether the user is a member of the team asked about
+	// (false when none was).
+	InTeam bool
+}
+
+// MembershipClaimsStore reads what a session token describes of an
+// organization, so that a refresh with an active organization costs one
+// read more than one without.
+type MembershipClaimsStore interface {
+	// GetMembershipClaims returns the membership of userID in orgID with
+	// its organization's slug, its role's permissions and whether the user
+	// is in team teamID ("" for none). ErrNotFound if no such membership.
+	GetMembershipClaims(ctx context.Context, orgID, userID, teamID string) (*MembershipClaims, error)
+}
+
+// RoleSetStore holds role sets and the permission catalogue.
+type RoleSetStore interface {
+	// PutRoleSet creates the set, or replaces the one with the same Key
+	// (keeping its ID and CreatedAt).
+	PutRoleSet(ctx context.Context, s *RoleSet) error
+	// GetRoleSet returns the set with that key, or ErrNotFound.
+	GetRoleSet(ctx context.Context, key string) (*RoleSet, error)
+	// ListRoleSets returns every set, oldest first.
+	ListRoleSets(ctx context.Context) ([]*RoleSet, error)
+	// DeleteRoleSet removes the set with that key. ErrNotFound.
+	DeleteRoleSet(ctx context.Context, key string) error
+	// PutPermission creates the permission, or replaces the one with the
+	// same Key (keeping its ID and CreatedAt).
+	PutPermission(ctx context.Context, p *Permission) error
+	// ListPermissions returns every permission, oldest first.
+	ListPermissions(ctx context.Context) ([]*Permission, error)
+	// DeletePermission removes the permission with that key. ErrNotFound.
+	DeletePermission(ctx context.Context, key string) error
+}
+
+// MembershipRequestFilter narrows ListMembershipRequests. Set fields
+// combine with AND.
+type MembershipRequestFilter struct {
+	OrganizationID string
+	UserID         string
+	Status         string
+}
+
+// MembershipRequestStore holds membership requests.
+type MembershipRequestStore interface {
+	// CreateMembershipRequest stores r. ErrConflict when the ID is taken or
+	// the user already has a pending request to the organization.
+	CreateMembershipRequest(ctx context.Context, r *MembershipRequest) error
+	// GetMembershipRequest returns the request with that ID, or ErrNotFound.
+	GetMembershipRequest(ctx context.Context, id string) (*MembershipRequest, error)
+	// ListMembershipRequests returns one page of requests matching f.
+	ListMembershipRequests(ctx context.Context, f MembershipRequestFilter, p Page) ([]*MembershipRequest, string, error)
+	// TransitionMembershipRequest moves the request from status from to
+	// status to (setting UpdatedAt to at) only when its status is from.
+	// ErrConsumed when it is not; ErrNotFound if no such request.
+	TransitionMembershipRequest(ctx context.Context, id, from, to string, at time.Time) error
+}
+
+// TeamStore holds teams and their members. Removing a membership
+// (DeleteMembership) removes the user from the organization's teams, and
+// removing an organization removes its teams and requests.
+type TeamStore interface {
+	// CreateTeam stores t. ErrConflict when the ID is taken or the
+	// organization has a team of that canonical name; ErrNotFound when the
+	// organization does not exist.
+	CreateTeam(ctx context.Context, t *Team) error
+	// GetTeam returns the team with that ID, or ErrNotFound.
+	GetTeam(ctx context.Context, id string) (*Team, error)
+	// ListTeams returns an organization's teams, oldest first.
+	ListTeams(ctx context.Context, orgID string) ([]*Team, error)
+	// UpdateTeam replaces Name and UpdatedAt. ErrNotFound, ErrConflict.
+	UpdateTeam(ctx context.Context, t *Team) error
+	// DeleteTeam removes the team and its members. ErrNotFound.
+	DeleteTeam(ctx context.Context, id string) error
+	// AddTeamMember stores m. ErrConflict when the user is in the team
+	// already; ErrNotFound when the team does not exist.
+	AddTeamMember(ctx context.Context, m *TeamMember) error
+	// RemoveTeamMember removes userID from the team. ErrNotFound.
+	RemoveTeamMember(ctx context.Context, teamID, userID string) error
+	// ListTeamMembers returns a team's members, oldest first.
+	ListTeamMembers(ctx context.Context, teamID string) ([]*TeamMember, error)
+	// ListUserTeams returns the teams of orgID that userID is in, oldest
+	// first.
+	ListUserTeams(ctx context.Context, orgID, userID string) ([]*Team, error)
 }
 
 // BillingStore holds plans and subscriptions.

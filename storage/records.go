@@ -189,6 +189,9 @@ type Session struct {
 	ActorID string
 	// ActiveOrganizationID is the organization the session acts for, or "".
 	ActiveOrganizationID string
+	// ActiveTeamID is the team of the active organization the session acts
+	// for, or "". It is "" whenever ActiveOrganizationID is.
+	ActiveTeamID string
 
 	IP         string
 	UserAgent  string
@@ -283,10 +286,18 @@ type Organization struct {
 	PublicMetadata  json.RawMessage
 	PrivateMetadata json.RawMessage
 	MaxMemberships  int // 0: unlimited
-	CreatedBy       string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	Version         int64 // optimistic-concurrency counter, as for User
+	// RoleSet is the key of the RoleSet whose roles members may hold; ""
+	// for the application's default set.
+	RoleSet string
+	// RequireSecondFactor makes members sign in with a second factor.
+	RequireSecondFactor bool
+	// RestrictToDomains admits only users with a verified address at one
+	// of the organization's verified domains.
+	RestrictToDomains bool
+	CreatedBy         string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Version           int64 // optimistic-concurrency counter, as for User
 }
 
 // Membership puts a user in an organization with a role. (OrganizationID,
@@ -335,9 +346,14 @@ type Domain struct {
 	OrganizationID string
 	Name           string
 	EnrollmentMode string // "manual_invitation", "automatic_invitation", "automatic_suggestion"
-	VerifiedAt     time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// IncludeSubdomains extends the domain to addresses at its subdomains.
+	IncludeSubdomains bool
+	// AffiliationEmail is the address at the domain an affiliation code was
+	// sent to, while the domain awaits verification.
+	AffiliationEmail string
+	VerifiedAt       time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Role is a named set of permissions within organizations. Key is unique.
@@ -349,6 +365,71 @@ type Role struct {
 	Permissions []string // permission keys, e.g. "org:invoices:read"
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// RoleSet is the roles an organization may assign. Editing a set changes
+// every organization that uses it. Key is unique.
+type RoleSet struct {
+	ID          string // "rs_…"
+	Key         string // e.g. "default"
+	Name        string
+	Description string
+	Roles       []string // role keys members may hold
+	DefaultRole string   // the role of a member added without one (in Roles)
+	CreatorRole string   // the role of the organization's creator (in Roles)
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Permission describes one permission key (e.g. "org:invoices:read") for
+// the administration surfaces; roles hold keys, not these records. Key is
+// unique.
+type Permission struct {
+	ID          string // "perm_…"
+	Key         string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Membership request statuses.
+const (
+	MembershipRequestPending  = "pending"
+	MembershipRequestAccepted = "accepted"
+	MembershipRequestRejected = "rejected"
+)
+
+// MembershipRequest is a user asking to join an organization they were
+// suggested through a verified domain.
+type MembershipRequest struct {
+	ID             string // "orgreq_…"
+	OrganizationID string
+	UserID         string
+	// EmailAddress is the user's verified address at the domain that made
+	// the suggestion.
+	EmailAddress string
+	Status       string // one of the MembershipRequest… constants
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Team is a named group of members inside an organization. Name is unique
+// within the organization under CanonicalName.
+type Team struct {
+	ID             string // "team_…"
+	OrganizationID string
+	Name           string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// TeamMember puts a member of a team's organization in the team.
+// (TeamID, UserID) is unique.
+type TeamMember struct {
+	TeamID    string
+	UserID    string
+	CreatedAt time.Time
 }
 
 // Plan is something a user or organization can subscribe to. Key is unique.
