@@ -1,6 +1,10 @@
 package components
 
-import "github.com/a-h/templ"
+import (
+	"strings"
+
+	"github.com/a-h/templ"
+)
 
 // The view models of the organization components: OrganizationSwitcher,
 // OrganizationProfile, CreateOrganization and OrganizationList.
@@ -437,4 +441,146 @@ type OrganizationListProps struct {
 	Branding   Branding
 	Locale     Locale
 	Appearance Appearance
+}
+
+// orgOption is one <option> of a select.
+type orgOption struct {
+	Value string
+	Label string
+}
+
+// roleOptions are the options of a role select.
+func roleOptions(roles []OrgRole) []orgOption {
+	out := make([]orgOption, len(roles))
+	for i, r := range roles {
+		out[i] = orgOption{r.Key, roleLabel(r)}
+	}
+	return out
+}
+
+func roleLabel(r OrgRole) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Key
+}
+
+// roleName is the label of the role key: name when given, else the role's
+// name in roles, else the key.
+func roleName(roles []OrgRole, key, name string) string {
+	if name != "" {
+		return name
+	}
+	for _, r := range roles {
+		if r.Key == key {
+			return roleLabel(r)
+		}
+	}
+	return key
+}
+
+// enrollmentOptions are the options of an enrollment mode select.
+func enrollmentOptions(l Locale, modes []string) []orgOption {
+	if modes == nil {
+		modes = OrgEnrollmentModes()
+	}
+	out := make([]orgOption, len(modes))
+	for i, m := range modes {
+		out[i] = orgOption{m, T(l, "org.enrollment."+m)}
+	}
+	return out
+}
+
+// orgMeta is "role · n members", or whichever is known.
+func orgMeta(l Locale, o OrgSummary) string {
+	var parts []string
+	if o.RoleName != "" {
+		parts = append(parts, o.RoleName)
+	}
+	switch {
+	case o.MembersCount == 1:
+		parts = append(parts, T(l, "org.members_count_one"))
+	case o.MembersCount > 1:
+		parts = append(parts, T(l, "org.members_count", o.MembersCount))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// memberName is the name to show for a member, falling back to the email.
+func memberName(name, email string) string {
+	if strings.TrimSpace(name) != "" {
+		return name
+	}
+	return email
+}
+
+// invitationMeta is "role · sent … · expires …".
+func invitationMeta(l Locale, roles []OrgRole, inv OrgInvitation) string {
+	var parts []string
+	if r := roleName(roles, inv.Role, inv.RoleName); r != "" {
+		parts = append(parts, r)
+	}
+	if inv.CreatedAt != "" {
+		parts = append(parts, T(l, "org.invitations.sent", inv.CreatedAt))
+	}
+	if inv.ExpiresAt != "" {
+		parts = append(parts, T(l, "org.invitations.expires", inv.ExpiresAt))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// listInvitationMeta says as what and to which address the user was
+// invited.
+func listInvitationMeta(l Locale, inv OrgListInvitation) string {
+	var parts []string
+	if inv.RoleName != "" {
+		parts = append(parts, T(l, "org.list.invited_as", inv.RoleName))
+	}
+	if inv.EmailAddress != "" {
+		parts = append(parts, inv.EmailAddress)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// slugAttrs are the slug input's attributes: no capitals or spell checks.
+func slugAttrs() templ.Attributes {
+	return templ.Attributes{"autocapitalize": "none", "spellcheck": "false"}
+}
+
+// domainAttrs are the domain input's attributes.
+func domainAttrs() templ.Attributes {
+	return templ.Attributes{"autocapitalize": "none", "spellcheck": "false", "inputmode": "url", "placeholder": "example.com"}
+}
+
+// createRole is the role the invite step preselects: the one typed, else
+// the default.
+func createRole(p CreateOrganizationProps) string {
+	if r := p.Values[OrgFieldRole]; r != "" {
+		return r
+	}
+	return p.DefaultRole
+}
+
+// slugOptional marks the slug optional unless it is required.
+func slugOptional(p CreateOrganizationProps) string {
+	if p.SlugRequired {
+		return ""
+	}
+	return T(p.Locale, "common.optional")
+}
+
+// slugPrefix shows what comes before the slug, or nothing.
+func slugPrefix(prefix string) templ.Component {
+	if prefix == "" {
+		return nil
+	}
+	return orgSlugPrefix(prefix)
+}
+
+// orgCancelFooter is the create card's footer: a cancel link, or none.
+func orgCancelFooter(l Locale, url string) templ.Component {
+	if url == "" {
+		return nil
+	}
+	return orgCancel(l, url)
 }
