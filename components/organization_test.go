@@ -27,7 +27,7 @@ func orgProfileAdmin() OrganizationProfileProps {
 		MembersNextURL:   "/auth/orgs/org_1?members_after=user_3",
 		UpdateRoleAction: "/auth/orgs/org_1/members/role", RemoveMemberAction: "/auth/orgs/org_1/members/remove",
 		Roles: orgRoles(), DefaultRole: "org:member",
-		Invitations: []OrgInvitation{{ID: "inv_1", EmailAddress: "new@acme.example", Role: "org:member", CreatedAt: "yesterday", ExpiresAt: "in 6 days"}},
+		Invitations:  []OrgInvitation{{ID: "inv_1", EmailAddress: "new@acme.example", Role: "org:member", CreatedAt: "yesterday", ExpiresAt: "in 6 days"}},
 		InviteAction: "/auth/orgs/org_1/invitations", RevokeInvitationAction: "/auth/orgs/org_1/invitations/revoke",
 		Requests:            []OrgMembershipRequest{{ID: "orgreq_1", UserID: "user_9", Name: "Carla Diaz", Email: "carla@acme.example", CreatedAt: "2 hours ago"}},
 		AcceptRequestAction: "/auth/orgs/org_1/requests/accept", RejectRequestAction: "/auth/orgs/org_1/requests/reject",
