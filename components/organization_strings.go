@@ -60,6 +60,7 @@ var englishOrg = Locale{
 
 	"org.domains.subtitle":           "People with a verified email address at these domains can be invited or suggested this organization automatically.",
 	"org.domains.none":               "No domains yet.",
+	"org.domains.modes_hint":         "Automatic invitation invites users with a verified address at the domain; automatic suggestion lets them ask to join.",
 	"org.domains.subdomains":         "Subdomains included",
 	"org.domains.remove_item":        "Remove the domain %s",
 	"org.domains.mode_of":            "Enrollment mode for %s",
@@ -75,9 +76,9 @@ var englishOrg = Locale{
 	"org.domains.add":                "Add domain",
 	"org.domains.include_subdomains": "Include subdomains",
 
-	"org.enrollment.manual_invitation":    "No automatic enrollment: members are invited by hand",
-	"org.enrollment.automatic_invitation": "Automatic invitation: users at this domain are invited",
-	"org.enrollment.automatic_suggestion": "Automatic suggestion: users at this domain can ask to join",
+	"org.enrollment.manual_invitation":    "Manual invitations only",
+	"org.enrollment.automatic_invitation": "Automatic invitation",
+	"org.enrollment.automatic_suggestion": "Automatic suggestion",
 
 	"org.leave.button":  "Leave organization",
 	"org.leave.warning": "You will lose access to %s and its data. Someone will have to invite you again.",
@@ -172,6 +173,7 @@ var frenchOrg = Locale{
 
 	"org.domains.subtitle":           "Les personnes ayant une adresse e-mail vérifiée sur ces domaines peuvent être invitées automatiquement ou se voir proposer cette organisation.",
 	"org.domains.none":               "Aucun domaine pour l'instant.",
+	"org.domains.modes_hint":         "L'invitation automatique invite les utilisateurs ayant une adresse vérifiée sur le domaine ; la suggestion automatique leur permet de demander à rejoindre.",
 	"org.domains.subdomains":         "Sous-domaines inclus",
 	"org.domains.remove_item":        "Supprimer le domaine %s",
 	"org.domains.mode_of":            "Mode d'inscription pour %s",
@@ -187,9 +189,9 @@ var frenchOrg = Locale{
 	"org.domains.add":                "Ajouter le domaine",
 	"org.domains.include_subdomains": "Inclure les sous-domaines",
 
-	"org.enrollment.manual_invitation":    "Pas d'inscription automatique : les membres sont invités à la main",
-	"org.enrollment.automatic_invitation": "Invitation automatique : les utilisateurs de ce domaine sont invités",
-	"org.enrollment.automatic_suggestion": "Suggestion automatique : les utilisateurs de ce domaine peuvent demander à rejoindre",
+	"org.enrollment.manual_invitation":    "Invitations manuelles uniquement",
+	"org.enrollment.automatic_invitation": "Invitation automatique",
+	"org.enrollment.automatic_suggestion": "Suggestion automatique",
 
 	"org.leave.button":  "Quitter l'organisation",
 	"org.leave.warning": "Vous perdrez l'accès à %s et à ses données. Il faudra qu'on vous invite à nouveau.",
