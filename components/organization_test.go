@@ -145,9 +145,10 @@ func TestOrganizationFormsPostWithCSRF(t *testing.T) {
 }
 
 var (
-	buttonRe  = regexp.MustCompile(`(?s)<button\b([^>]*)>(.*?)</button>`)
-	summaryRe = regexp.MustCompile(`(?s)<summary\b[^>]*>(.*?)</summary>`)
-	textRe    = regexp.MustCompile(`<[^>]*>`)
+	buttonRe    = regexp.MustCompile(`(?s)<button\b([^>]*)>(.*?)</button>`)
+	summaryRe   = regexp.MustCompile(`(?s)<summary\b[^>]*>(.*?)</summary>`)
+	textRe      = regexp.MustCompile(`<[^>]*>`)
+	ariaLabelRe = regexp.MustCompile(`aria-label="([^"]*)"`)
 )
 
 // TestOrganizationControlsLabelled: every input, select and textarea has a
@@ -174,6 +175,15 @@ func TestOrganizationControlsLabelled(t *testing.T) {
 		for _, b := range buttonRe.FindAllStringSubmatch(html, -1) {
 			if !strings.Contains(b[1], `aria-label="`) && strings.TrimSpace(textRe.ReplaceAllString(b[2], "")) == "" {
 				t.Errorf("%s: button %s has no name", name, b[0])
+			}
+		}
+		// A button's accessible name holds its visible text, so that
+		// speech control finds it by what it shows.
+		for _, b := range buttonRe.FindAllStringSubmatch(html, -1) {
+			label := ariaLabelRe.FindStringSubmatch(b[1])
+			text := strings.TrimSpace(textRe.ReplaceAllString(b[2], ""))
+			if label != nil && !strings.Contains(strings.ToLower(label[1]), strings.ToLower(text)) {
+				t.Errorf("%s: button %q is named %q, which does not hold its text", name, text, label[1])
 			}
 		}
 		for _, s := range summaryRe.FindAllStringSubmatch(html, -1) {
