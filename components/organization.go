@@ -126,7 +126,8 @@ type OrgRole struct {
 // Switching posts Hidden plus OrgFieldOrganizationID ("organization_id",
 // "" for the personal account) to SetActiveAction; the handler sets the
 // session's active organization, checking the membership, and redirects
-// back (put a "redirect_url" in Hidden to say where).
+// back (put a "redirect_url" in Hidden to say where). Inside the user
+// menu, leave Appearance empty: the menu's frame already carries it.
 type OrganizationSwitcherProps struct {
 	// Active is the organization the session acts for; nil means the
 	// personal account.
