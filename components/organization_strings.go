@@ -1,7 +1,10 @@
 package components
 
 // The strings of the organization components: the switcher, the
-// organization's profile, creation and the list of organizations.
+// organization's profile, creation and the list of organizations. Hosted
+// pages can take their titles from here ("org.profile.title",
+// "org.create.title", "org.list.title"); every "org." key is the module's
+// own, so a plugin's Host.AddStrings uses another prefix.
 
 var englishOrg = Locale{
 	"org.personal":          "Personal account",
@@ -24,6 +27,7 @@ var englishOrg = Locale{
 	"org.field.image_url": "Logo URL",
 	"org.field.role":      "Role",
 
+	"org.profile.title":         "Organization settings",
 	"org.profile.subtitle":      "Manage this organization.",
 	"org.profile.subtitle_role": "Manage this organization. Your role: %s.",
 
@@ -137,6 +141,7 @@ var frenchOrg = Locale{
 	"org.field.image_url": "URL du logo",
 	"org.field.role":      "Rôle",
 
+	"org.profile.title":         "Paramètres de l'organisation",
 	"org.profile.subtitle":      "Gérez cette organisation.",
 	"org.profile.subtitle_role": "Gérez cette organisation. Votre rôle : %s.",
 
