@@ -342,6 +342,7 @@ func newOrg() *storage.Organization {
 	return &storage.Organization{
 		ID: id, Name: "Acme " + id, Slug: "acme-" + id[4:], ImageURL: "https://img.example.com/" + id,
 		PublicMetadata: raw(`{"tier": "gold"}`), PrivateMetadata: raw(`{"crm": 42}`), MaxMemberships: 10,
+		RoleSet: "default", RequireSecondFactor: true, RestrictToDomains: true,
 		CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
 	}
 }
@@ -365,6 +366,7 @@ func newInvitation(orgID string) *storage.Invitation {
 func newDomain(orgID, name string, verified bool) *storage.Domain {
 	d := &storage.Domain{
 		ID: newID("dom"), OrganizationID: orgID, Name: name, EnrollmentMode: "automatic_suggestion",
+		IncludeSubdomains: true, AffiliationEmail: "admin@" + name,
 		CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
 	}
 	if verified {
