@@ -382,6 +382,38 @@ func newRole(key string) *storage.Role {
 	}
 }
 
+func newRoleSet(key string) *storage.RoleSet {
+	return &storage.RoleSet{
+		ID: newID("rs"), Key: key, Name: "Default", Description: "The roles of every organization",
+		Roles: []string{"org:admin", "org:member"}, DefaultRole: "org:member", CreatorRole: "org:admin",
+		CreatedAt: at(-time.Hour), UpdatedAt: atB(0),
+	}
+}
+
+func newPermission(key string) *storage.Permission {
+	return &storage.Permission{
+		ID: newID("perm"), Key: key, Name: "Read invoices", Description: "See every invoice",
+		CreatedAt: at(-time.Hour), UpdatedAt: atB(0),
+	}
+}
+
+func newMembershipRequest(orgID, userID string) *storage.MembershipRequest {
+	return &storage.MembershipRequest{
+		ID: newID("orgreq"), OrganizationID: orgID, UserID: userID, EmailAddress: "ada@example.com",
+		Status: storage.MembershipRequestPending, CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
+	}
+}
+
+func newTeam(orgID, name string) *storage.Team {
+	return &storage.Team{
+		ID: newID("team"), OrganizationID: orgID, Name: name, CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
+	}
+}
+
+func newTeamMember(teamID, userID string) *storage.TeamMember {
+	return &storage.TeamMember{TeamID: teamID, UserID: userID, CreatedAt: atB(-time.Minute)}
+}
+
 func newPlan(key string) *storage.Plan {
 	return &storage.Plan{
 		ID: newID("plan"), Key: key, Name: "Pro", PayerType: "user", Features: []string{"sso", "audit"},
@@ -418,4 +450,13 @@ func (e *env) org() *storage.Organization { return create(e, e.orgs().CreateOrga
 
 func (e *env) session(userID string) *storage.Session {
 	return create(e, e.s.CreateSession, newSession(e.client().ID, userID))
+}
+
+// member stores a user and makes them a member of orgID with role.
+func (e *env) member(orgID, role string) *storage.User {
+	u := e.user()
+	m := newMembership(orgID, u.ID)
+	m.Role = role
+	create(e, e.members().CreateMembership, m)
+	return u
 }
