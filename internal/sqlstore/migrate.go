@@ -502,8 +502,16 @@ func (d *Dialect) render(stmt string) string {
 // several processes call it at once: the dialect's MigrationLock (or, in
 // SQLite, the write lock) serialises them, and each re-checks under the lock
 // whether its migration is still missing.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.MigrateTo(ctx, 0) }
+
+// MigrateTo is Migrate stopping after the given version (0 for the
+// latest), so that tests can build a database as an older release left
+// it and check the upgrade from there.
+func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	for _, m := range migrations {
+		if version > 0 && m.version > version {
+			break
+		}
 		err := s.inTx(ctx, func(q *querier) error {
 			if lock := q.d.MigrationLock; lock != "" {
 				if _, err := q.ex.ExecContext(ctx, lock); err != nil {
