@@ -110,7 +110,8 @@ type DomainStore interface {
 	FindDomain(ctx context.Context, name string) (*Domain, error)
 	// ListDomains returns an organization's domains, oldest first.
 	ListDomains(ctx context.Context, orgID string) ([]*Domain, error)
-	// UpdateDomain replaces EnrollmentMode, VerifiedAt and UpdatedAt.
+	// UpdateDomain replaces EnrollmentMode, IncludeSubdomains,
+	// AffiliationEmail, VerifiedAt and UpdatedAt.
 	// ErrConflict, ErrNotFound as for CreateDomain.
 	UpdateDomain(ctx context.Context, d *Domain) error
 	// DeleteDomain removes it. ErrNotFound if no such domain.
@@ -234,7 +235,8 @@ type TeamStore interface {
 	// DeleteTeam removes the team and its members. ErrNotFound.
 	DeleteTeam(ctx context.Context, id string) error
 	// AddTeamMember stores m. ErrConflict when the user is in the team
-	// already; ErrNotFound when the team does not exist.
+	// already; ErrNotFound when the team does not exist or the user is not
+	// a member of its organization.
 	AddTeamMember(ctx context.Context, m *TeamMember) error
 	// RemoveTeamMember removes userID from the team. ErrNotFound.
 	RemoveTeamMember(ctx context.Context, teamID, userID string) error
