@@ -114,7 +114,7 @@ var kernelClaims = []string{"jti", "typ"}
 // may own: the organization and billing claims.
 func isOwnedClaim(name string) bool {
 	switch name {
-	case "org_id", "org_slug", "org_role", "org_permissions", "pla", "fea":
+	case "org_id", "org_slug", "org_role", "org_permissions", "org_team", "pla", "fea":
 		return true
 	}
 	return false
@@ -141,6 +141,16 @@ func setOwnedClaim(c *token.Claims, name string, value any) bool {
 		c.OrgPermissions = slices.Clone(list) // the token's own: cached, it must not change
 	case name == "fea" && isList:
 		c.Features = slices.Clone(list)
+	case name == "org_team" && isString:
+		// No field of its own: a custom claim that only its owner sets.
+		if s == "" {
+			delete(c.Extra, name)
+		} else {
+			if c.Extra == nil {
+				c.Extra = map[string]any{}
+			}
+			c.Extra[name] = s
+		}
 	default:
 		return false
 	}

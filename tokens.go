@@ -26,6 +26,7 @@ func (a *Auth) mint(ctx context.Context, s *storage.Session) (*Session, error) {
 		return nil, ErrUnavailable.wrap(err)
 	}
 	sess := sessionOf(c, tok)
+	a.stale.minted(s.ID, tok)
 	a.cache.put(tok, sess, a.cfg.Clock())
 	return sess, nil
 }
