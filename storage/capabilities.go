@@ -110,7 +110,8 @@ type DomainStore interface {
 	FindDomain(ctx context.Context, name string) (*Domain, error)
 	// ListDomains returns an organization's domains, oldest first.
 	ListDomains(ctx context.Context, orgID string) ([]*Domain, error)
-	// UpdateDomain replaces EnrollmentMode, VerifiedAt and UpdatedAt.
+	// UpdateDomain replaces EnrollmentMode, IncludeSubdomains,
+	// AffiliationEmail, VerifiedAt and UpdatedAt.
 	// ErrConflict, ErrNotFound as for CreateDomain.
 	UpdateDomain(ctx context.Context, d *Domain) error
 	// DeleteDomain removes it. ErrNotFound if no such domain.

@@ -15,9 +15,11 @@
 //
 //   - Every record that a cascade deletes with its parent (identifiers,
 //     external accounts, credentials, factors, sessions, memberships,
-//     invitations of an organization, domains) can only be created for a
-//     parent that exists; otherwise the create fails with ErrNotFound, as a
-//     foreign key would.
+//     invitations of an organization, domains, teams, team members,
+//     membership requests) can only be created for a parent that exists;
+//     otherwise the create fails with ErrNotFound, as a foreign key would.
+//     A team member's parents are the team and the user's membership of
+//     the team's organization.
 //   - ListEvents treats limit like [storage.Page.Limit]: 0 or less means
 //     [storage.DefaultLimit], more than [storage.MaxLimit] is lowered.
 //   - ReplaceBackupCodes stores the codes under the user ID it is given and
@@ -53,6 +55,13 @@ var (
 	_ storage.ConnectedAccountStore = (*Store)(nil)
 	_ storage.AdminStore            = (*Store)(nil)
 	_ storage.SigningKeyPruneStore  = (*Store)(nil)
+
+	_ storage.OrganizationLockStore       = (*Store)(nil)
+	_ storage.OrganizationInvitationStore = (*Store)(nil)
+	_ storage.MembershipClaimsStore       = (*Store)(nil)
+	_ storage.RoleSetStore                = (*Store)(nil)
+	_ storage.MembershipRequestStore      = (*Store)(nil)
+	_ storage.TeamStore                   = (*Store)(nil)
 )
 
 // Store is an in-memory [storage.Store]. The zero value is not usable; call
@@ -189,11 +198,26 @@ type state struct {
 	memByUser     map[string]set
 	invs          map[string]*storage.Invitation
 	invByOrg      map[string]set
+	invByEmail    map[string]set // canonical address → organization invitation IDs
 	domains       map[string]*storage.Domain
 	domVerified   map[string]string // canonical name of verified domains → ID
 	domByOrg      map[string]set
-	roles         map[string]*storage.Role // key → role
-	roleIDs       map[string]string        // ID → key
+	roles         map[string]*storage.Role       // key → role
+	roleIDs       map[string]string              // ID → key
+	roleSets      map[string]*storage.RoleSet    // key → set
+	roleSetIDs    map[string]string              // ID → key
+	perms         map[string]*storage.Permission // key → permission
+	permIDs       map[string]string              // ID → key
+	reqs          map[string]*storage.MembershipRequest
+	reqByOrg      map[string]set
+	reqByUser     map[string]set
+	reqPending    map[[2]string]string // (org ID, user ID) → pending request ID
+	teams         map[string]*storage.Team
+	teamByOrg     map[string]set
+	teamNames     map[[2]string]string              // (org ID, canonical name) → team ID
+	teamMembers   map[[2]string]*storage.TeamMember // (team ID, user ID) → member
+	tmByTeam      map[string]set                    // team ID → user IDs
+	tmByUser      map[string]set                    // user ID → team IDs
 	plans         map[string]*storage.Plan
 	planKeys      map[string]string // key → plan ID
 	subs          map[string]*storage.Subscription
@@ -224,10 +248,16 @@ func newState() *state {
 		orgs: map[string]*storage.Organization{}, slugs: map[string]string{},
 		mems: map[string]*storage.Membership{}, memByPair: map[[2]string]string{},
 		memByOrg: map[string]set{}, memByUser: map[string]set{},
-		invs: map[string]*storage.Invitation{}, invByOrg: map[string]set{},
+		invs: map[string]*storage.Invitation{}, invByOrg: map[string]set{}, invByEmail: map[string]set{},
 		domains: map[string]*storage.Domain{}, domVerified: map[string]string{},
 		domByOrg: map[string]set{},
 		roles:    map[string]*storage.Role{}, roleIDs: map[string]string{},
+		roleSets: map[string]*storage.RoleSet{}, roleSetIDs: map[string]string{},
+		perms: map[string]*storage.Permission{}, permIDs: map[string]string{},
+		reqs: map[string]*storage.MembershipRequest{}, reqByOrg: map[string]set{}, reqByUser: map[string]set{},
+		reqPending: map[[2]string]string{},
+		teams:      map[string]*storage.Team{}, teamByOrg: map[string]set{}, teamNames: map[[2]string]string{},
+		teamMembers: map[[2]string]*storage.TeamMember{}, tmByTeam: map[string]set{}, tmByUser: map[string]set{},
 		plans: map[string]*storage.Plan{}, planKeys: map[string]string{},
 		subs: map[string]*storage.Subscription{}, subsByPayer: map[string]set{},
 		events: map[string]*storage.Event{}, undispatched: set{}, eventSeq: map[int64]string{},
@@ -498,6 +528,37 @@ func cloneRole(r *storage.Role) *storage.Role {
 	c := *r
 	c.Permissions = ss(r.Permissions)
 	utc(&c.CreatedAt, &c.UpdatedAt)
+	return &c
+}
+
+func cloneRoleSet(r *storage.RoleSet) *storage.RoleSet {
+	c := *r
+	c.Roles = ss(r.Roles)
+	utc(&c.CreatedAt, &c.UpdatedAt)
+	return &c
+}
+
+func clonePerm(p *storage.Permission) *storage.Permission {
+	c := *p
+	utc(&c.CreatedAt, &c.UpdatedAt)
+	return &c
+}
+
+func cloneReq(r *storage.MembershipRequest) *storage.MembershipRequest {
+	c := *r
+	utc(&c.CreatedAt, &c.UpdatedAt)
+	return &c
+}
+
+func cloneTeam(t *storage.Team) *storage.Team {
+	c := *t
+	utc(&c.CreatedAt, &c.UpdatedAt)
+	return &c
+}
+
+func cloneTeamMember(m *storage.TeamMember) *storage.TeamMember {
+	c := *m
+	utc(&c.CreatedAt)
 	return &c
 }
 

@@ -98,11 +98,16 @@ func (s *Store) DeleteOrganization(_ context.Context, id string) error {
 		s.dropMem(s.mems[mid])
 	}
 	for iid := range maps.Clone(s.invByOrg[id]) {
-		unlink(s.state, s.invByOrg, id, iid)
-		drop(s.state, s.invs, iid)
+		s.dropInv(s.invs[iid])
 	}
 	for did := range maps.Clone(s.domByOrg[id]) {
 		s.dropDomain(s.domains[did])
+	}
+	for tid := range maps.Clone(s.teamByOrg[id]) {
+		s.dropTeam(s.teams[tid])
+	}
+	for rid := range maps.Clone(s.reqByOrg[id]) {
+		s.dropReq(s.reqs[rid])
 	}
 	drop(s.state, s.slugs, storage.CanonicalName(o.Slug))
 	drop(s.state, s.orgs, id)
@@ -150,6 +155,11 @@ func (s *Store) CreateMembership(_ context.Context, m *storage.Membership) error
 }
 
 func (s *state) dropMem(m *storage.Membership) {
+	for tid := range maps.Clone(s.tmByUser[m.UserID]) {
+		if t := s.teams[tid]; t != nil && t.OrganizationID == m.OrganizationID {
+			s.dropTeamMember(tid, m.UserID)
+		}
+	}
 	drop(s, s.memByPair, [2]string{m.OrganizationID, m.UserID})
 	unlink(s, s.memByOrg, m.OrganizationID, m.ID)
 	unlink(s, s.memByUser, m.UserID, m.ID)
@@ -253,7 +263,28 @@ func (s *Store) CreateInvitation(_ context.Context, i *storage.Invitation) error
 	n := cloneInv(i)
 	put(s.state, s.invs, n.ID, n)
 	link(s.state, s.invByOrg, n.OrganizationID, n.ID)
+	if n.OrganizationID != "" {
+		link(s.state, s.invByEmail, storage.CanonicalName(n.EmailAddress), n.ID)
+	}
 	return nil
+}
+
+func (s *state) dropInv(i *storage.Invitation) {
+	unlink(s, s.invByOrg, i.OrganizationID, i.ID)
+	if i.OrganizationID != "" {
+		unlink(s, s.invByEmail, storage.CanonicalName(i.EmailAddress), i.ID)
+	}
+	drop(s, s.invs, i.ID)
+}
+
+// ListInvitationsForEmail implements [storage.OrganizationInvitationStore].
+func (s *Store) ListInvitationsForEmail(_ context.Context, email, status string, p storage.Page) ([]*storage.Invitation, string, error) {
+	defer s.read().release()
+	keep := func(i *storage.Invitation) bool {
+		return i.OrganizationID != "" && (status == "" || i.Status == status)
+	}
+	out, next := page(s.invs, maps.Keys(s.invByEmail[storage.CanonicalName(email)]), keep, cloneInv, p)
+	return out, next, nil
 }
 
 // GetInvitation implements [storage.InvitationStore].
@@ -367,6 +398,7 @@ func (s *Store) UpdateDomain(_ context.Context, d *storage.Domain) error {
 	}
 	n := cloneDomain(old)
 	n.EnrollmentMode, n.VerifiedAt, n.UpdatedAt = d.EnrollmentMode, d.VerifiedAt.UTC(), d.UpdatedAt.UTC()
+	n.IncludeSubdomains, n.AffiliationEmail = d.IncludeSubdomains, d.AffiliationEmail
 	if err := s.checkDomain(n); err != nil {
 		return err
 	}

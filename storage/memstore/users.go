@@ -140,6 +140,9 @@ func (s *Store) DeleteUser(_ context.Context, id string) error {
 	for mid := range maps.Clone(s.memByUser[id]) {
 		s.dropMem(s.mems[mid])
 	}
+	for rid := range maps.Clone(s.reqByUser[id]) {
+		s.dropReq(s.reqs[rid])
+	}
 	drop(s.state, s.totp, id)
 	drop(s.state, s.backup, id)
 	if u.Username != "" {

@@ -30,3 +30,17 @@ func (e *env) admin() storage.AdminStore { return capOf[storage.AdminStore](e, e
 func (e *env) prune() storage.SigningKeyPruneStore {
 	return capOf[storage.SigningKeyPruneStore](e, e.s)
 }
+func (e *env) locks() storage.OrganizationLockStore {
+	return capOf[storage.OrganizationLockStore](e, e.s)
+}
+func (e *env) invitesFor() storage.OrganizationInvitationStore {
+	return capOf[storage.OrganizationInvitationStore](e, e.s)
+}
+func (e *env) claims() storage.MembershipClaimsStore {
+	return capOf[storage.MembershipClaimsStore](e, e.s)
+}
+func (e *env) roleSets() storage.RoleSetStore { return capOf[storage.RoleSetStore](e, e.s) }
+func (e *env) requests() storage.MembershipRequestStore {
+	return capOf[storage.MembershipRequestStore](e, e.s)
+}
+func (e *env) teams() storage.TeamStore { return capOf[storage.TeamStore](e, e.s) }

@@ -61,7 +61,8 @@ func TestAStoreWithoutCapabilitiesIsSkippedForThemByName(t *testing.T) {
 	}
 	for _, c := range []string{"storage.OrganizationStore", "storage.MembershipStore", "storage.DomainStore",
 		"storage.RoleStore", "storage.BillingStore", "storage.ConnectedAccountStore", "storage.AdminStore",
-		"storage.SigningKeyPruneStore"} {
+		"storage.SigningKeyPruneStore", "storage.OrganizationLockStore", "storage.OrganizationInvitationStore",
+		"storage.MembershipClaimsStore", "storage.RoleSetStore", "storage.MembershipRequestStore", "storage.TeamStore"} {
 		if !named[c] {
 			t.Errorf("no test was skipped for the missing %s", c)
 		}

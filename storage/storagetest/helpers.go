@@ -342,6 +342,7 @@ func newOrg() *storage.Organization {
 	return &storage.Organization{
 		ID: id, Name: "Acme " + id, Slug: "acme-" + id[4:], ImageURL: "https://img.example.com/" + id,
 		PublicMetadata: raw(`{"tier": "gold"}`), PrivateMetadata: raw(`{"crm": 42}`), MaxMemberships: 10,
+		RoleSet: "default", RequireSecondFactor: true, RestrictToDomains: true,
 		CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
 	}
 }
@@ -365,6 +366,7 @@ func newInvitation(orgID string) *storage.Invitation {
 func newDomain(orgID, name string, verified bool) *storage.Domain {
 	d := &storage.Domain{
 		ID: newID("dom"), OrganizationID: orgID, Name: name, EnrollmentMode: "automatic_suggestion",
+		IncludeSubdomains: true, AffiliationEmail: "admin@" + name,
 		CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
 	}
 	if verified {
@@ -378,6 +380,38 @@ func newRole(key string) *storage.Role {
 		ID: newID("role"), Key: key, Name: "Admin", Description: "Can do everything",
 		Permissions: []string{"org:invoices:read", "org:invoices:write"}, CreatedAt: at(-time.Hour), UpdatedAt: atB(0),
 	}
+}
+
+func newRoleSet(key string) *storage.RoleSet {
+	return &storage.RoleSet{
+		ID: newID("rs"), Key: key, Name: "Default", Description: "The roles of every organization",
+		Roles: []string{"org:admin", "org:member"}, DefaultRole: "org:member", CreatorRole: "org:admin",
+		CreatedAt: at(-time.Hour), UpdatedAt: atB(0),
+	}
+}
+
+func newPermission(key string) *storage.Permission {
+	return &storage.Permission{
+		ID: newID("perm"), Key: key, Name: "Read invoices", Description: "See every invoice",
+		CreatedAt: at(-time.Hour), UpdatedAt: atB(0),
+	}
+}
+
+func newMembershipRequest(orgID, userID string) *storage.MembershipRequest {
+	return &storage.MembershipRequest{
+		ID: newID("orgreq"), OrganizationID: orgID, UserID: userID, EmailAddress: "ada@example.com",
+		Status: storage.MembershipRequestPending, CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
+	}
+}
+
+func newTeam(orgID, name string) *storage.Team {
+	return &storage.Team{
+		ID: newID("team"), OrganizationID: orgID, Name: name, CreatedAt: at(-time.Hour), UpdatedAt: atB(-time.Minute),
+	}
+}
+
+func newTeamMember(teamID, userID string) *storage.TeamMember {
+	return &storage.TeamMember{TeamID: teamID, UserID: userID, CreatedAt: atB(-time.Minute)}
 }
 
 func newPlan(key string) *storage.Plan {
@@ -416,4 +450,13 @@ func (e *env) org() *storage.Organization { return create(e, e.orgs().CreateOrga
 
 func (e *env) session(userID string) *storage.Session {
 	return create(e, e.s.CreateSession, newSession(e.client().ID, userID))
+}
+
+// member stores a user and makes them a member of orgID with role.
+func (e *env) member(orgID, role string) *storage.User {
+	u := e.user()
+	m := newMembership(orgID, u.ID)
+	m.Role = role
+	create(e, e.members().CreateMembership, m)
+	return u
 }

@@ -255,10 +255,12 @@ func domainTests() []test {
 			upd := *d
 			upd.OrganizationID, upd.Name, upd.CreatedAt = "", "renamed.example", at(time.Hour) // not replaced
 			upd.EnrollmentMode, upd.VerifiedAt, upd.UpdatedAt = "manual_invitation", atB(time.Minute), atB(time.Minute)
+			upd.IncludeSubdomains, upd.AffiliationEmail = false, ""
 			e.ok(e.domains().UpdateDomain(e.ctx, &upd), "UpdateDomain")
 			want := *d
 			want.EnrollmentMode, want.VerifiedAt, want.UpdatedAt = upd.EnrollmentMode, upd.VerifiedAt, upd.UpdatedAt
-			e.same("UpdateDomain replaces EnrollmentMode, VerifiedAt and UpdatedAt only", must(e.domains().FindDomain(e.ctx, "UNVERIFIED.example"))(e), &want)
+			want.IncludeSubdomains, want.AffiliationEmail = false, ""
+			e.same("UpdateDomain replaces EnrollmentMode, IncludeSubdomains, AffiliationEmail, VerifiedAt and UpdatedAt only", must(e.domains().FindDomain(e.ctx, "UNVERIFIED.example"))(e), &want)
 		}},
 		test{"ListDomains and DeleteDomain and missing domains", func(e *env) {
 			o := e.org()

@@ -54,6 +54,27 @@ func listers() []lister {
 					return listOf(e.s.ListInvitations(e.ctx, o.ID, "", p))
 				}
 		}},
+		{"ListInvitationsForEmail", func(e *env) (func() string, func(storage.Page) ([]string, string, error)) {
+			other := newInvitation(e.org().ID)
+			other.EmailAddress = "someone.else@example.com"
+			create(e, e.s.CreateInvitation, other)
+			return func() string {
+					i := newInvitation(e.org().ID)
+					i.EmailAddress = "Paged@Example.com"
+					return create(e, e.s.CreateInvitation, i).ID
+				}, func(p storage.Page) ([]string, string, error) {
+					return listOf(e.invitesFor().ListInvitationsForEmail(e.ctx, "paged@example.com", "", p))
+				}
+		}},
+		{"ListMembershipRequests", func(e *env) (func() string, func(storage.Page) ([]string, string, error)) {
+			o := e.org()
+			create(e, e.requests().CreateMembershipRequest, newMembershipRequest(e.org().ID, e.user().ID))
+			return func() string {
+					return create(e, e.requests().CreateMembershipRequest, newMembershipRequest(o.ID, e.user().ID)).ID
+				}, func(p storage.Page) ([]string, string, error) {
+					return listOf(e.requests().ListMembershipRequests(e.ctx, storage.MembershipRequestFilter{OrganizationID: o.ID}, p))
+				}
+		}},
 		{"ListAuditEvents", func(e *env) (func() string, func(storage.Page) ([]string, string, error)) {
 			u := e.user()
 			create(e, e.s.AppendAuditEvent, newAudit("x", ""))

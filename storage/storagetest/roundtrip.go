@@ -72,7 +72,7 @@ func roundTripTests() []test {
 		}),
 		rt("Session", func(e *env) (any, any, []string) {
 			s := newSession(e.client().ID, e.user().ID)
-			s.ActorID, s.ActiveOrganizationID = e.user().ID, e.org().ID
+			s.ActorID, s.ActiveOrganizationID, s.ActiveTeamID = e.user().ID, e.org().ID, newID("team")
 			s.EndedAt = at(time.Hour) // not a real state, but every field must round-trip
 			create(e, e.s.CreateSession, s)
 			return must(e.s.GetSession(e.ctx, s.ID))(e), s, nil

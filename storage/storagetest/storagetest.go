@@ -43,6 +43,8 @@ func suite() []test {
 		domainTests(), roleTests(), billingTests(), eventTests(), outboxTests(), consumerTests(), janitorTests(),
 		auditTests(), paginationTests(),
 		txTests(), concurrencyTests(),
+		organizationRoundTrips(), roleSetTests(), membershipRequestTests(), teamTests(), claimsTests(),
+		invitationsForEmailTests(), lockTests(), organizationConcurrencyTests(), organizationTxTests(),
 	} {
 		all = append(all, group...)
 	}
