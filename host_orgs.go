@@ -231,7 +231,9 @@ func (s *staleSet) add(at time.Time, ttl time.Duration, sids ...string) {
 		}
 	}
 	for _, sid := range sids {
-		if cur, ok := m[sid]; !ok || cur.at.Before(at) {
+		// A new mark, even at the same instant, makes the tokens minted
+		// since the last one stale too.
+		if cur, ok := m[sid]; !ok || !at.Before(cur.at) {
 			m[sid] = staleMark{at: at, until: at.Add(ttl)}
 		}
 	}
