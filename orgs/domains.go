@@ -296,6 +296,9 @@ func (p *Plugin) AttemptAffiliation(ctx context.Context, orgID, domainID, verifi
 }
 
 func (p *Plugin) attemptAffiliation(ctx context.Context, by *actor, orgID, domainID, verificationID, code string) (*Domain, error) {
+	if _, err := orgDomain(ctx, p.domains, orgID, domainID); err != nil {
+		return nil, err
+	}
 	st := p.h.Store()
 	v, err := st.GetVerification(ctx, verificationID)
 	var data struct {
@@ -303,9 +306,6 @@ func (p *Plugin) attemptAffiliation(ctx context.Context, by *actor, orgID, domai
 	}
 	if err != nil || v.Purpose != purposeAffiliation || json.Unmarshal(v.Data, &data) != nil || data.DomainID != domainID {
 		return nil, latch.ErrCodeExpired
-	}
-	if _, err := orgDomain(ctx, p.domains, orgID, domainID); err != nil {
-		return nil, err
 	}
 	if _, err := st.RecordVerificationAttempt(ctx, verificationID, p.h.Now()); err != nil {
 		return nil, latch.ErrCodeExpired

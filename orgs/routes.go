@@ -152,7 +152,7 @@ func page(r *http.Request) storage.Page {
 }
 
 type list[T any] struct {
-	Data []T   `json:"data"`
+	Data []T    `json:"data"`
 	Next string `json:"next,omitempty"`
 }
 
