@@ -15,7 +15,7 @@ import (
 // by ID: a member, a pending invitation, a domain, a pending request, a
 // team.
 type fixture struct {
-	org                                    *Organization
+	org                                   *Organization
 	member, invitation, domain, req, team string
 }
 
