@@ -59,6 +59,13 @@ type Dialect struct {
 	// themselves (SQLite).
 	PrepareStatements bool
 
+	// RowLock, appended to a SELECT inside a transaction, locks the rows it
+	// reads until the transaction ends, so that transactions locking the
+	// same row take turns (PostgreSQL: " FOR NO KEY UPDATE", which leaves
+	// foreign-key checks of new child rows unblocked). "" where write
+	// transactions are serialised already (SQLite, by BeginStatement).
+	RowLock string
+
 	// MigrationLock, when set, is executed first in every migration
 	// transaction to serialise concurrent Migrate calls (PostgreSQL:
 	// pg_advisory_xact_lock). SQLite needs none: BeginStatement already

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/latchauth/latch/storage"
 )
 
 // migration is one numbered, non-destructive schema change. Its statements
@@ -15,6 +18,9 @@ import (
 type migration struct {
 	version    int
 	statements []string
+	// backfill, when set, runs after the statements in the same
+	// transaction, for values only Go can compute (canonical forms).
+	backfill func(ctx context.Context, q *querier) error
 }
 
 // The schema: one table per record type, with real columns so an app owner
@@ -378,6 +384,107 @@ var migrations = []migration{{
 			updated_at {{time}}
 		)`,
 	},
+}, {
+	version: 4,
+	// Organizations: policies, role sets, teams, membership requests, and
+	// finding a person's invitations. Added columns have constant defaults
+	// (SQLite adds no other kind) and no constraints.
+	statements: []string{
+		`ALTER TABLE latch_sessions ADD COLUMN active_team_id {{key}} NOT NULL DEFAULT ''`,
+		`ALTER TABLE latch_organizations ADD COLUMN role_set {{key}} NOT NULL DEFAULT ''`,
+		`ALTER TABLE latch_organizations ADD COLUMN require_second_factor {{bool}} NOT NULL DEFAULT FALSE`,
+		`ALTER TABLE latch_organizations ADD COLUMN restrict_to_domains {{bool}} NOT NULL DEFAULT FALSE`,
+		`ALTER TABLE latch_domains ADD COLUMN include_subdomains {{bool}} NOT NULL DEFAULT FALSE`,
+		`ALTER TABLE latch_domains ADD COLUMN affiliation_email {{text}} NOT NULL DEFAULT ''`,
+		// The canonical address, filled in for existing rows by the
+		// backfill below.
+		`ALTER TABLE latch_invitations ADD COLUMN email_canonical {{key}} NOT NULL DEFAULT ''`,
+		`CREATE INDEX latch_invitations_email ON latch_invitations (email_canonical, id)`,
+
+		`CREATE TABLE latch_role_sets (
+			id {{key}} PRIMARY KEY,
+			key {{key}} NOT NULL UNIQUE,
+			name {{text}} NOT NULL,
+			description {{text}} NOT NULL,
+			roles {{json}},
+			default_role {{key}} NOT NULL,
+			creator_role {{key}} NOT NULL,
+			created_at {{time}},
+			updated_at {{time}}
+		)`,
+
+		`CREATE TABLE latch_permissions (
+			id {{key}} PRIMARY KEY,
+			key {{key}} NOT NULL UNIQUE,
+			name {{text}} NOT NULL,
+			description {{text}} NOT NULL,
+			created_at {{time}},
+			updated_at {{time}}
+		)`,
+
+		`CREATE TABLE latch_membership_requests (
+			id {{key}} PRIMARY KEY,
+			organization_id {{key}} NOT NULL REFERENCES latch_organizations (id) DEFERRABLE INITIALLY DEFERRED,
+			user_id {{key}} NOT NULL REFERENCES latch_users (id) DEFERRABLE INITIALLY DEFERRED,
+			email_address {{text}} NOT NULL,
+			status {{key}} NOT NULL,
+			created_at {{time}},
+			updated_at {{time}}
+		)`,
+		// One pending request per user and organization.
+		`CREATE UNIQUE INDEX latch_membership_requests_pending ON latch_membership_requests (organization_id, user_id) WHERE status = 'pending'`,
+		`CREATE INDEX latch_membership_requests_organization ON latch_membership_requests (organization_id, id)`,
+		`CREATE INDEX latch_membership_requests_user ON latch_membership_requests (user_id, id)`,
+
+		`CREATE TABLE latch_teams (
+			id {{key}} PRIMARY KEY,
+			organization_id {{key}} NOT NULL REFERENCES latch_organizations (id) DEFERRABLE INITIALLY DEFERRED,
+			name {{text}} NOT NULL,
+			name_canonical {{key}} NOT NULL,
+			created_at {{time}},
+			updated_at {{time}}
+		)`,
+		`CREATE UNIQUE INDEX latch_teams_name ON latch_teams (organization_id, name_canonical)`,
+
+		// A team member's parent is the membership as well as the team:
+		// organization_id is the team's, so that removing a membership
+		// can remove the user's places in that organization's teams, and
+		// a place added while the membership is being removed fails.
+		`CREATE TABLE latch_team_members (
+			team_id {{key}} NOT NULL REFERENCES latch_teams (id) DEFERRABLE INITIALLY DEFERRED,
+			organization_id {{key}} NOT NULL,
+			user_id {{key}} NOT NULL,
+			created_at {{time}},
+			PRIMARY KEY (team_id, user_id),
+			FOREIGN KEY (organization_id, user_id) REFERENCES latch_memberships (organization_id, user_id) DEFERRABLE INITIALLY DEFERRED
+		)`,
+		`CREATE INDEX latch_team_members_member ON latch_team_members (organization_id, user_id)`,
+		`CREATE INDEX latch_team_members_user ON latch_team_members (user_id)`,
+	},
+	backfill: func(ctx context.Context, q *querier) error {
+		rows, err := q.query(ctx, `SELECT id, email_address FROM latch_invitations`)
+		if err != nil {
+			return err
+		}
+		var ids, emails []string
+		for rows.Next() {
+			var id, email string
+			if err := rows.Scan(&id, &email); err != nil {
+				rows.Close()
+				return err
+			}
+			ids, emails = append(ids, id), append(emails, email)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if _, err := q.exec(ctx, `UPDATE latch_invitations SET email_canonical = ? WHERE id = ?`, storage.CanonicalName(emails[i]), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
 }}
 
 // render substitutes the dialect's column types into a statement.
@@ -395,8 +502,16 @@ func (d *Dialect) render(stmt string) string {
 // several processes call it at once: the dialect's MigrationLock (or, in
 // SQLite, the write lock) serialises them, and each re-checks under the lock
 // whether its migration is still missing.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.MigrateTo(ctx, 0) }
+
+// MigrateTo is Migrate stopping after the given version (0 for the
+// latest), so that tests can build a database as an older release left
+// it and check the upgrade from there.
+func (s *Store) MigrateTo(ctx context.Context, version int) error {
 	for _, m := range migrations {
+		if version > 0 && m.version > version {
+			break
+		}
 		err := s.inTx(ctx, func(q *querier) error {
 			if lock := q.d.MigrationLock; lock != "" {
 				if _, err := q.ex.ExecContext(ctx, lock); err != nil {
@@ -414,6 +529,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			}
 			for _, stmt := range m.statements {
 				if _, err := q.ex.ExecContext(ctx, q.d.render(stmt)); err != nil {
+					return fmt.Errorf("sqlstore: %s migration %d: %w", q.d.Name, m.version, err)
+				}
+			}
+			if m.backfill != nil {
+				if err := m.backfill(ctx, q); err != nil {
 					return fmt.Errorf("sqlstore: %s migration %d: %w", q.d.Name, m.version, err)
 				}
 			}

@@ -9,27 +9,28 @@ import (
 
 var orgCols = columns{
 	"id", "name", "slug", "image_url", "public_metadata", "private_metadata",
-	"max_memberships", "created_by", "created_at", "updated_at", "version",
+	"max_memberships", "role_set", "require_second_factor", "restrict_to_domains",
+	"created_by", "created_at", "updated_at", "version",
 }
 
 var (
 	orgSelect = `SELECT ` + orgCols.list() + ` FROM latch_organizations`
 	orgInsert = `INSERT INTO latch_organizations (` + orgCols.list() + `, slug_canonical) VALUES (` + orgCols.marks() + `, ?)`
 	orgExists = `SELECT 1 FROM latch_organizations WHERE id = ?`
-	orgUpdate = `UPDATE latch_organizations SET ` + orgCols[1:10].set() + `, slug_canonical = ?, version = version + 1 WHERE id = ? AND version = ?`
+	orgUpdate = `UPDATE latch_organizations SET ` + orgCols[1:len(orgCols)-1].set() + `, slug_canonical = ?, version = version + 1 WHERE id = ? AND version = ?`
 )
 
 func scanOrg(sc scanner) (*storage.Organization, error) {
 	o := new(storage.Organization)
 	err := sc.Scan(&o.ID, &o.Name, &o.Slug, &o.ImageURL, jsonCol{&o.PublicMetadata}, jsonCol{&o.PrivateMetadata},
-		&o.MaxMemberships, &o.CreatedBy, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}, &o.Version)
+		&o.MaxMemberships, &o.RoleSet, &o.RequireSecondFactor, &o.RestrictToDomains, &o.CreatedBy, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}, &o.Version)
 	return o, err
 }
 
-// orgArgs is o's columns from orgCols[1:10].
+// orgArgs is o's columns from orgCols[1:len-1].
 func (q *querier) orgArgs(o *storage.Organization) []any {
 	return []any{o.Name, o.Slug, o.ImageURL, js(o.PublicMetadata), js(o.PrivateMetadata),
-		o.MaxMemberships, o.CreatedBy, q.tm(o.CreatedAt), q.tm(o.UpdatedAt)}
+		o.MaxMemberships, o.RoleSet, o.RequireSecondFactor, o.RestrictToDomains, o.CreatedBy, q.tm(o.CreatedAt), q.tm(o.UpdatedAt)}
 }
 
 // CreateOrganization implements storage.OrganizationStore.
@@ -87,6 +88,9 @@ func (q *querier) DeleteOrganization(ctx context.Context, id string) error {
 			`DELETE FROM latch_memberships WHERE organization_id = ?`,
 			`DELETE FROM latch_invitations WHERE organization_id = ?`,
 			`DELETE FROM latch_domains WHERE organization_id = ?`,
+			`DELETE FROM latch_team_members WHERE organization_id = ?`,
+			`DELETE FROM latch_teams WHERE organization_id = ?`,
+			`DELETE FROM latch_membership_requests WHERE organization_id = ?`,
 		} {
 			if _, err := q.exec(ctx, stmt, id); err != nil {
 				return err
@@ -146,9 +150,17 @@ func (q *querier) UpdateMembership(ctx context.Context, m *storage.Membership) e
 		m.Role, js(m.PublicMetadata), js(m.PrivateMetadata), q.tm(m.UpdatedAt), m.OrganizationID, m.UserID)
 }
 
-// DeleteMembership implements storage.MembershipStore.
+// DeleteMembership implements storage.MembershipStore; the membership goes
+// first for the reason given at DeleteUser, then the user's places in the
+// organization's teams.
 func (q *querier) DeleteMembership(ctx context.Context, orgID, userID string) error {
-	return q.execOne(ctx, `DELETE FROM latch_memberships WHERE organization_id = ? AND user_id = ?`, orgID, userID)
+	return q.atomic(ctx, func(q *querier) error {
+		if err := q.execOne(ctx, `DELETE FROM latch_memberships WHERE organization_id = ? AND user_id = ?`, orgID, userID); err != nil {
+			return err
+		}
+		_, err := q.exec(ctx, `DELETE FROM latch_team_members WHERE organization_id = ? AND user_id = ?`, orgID, userID)
+		return err
+	})
 }
 
 func memberWhere(f storage.MembershipFilter) *where {
@@ -177,9 +189,9 @@ var inviteCols = columns{
 var (
 	inviteSelect = `SELECT ` + inviteCols.list() + ` FROM latch_invitations`
 	// Application invitations (no organization) take the plain INSERT.
-	inviteInsert    = `INSERT INTO latch_invitations (` + inviteCols.list() + `) VALUES (` + inviteCols.marks() + `)`
-	inviteInsertOrg = `INSERT INTO latch_invitations (` + inviteCols.list() + `) SELECT ` + inviteCols.marks() +
-		` WHERE EXISTS (` + orgExists + `)`
+	inviteInsert    = `INSERT INTO latch_invitations (` + inviteCols.list() + `, email_canonical) VALUES (` + inviteCols.marks() + `, ?)`
+	inviteInsertOrg = `INSERT INTO latch_invitations (` + inviteCols.list() + `, email_canonical) SELECT ` + inviteCols.marks() +
+		`, ? WHERE EXISTS (` + orgExists + `)`
 )
 
 func scanInvite(sc scanner) (*storage.Invitation, error) {
@@ -195,7 +207,7 @@ func (q *querier) CreateInvitation(ctx context.Context, i *storage.Invitation) e
 		return err
 	}
 	args := []any{i.ID, i.OrganizationID, i.EmailAddress, i.Role, i.Status, i.InviterID, i.VerificationID,
-		js(i.PublicMetadata), q.tm(i.ExpiresAt), q.tm(i.CreatedAt), q.tm(i.UpdatedAt)}
+		js(i.PublicMetadata), q.tm(i.ExpiresAt), q.tm(i.CreatedAt), q.tm(i.UpdatedAt), storage.CanonicalName(i.EmailAddress)}
 	if i.OrganizationID == "" {
 		_, err := q.exec(ctx, inviteInsert, args...)
 		return err
@@ -216,6 +228,15 @@ func (q *querier) ListInvitations(ctx context.Context, orgID, status string, p s
 	return page(ctx, q, scanInvite, func(i *storage.Invitation) string { return i.ID }, inviteSelect, w, p)
 }
 
+// ListInvitationsForEmail implements storage.OrganizationInvitationStore.
+func (q *querier) ListInvitationsForEmail(ctx context.Context, email, status string, p storage.Page) ([]*storage.Invitation, string, error) {
+	w := new(where)
+	w.add("email_canonical = ?", storage.CanonicalName(email))
+	w.add("organization_id <> ''")
+	w.eq("status", status)
+	return page(ctx, q, scanInvite, func(i *storage.Invitation) string { return i.ID }, inviteSelect, w, p)
+}
+
 // TransitionInvitation implements storage.InvitationStore.
 func (q *querier) TransitionInvitation(ctx context.Context, id, from, to string, at time.Time) error {
 	n, err := q.exec(ctx, `UPDATE latch_invitations SET status = ?, updated_at = ? WHERE id = ? AND status = ?`, to, q.tm(at), id, from)
@@ -225,7 +246,10 @@ func (q *querier) TransitionInvitation(ctx context.Context, id, from, to string,
 	return err
 }
 
-var domainCols = columns{"id", "organization_id", "name", "enrollment_mode", "verified_at", "created_at", "updated_at"}
+var domainCols = columns{
+	"id", "organization_id", "name", "enrollment_mode", "include_subdomains", "affiliation_email",
+	"verified_at", "created_at", "updated_at",
+}
 
 var (
 	domainSelect = `SELECT ` + domainCols.list() + ` FROM latch_domains`
@@ -235,14 +259,14 @@ var (
 
 func scanDomain(sc scanner) (*storage.Domain, error) {
 	d := new(storage.Domain)
-	err := sc.Scan(&d.ID, &d.OrganizationID, &d.Name, &d.EnrollmentMode, timeCol{&d.VerifiedAt}, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
+	err := sc.Scan(&d.ID, &d.OrganizationID, &d.Name, &d.EnrollmentMode, &d.IncludeSubdomains, &d.AffiliationEmail, timeCol{&d.VerifiedAt}, timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt})
 	return d, err
 }
 
 // CreateDomain implements storage.DomainStore.
 func (q *querier) CreateDomain(ctx context.Context, d *storage.Domain) error {
 	return q.execOne(ctx, domainInsert,
-		d.ID, d.OrganizationID, d.Name, d.EnrollmentMode, q.tm(d.VerifiedAt), q.tm(d.CreatedAt), q.tm(d.UpdatedAt),
+		d.ID, d.OrganizationID, d.Name, d.EnrollmentMode, d.IncludeSubdomains, d.AffiliationEmail, q.tm(d.VerifiedAt), q.tm(d.CreatedAt), q.tm(d.UpdatedAt),
 		storage.CanonicalName(d.Name), d.OrganizationID)
 }
 
@@ -263,8 +287,8 @@ func (q *querier) ListDomains(ctx context.Context, orgID string) ([]*storage.Dom
 
 // UpdateDomain implements storage.DomainStore.
 func (q *querier) UpdateDomain(ctx context.Context, d *storage.Domain) error {
-	return q.execOne(ctx, `UPDATE latch_domains SET enrollment_mode = ?, verified_at = ?, updated_at = ? WHERE id = ?`,
-		d.EnrollmentMode, q.tm(d.VerifiedAt), q.tm(d.UpdatedAt), d.ID)
+	return q.execOne(ctx, `UPDATE latch_domains SET enrollment_mode = ?, include_subdomains = ?, affiliation_email = ?, verified_at = ?, updated_at = ? WHERE id = ?`,
+		d.EnrollmentMode, d.IncludeSubdomains, d.AffiliationEmail, q.tm(d.VerifiedAt), q.tm(d.UpdatedAt), d.ID)
 }
 
 // DeleteDomain implements storage.DomainStore.

@@ -73,7 +73,7 @@ func (q *querier) DeleteClient(ctx context.Context, id string) error {
 }
 
 var sessionCols = columns{
-	"id", "client_id", "user_id", "status", "actor_id", "active_organization_id",
+	"id", "client_id", "user_id", "status", "actor_id", "active_organization_id", "active_team_id",
 	"ip", "user_agent", "browser", "os", "device_type", "location",
 	"first_factor_at", "second_factor_at", "amr", "last_active_at", "expires_at", "ended_at",
 	"created_at", "updated_at", "version",
@@ -98,7 +98,7 @@ func scanSession(sc scanner) (*storage.Session, error) {
 
 // sessionDest is where the columns of sessionCols scan into.
 func sessionDest(s *storage.Session) []any {
-	return []any{&s.ID, &s.ClientID, &s.UserID, &s.Status, &s.ActorID, &s.ActiveOrganizationID,
+	return []any{&s.ID, &s.ClientID, &s.UserID, &s.Status, &s.ActorID, &s.ActiveOrganizationID, &s.ActiveTeamID,
 		&s.IP, &s.UserAgent, &s.Browser, &s.OS, &s.DeviceType, &s.Location,
 		timeCol{&s.FirstFactorAt}, timeCol{&s.SecondFactorAt}, strsCol{&s.AMR}, timeCol{&s.LastActiveAt},
 		timeCol{&s.ExpiresAt}, timeCol{&s.EndedAt}, timeCol{&s.CreatedAt}, timeCol{&s.UpdatedAt}, &s.Version}
@@ -122,7 +122,7 @@ func (q *querier) GetClientSession(ctx context.Context, clientID, sessionID stri
 
 // sessionArgs is s's columns from sessionCols[1:len-1].
 func (q *querier) sessionArgs(s *storage.Session) []any {
-	return []any{s.ClientID, s.UserID, s.Status, s.ActorID, s.ActiveOrganizationID,
+	return []any{s.ClientID, s.UserID, s.Status, s.ActorID, s.ActiveOrganizationID, s.ActiveTeamID,
 		s.IP, s.UserAgent, s.Browser, s.OS, s.DeviceType, s.Location,
 		q.tm(s.FirstFactorAt), q.tm(s.SecondFactorAt), strs(s.AMR), q.tm(s.LastActiveAt),
 		q.tm(s.ExpiresAt), q.tm(s.EndedAt), q.tm(s.CreatedAt), q.tm(s.UpdatedAt)}

@@ -304,4 +304,11 @@ var (
 	_ storage.ConnectedAccountStore = (*querier)(nil)
 	_ storage.AdminStore            = (*querier)(nil)
 	_ storage.SigningKeyPruneStore  = (*querier)(nil)
+
+	_ storage.OrganizationLockStore       = (*querier)(nil)
+	_ storage.OrganizationInvitationStore = (*querier)(nil)
+	_ storage.MembershipClaimsStore       = (*querier)(nil)
+	_ storage.RoleSetStore                = (*querier)(nil)
+	_ storage.MembershipRequestStore      = (*querier)(nil)
+	_ storage.TeamStore                   = (*querier)(nil)
 )

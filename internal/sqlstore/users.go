@@ -136,6 +136,8 @@ func (q *querier) DeleteUser(ctx context.Context, id string) error {
 			`DELETE FROM latch_backup_codes WHERE user_id = ?`,
 			`DELETE FROM latch_sessions WHERE user_id = ?`,
 			`DELETE FROM latch_memberships WHERE user_id = ?`,
+			`DELETE FROM latch_team_members WHERE user_id = ?`,
+			`DELETE FROM latch_membership_requests WHERE user_id = ?`,
 		} {
 			if _, err := q.exec(ctx, stmt, id); err != nil {
 				return err

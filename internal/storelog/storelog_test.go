@@ -64,3 +64,37 @@ func TestFailuresAreLoggedOnceWithTheOperation(t *testing.T) {
 		t.Errorf("expected outcomes were logged:\n%s", buf.String())
 	}
 }
+
+// TestTransactionQuerierUnwrapsToItsCapabilities: inside InTx the wrapper's
+// Querier hands out the transaction's own Querier, whose capabilities run
+// in that transaction (a write through it is rolled back with it).
+func TestTransactionQuerierUnwrapsToItsCapabilities(t *testing.T) {
+	ctx := context.Background()
+	m := memstore.New()
+	s := storelog.Wrap(m, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	org := &storage.Organization{ID: "org_1", Name: "Acme", Slug: "acme"}
+	err := s.InTx(ctx, func(q storage.Querier) error {
+		u, ok := q.(interface{ Unwrap() storage.Querier })
+		if !ok {
+			t.Fatalf("the transaction's Querier (%T) has no Unwrap", q)
+		}
+		inner := u.Unwrap()
+		orgs, ok := inner.(storage.OrganizationStore)
+		if !ok {
+			t.Fatalf("the unwrapped Querier (%T) lacks storage.OrganizationStore", inner)
+		}
+		if err := orgs.CreateOrganization(ctx, org); err != nil {
+			return err
+		}
+		if err := inner.(storage.OrganizationLockStore).LockOrganization(ctx, org.ID); err != nil {
+			return err
+		}
+		return errDown
+	})
+	if !errors.Is(err, errDown) {
+		t.Fatalf("InTx: %v", err)
+	}
+	if _, err := m.GetOrganization(ctx, org.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a capability write through the unwrapped Querier outlived its rolled-back transaction: %v", err)
+	}
+}

@@ -46,6 +46,13 @@ var (
 	_ storage.ConnectedAccountStore = (*Store)(nil)
 	_ storage.AdminStore            = (*Store)(nil)
 	_ storage.SigningKeyPruneStore  = (*Store)(nil)
+
+	_ storage.OrganizationLockStore       = (*Store)(nil)
+	_ storage.OrganizationInvitationStore = (*Store)(nil)
+	_ storage.MembershipClaimsStore       = (*Store)(nil)
+	_ storage.RoleSetStore                = (*Store)(nil)
+	_ storage.MembershipRequestStore      = (*Store)(nil)
+	_ storage.TeamStore                   = (*Store)(nil)
 )
 
 var dialect = &sqlstore.Dialect{
@@ -57,6 +64,7 @@ var dialect = &sqlstore.Dialect{
 	},
 	Times:                 sqlstore.TimeNative,
 	StatementSavepoints:   true,
+	RowLock:               " FOR NO KEY UPDATE",
 	IsUniqueViolation:     func(err error) bool { return sqlState(err) == "23505" },
 	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == "23503" },
 	// One fixed key for every schema: migrations are rare and short, so

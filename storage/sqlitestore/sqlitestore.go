@@ -47,6 +47,13 @@ var (
 	_ storage.ConnectedAccountStore = (*Store)(nil)
 	_ storage.AdminStore            = (*Store)(nil)
 	_ storage.SigningKeyPruneStore  = (*Store)(nil)
+
+	_ storage.OrganizationLockStore       = (*Store)(nil)
+	_ storage.OrganizationInvitationStore = (*Store)(nil)
+	_ storage.MembershipClaimsStore       = (*Store)(nil)
+	_ storage.RoleSetStore                = (*Store)(nil)
+	_ storage.MembershipRequestStore      = (*Store)(nil)
+	_ storage.TeamStore                   = (*Store)(nil)
 )
 
 var dialect = &sqlstore.Dialect{

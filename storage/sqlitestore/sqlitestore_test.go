@@ -102,3 +102,45 @@ func TestQueryFoldsUnicode(t *testing.T) {
 		t.Fatalf("CountUsers(Query: émile) = %d, want 1", n)
 	}
 }
+
+// TestUpgradeFromVersion3FindsExistingInvitations: migration 4 fills in
+// the canonical address of invitations written before it, so that a
+// person's earlier invitations are found by ListInvitationsForEmail, and
+// existing organizations, domains and sessions read back with the new
+// fields at their zero values.
+func TestUpgradeFromVersion3FindsExistingInvitations(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "latch.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := New(db)
+	if err := s.MigrateTo(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`INSERT INTO latch_organizations (id, name, slug, slug_canonical, image_url, max_memberships, created_by, version) VALUES ('org_1', 'Acme', 'acme', 'acme', '', 0, '', 1)`,
+		`INSERT INTO latch_domains (id, organization_id, name, name_canonical, enrollment_mode) VALUES ('dom_1', 'org_1', 'acme.example', 'acme.example', 'manual_invitation')`,
+		`INSERT INTO latch_invitations (id, organization_id, email_address, role, status, inviter_id, verification_id) VALUES ('inv_1', 'org_1', ' Ada@Example.COM', 'org:member', 'pending', '', '')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.ListInvitationsForEmail(ctx, "ada@example.com", storage.InvitationPending, storage.Page{})
+	if err != nil || len(got) != 1 || got[0].ID != "inv_1" {
+		t.Fatalf("ListInvitationsForEmail after the upgrade = %v, %v; want inv_1", got, err)
+	}
+	o, err := s.GetOrganization(ctx, "org_1")
+	if err != nil || o.RoleSet != "" || o.RequireSecondFactor || o.RestrictToDomains {
+		t.Fatalf("GetOrganization after the upgrade = %+v, %v; want the new fields zero", o, err)
+	}
+	d, err := s.GetDomain(ctx, "dom_1")
+	if err != nil || d.IncludeSubdomains || d.AffiliationEmail != "" {
+		t.Fatalf("GetDomain after the upgrade = %+v, %v; want the new fields zero", d, err)
+	}
+}

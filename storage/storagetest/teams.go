@@ -437,6 +437,9 @@ func lockTests() []test {
 					if count >= limit {
 						return errFull
 					}
+					// Widen the window between the check and the write it
+					// guards, which the lock must close.
+					time.Sleep(time.Millisecond)
 					return ms.CreateMembership(e.ctx, newMembership(o.ID, users[i].ID))
 				})
 			})
