@@ -45,7 +45,7 @@ func (p *Plugin) onSessionCreate(ctx context.Context, e *latch.SessionCreateHook
 	if e.ActiveOrganizationID != "" {
 		return nil
 	}
-	s, err := stores(e.Tx)
+	s, err := txOf(e.Tx)
 	if err != nil {
 		return err
 	}

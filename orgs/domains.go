@@ -100,7 +100,7 @@ func (p *Plugin) createDomain(ctx context.Context, by *actor, orgID string, dp D
 	d := &storage.Domain{ID: id, OrganizationID: orgID, Name: name, EnrollmentMode: dp.EnrollmentMode,
 		IncludeSubdomains: dp.IncludeSubdomains, CreatedAt: now, UpdatedAt: now}
 	err = p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (p *Plugin) updateDomain(ctx context.Context, by *actor, orgID, id, mode st
 	}
 	var d *storage.Domain
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (p *Plugin) DeleteDomain(ctx context.Context, orgID, id string) error {
 
 func (p *Plugin) deleteDomain(ctx context.Context, by *actor, orgID, id string) error {
 	return p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -318,7 +318,7 @@ func (p *Plugin) attemptAffiliation(ctx context.Context, by *actor, orgID, domai
 		if _, err := t.ConsumeVerification(ctx, verificationID, p.h.Now()); err != nil {
 			return latch.ErrCodeExpired
 		}
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}

@@ -130,7 +130,7 @@ func (p *Plugin) createInvitations(ctx context.Context, by *actor, orgID, invite
 	}
 	var o *storage.Organization
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -361,7 +361,7 @@ func (p *Plugin) spend(ctx context.Context, t *latch.Tx, inv *storage.Invitation
 
 // joinInvited makes userID a member as the accepted invitation inv says.
 func (p *Plugin) joinInvited(ctx context.Context, t *latch.Tx, inv *storage.Invitation, userID string) (*storage.Membership, error) {
-	s, err := stores(t)
+	s, err := txOf(t)
 	if err != nil {
 		return nil, err
 	}

@@ -152,7 +152,7 @@ func (p *Plugin) AddMember(ctx context.Context, orgID, userID, role string) (*Me
 func (p *Plugin) addMember(ctx context.Context, by *actor, orgID, userID, role string) (*Membership, error) {
 	var m *storage.Membership
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -201,7 +201,7 @@ func (p *Plugin) UpdateMemberRole(ctx context.Context, orgID, userID, role strin
 func (p *Plugin) updateRole(ctx context.Context, by *actor, orgID, userID, role string) (*Membership, error) {
 	var m *storage.Membership
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (p *Plugin) Leave(ctx context.Context, orgID, userID string) error {
 func (p *Plugin) removeMember(ctx context.Context, by *actor, orgID, userID string, leaving bool) error {
 	var o *storage.Organization
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}

@@ -179,7 +179,7 @@ func (p *Plugin) CreateOrganization(ctx context.Context, creatorID string, cp Cr
 		return nil, err
 	}
 	err = p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -263,7 +263,7 @@ func (p *Plugin) ListOrganizations(ctx context.Context, query string, pg storage
 func (p *Plugin) UpdateOrganization(ctx context.Context, actorID, id string, up UpdateParams) (*Organization, error) {
 	var o *storage.Organization
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -346,7 +346,7 @@ func (p *Plugin) UpdateOrganization(ctx context.Context, actorID, id string, up 
 func (p *Plugin) DeleteOrganization(ctx context.Context, actorID, id string) error {
 	var users []string
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -427,7 +427,7 @@ type txStores struct {
 	invites  storage.OrganizationInvitationStore
 }
 
-func stores(t *latch.Tx) (*txStores, error) {
+func txOf(t *latch.Tx) (*txStores, error) {
 	var s txStores
 	var err error
 	if s.orgs, err = latch.TxStore[storage.OrganizationStore](t); err != nil {

@@ -104,7 +104,7 @@ func (p *Plugin) RequestMembership(ctx context.Context, userID, orgID string) (*
 	r := &storage.MembershipRequest{ID: id, OrganizationID: orgID, UserID: userID, EmailAddress: s.EmailAddress,
 		Status: storage.MembershipRequestPending, CreatedAt: now, UpdatedAt: now}
 	err = p.h.InTx(ctx, func(t *latch.Tx) error {
-		st, err := stores(t)
+		st, err := txOf(t)
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func (p *Plugin) decideRequest(ctx context.Context, by *actor, orgID, requestID 
 	var o *storage.Organization
 	var r *storage.MembershipRequest
 	err := p.h.InTx(ctx, func(t *latch.Tx) error {
-		s, err := stores(t)
+		s, err := txOf(t)
 		if err != nil {
 			return err
 		}
