@@ -34,6 +34,7 @@ func cases() map[string]templ.Component {
 	all := coreCases()
 	maps.Copy(all, mfaCases())
 	maps.Copy(all, passkeyCases())
+	maps.Copy(all, orgCases())
 	return all
 }
 
@@ -302,7 +303,7 @@ func TestHiddenFieldsSorted(t *testing.T) {
 }
 
 // keyRe finds message keys used in the sources.
-var keyRe = regexp.MustCompile(`"((?:common|field|meta|signin|signup|userbutton|profile|factor|reverify|mfa|strategy)\.[a-z_.]*[a-z_])"`)
+var keyRe = regexp.MustCompile(`"((?:common|field|meta|signin|signup|userbutton|profile|factor|reverify|mfa|strategy|org)\.[a-z_.]*[a-z_])"`)
 
 func TestLocalesComplete(t *testing.T) {
 	var used []string
@@ -333,6 +334,10 @@ func TestLocalesComplete(t *testing.T) {
 		}
 		used = append(used, "factor."+kind+".button")
 	}
+	// The enrollment modes' labels.
+	for _, m := range OrgEnrollmentModes() {
+		used = append(used, "org.enrollment."+m)
+	}
 	// A factor form's hint names its strategy.
 	for _, s := range []string{"totp", "backup_code", "phone_code", "email_code", "password", "passkey", "security_key"} {
 		used = append(used, "factor."+s+".hint")
@@ -362,7 +367,7 @@ func TestLocalesComplete(t *testing.T) {
 	}
 	// Rendered output holds no raw keys.
 	for name, c := range cases() {
-		if m := regexp.MustCompile(`>\s*(signin|signup|profile|userbutton|common|field|factor|reverify|mfa|strategy)\.[a-z_.]+`).FindString(render(t, c)); m != "" {
+		if m := regexp.MustCompile(`>\s*(signin|signup|profile|userbutton|common|field|factor|reverify|mfa|strategy|org)\.[a-z_.]+`).FindString(render(t, c)); m != "" {
 			t.Errorf("%s: untranslated key %q", name, m)
 		}
 	}

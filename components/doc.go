@@ -1,6 +1,9 @@
 // Package components renders latch's user interface as templ components:
 // SignIn, SignUp, UserButton, UserProfile, the SignedIn/SignedOut/Protect
-// helpers and Page, a complete HTML document for hosted pages.
+// helpers and Page, a complete HTML document for hosted pages; and, for
+// the organizations plugin, OrganizationSwitcher, OrganizationProfile,
+// CreateOrganization and OrganizationList (form field names in the
+// OrgField* constants).
 //
 // Props: every component is a pure function of one plain view-model struct.
 // The kernel fills the props (steps, values, errors, URLs) and handles the
