@@ -228,7 +228,7 @@ func (p *Plugin) updateRole(ctx context.Context, by *actor, orgID, userID, role 
 			if err != nil {
 				return err
 			}
-			if !subset(held, by.permissions()) {
+			if !systemSubset(held, by.permissions()) {
 				return ErrRoleNotAllowed
 			}
 		}
@@ -246,22 +246,6 @@ func (p *Plugin) updateRole(ctx context.Context, by *actor, orgID, userID, role 
 	}
 	p.evict(ctx, userID)
 	return memberView(m), nil
-}
-
-func subset(a, b []string) bool {
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			if x == y {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }
 
 // keepsCreator refuses a change that takes m, holding the creator role,
@@ -319,7 +303,7 @@ func (p *Plugin) removeMember(ctx context.Context, by *actor, orgID, userID stri
 			if err != nil {
 				return err
 			}
-			if !subset(held, by.permissions()) {
+			if !systemSubset(held, by.permissions()) {
 				return ErrRoleNotAllowed
 			}
 		}

@@ -332,8 +332,8 @@ func permissionsOf(ctx context.Context, roles storage.RoleStore, key string) ([]
 }
 
 // mayAssign checks that role is in o's set and, when the actor is a member
-// (actorPerms not nil), grants nothing the actor lacks: no one raises
-// anyone, themselves included, above their own permissions.
+// (actorPerms not nil), grants no system permission the actor lacks: no
+// one raises anyone, themselves included, above their own powers.
 func (p *Plugin) mayAssign(ctx context.Context, s *txStores, o *storage.Organization, role string, actorPerms []string) error {
 	set, err := p.roleSetIn(ctx, s.sets, o)
 	if err != nil {
@@ -349,10 +349,21 @@ func (p *Plugin) mayAssign(ctx context.Context, s *txStores, o *storage.Organiza
 	if err != nil {
 		return err
 	}
-	for _, pm := range perms {
-		if !slices.Contains(actorPerms, pm) {
-			return ErrRoleNotAllowed
-		}
+	if !systemSubset(perms, actorPerms) {
+		return ErrRoleNotAllowed
 	}
 	return nil
+}
+
+// systemSubset reports whether every system permission of a is in b: the
+// powers over the organization itself, which no member hands out beyond
+// their own. The application's permissions (org:invoices:read) are the
+// roles' to grant.
+func systemSubset(a, b []string) bool {
+	for _, pm := range a {
+		if strings.HasPrefix(pm, "org:sys_") && !slices.Contains(b, pm) {
+			return false
+		}
+	}
+	return true
 }
