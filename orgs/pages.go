@@ -360,7 +360,7 @@ func (p *Plugin) serveAcceptPage(w http.ResponseWriter, r *http.Request) {
 	}
 	props := components.OrganizationListProps{User: p.userSummary(ctx, s), AcceptInvitationAction: p.url(pageAccept),
 		Invitations: []components.OrgListInvitation{{ID: inv.ID, Organization: summary(o, ""), EmailAddress: inv.EmailAddress, RoleName: roleLabel(inv.Role)}},
-		Hidden: map[string]string{"redirect_url": redirect}, Branding: components.Branding{AppName: p.h.AppName()},
+		Hidden:      map[string]string{"redirect_url": redirect}, Branding: components.Branding{AppName: p.h.AppName()},
 		Locale: l, Appearance: p.h.Appearance()}
 	p.h.RenderPage(w, r, http.StatusOK, components.T(l, "org.list.title"), components.OrganizationList(props))
 }
