@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -177,5 +178,51 @@ func TestCreateLimits(t *testing.T) {
 	}
 	if _, err := e.p.CreateOrganization(e.ctx, "user_nobody", CreateParams{Name: "Third"}); !errors.Is(err, ErrCreateNotAllowed) {
 		t.Errorf("CanCreate false: %v", err)
+	}
+}
+
+func TestJSONCreateAndBulkInvite(t *testing.T) {
+	e := newEnv(t, nil, Config{})
+	ada := e.user(t, "ada@example.com")
+	b := e.signIn(t, ada)
+	code, out := b.JSON(http.MethodPost, "/v1/me/organizations", map[string]any{"name": "Acme", "slug": "acme"})
+	if code != http.StatusOK || out["slug"] != "acme" {
+		t.Fatalf("creating: %d %v", code, out)
+	}
+	id := out["id"].(string)
+	code, out = b.JSON(http.MethodPost, "/v1/organizations/"+id+"/invitations", map[string]any{"invitations": []map[string]any{
+		{"email_address": "a@example.com"}, {"email_address": "b@example.com", "role": RoleAdmin}, {"email_address": "A@example.com"}}})
+	if code != http.StatusOK || len(out["data"].([]any)) != 2 {
+		t.Fatalf("inviting in bulk: %d %v", code, out)
+	}
+	code, out = b.JSON(http.MethodPost, "/v1/organizations/"+id+"/invitations", map[string]any{"invitations": []map[string]any{
+		{"email_address": "c@example.com"}, {"email_address": "not an address"}}})
+	if code != http.StatusUnprocessableEntity {
+		t.Errorf("a bulk invitation with a bad address: %d %v", code, out)
+	}
+	if invs, _, _ := e.p.ListInvitations(e.ctx, id, "pending", pageAll); len(invs) != 2 {
+		t.Errorf("%d pending invitations, want 2 (all or none)", len(invs))
+	}
+	if code, _ := b.JSON(http.MethodPost, "/v1/organizations/"+id+"/invitations", map[string]any{"email_address": "a@example.com"}); code != http.StatusUnprocessableEntity {
+		t.Errorf("inviting a pending address again: %d", code)
+	}
+	code, out = b.JSON(http.MethodGet, "/v1/me/organizations", nil)
+	if code != http.StatusOK || len(out["data"].([]any)) != 1 {
+		t.Errorf("the user's memberships: %d %v", code, out)
+	}
+	// The switcher is in the user menu.
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, c := range b.Cookies() {
+		r.AddCookie(c)
+	}
+	var found bool
+	e.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		props, ok := e.UserButtonProps(r)
+		for _, it := range props.Items {
+			found = found || (ok && it.Component != nil)
+		}
+	})).ServeHTTP(httptest.NewRecorder(), r)
+	if !found {
+		t.Error("no organization switcher in the user menu")
 	}
 }
