@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -119,7 +120,11 @@ var customRole = RoleParams{Key: "org:auditor", Name: "Auditor",
 // answers only a member of the organization in its path who holds its
 // permission, and never acts on another organization's records.
 func TestAuthorizationMatrix(t *testing.T) {
-	e := newEnv(t, nil, Config{Roles: []RoleParams{customRole}})
+	stores.Each(t, func(t *testing.T, s storage.Store) { authorizationMatrix(t, s) })
+}
+
+func authorizationMatrix(t *testing.T, s storage.Store) {
+	e := newEnv(t, s, Config{Roles: []RoleParams{customRole}})
 	roles := []string{"none", RoleMember, RoleAdmin, customRole.Key}
 	holds := func(role, perm string) bool {
 		switch role {
