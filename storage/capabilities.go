@@ -235,7 +235,8 @@ type TeamStore interface {
 	// DeleteTeam removes the team and its members. ErrNotFound.
 	DeleteTeam(ctx context.Context, id string) error
 	// AddTeamMember stores m. ErrConflict when the user is in the team
-	// already; ErrNotFound when the team does not exist.
+	// already; ErrNotFound when the team does not exist or the user is not
+	// a member of its organization.
 	AddTeamMember(ctx context.Context, m *TeamMember) error
 	// RemoveTeamMember removes userID from the team. ErrNotFound.
 	RemoveTeamMember(ctx context.Context, teamID, userID string) error
