@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/components"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -49,13 +50,13 @@ func (p *Plugin) addPages(h *latch.Host) error {
 		{Method: "GET", Pattern: p.url(pageSettings), Handler: p.serveListPage},
 		{Method: "GET", Pattern: p.url(pageNew), Handler: p.serveCreatePage},
 		{Method: "POST", Pattern: p.url(pageNew), Handler: p.serveCreatePost},
-		{Method: "POST", Pattern: p.url(pageInvite), Handler: p.serveCreateInvitePost},
+		{Method: "POST", Pattern: p.url(pageInvite), Handler: p.serveCreateInvitePost, Limit: ratelimit.PerMinute(20)},
 		{Method: "POST", Pattern: p.url(pageActive), Handler: p.serveActivePost},
-		{Method: "GET", Pattern: p.url(pageAccept), Handler: p.serveAcceptPage, Access: latch.AccessPublic},
+		{Method: "GET", Pattern: p.url(pageAccept), Handler: p.serveAcceptPage, Access: latch.AccessPublic, Limit: ratelimit.PerMinute(30)},
 		{Method: "POST", Pattern: p.url(pageAccept), Handler: p.serveAcceptPost},
 		{Method: "POST", Pattern: p.url(pageRequest), Handler: p.serveRequestPost},
 		{Method: "GET", Pattern: p.url(pageOrg), Handler: p.serveProfilePage},
-		{Method: "POST", Pattern: p.url(pageOrgPost), Handler: p.serveProfilePost},
+		{Method: "POST", Pattern: p.url(pageOrgPost), Handler: p.serveProfilePost, Limit: ratelimit.PerMinute(60)},
 	}
 	for _, rt := range routes {
 		if err := h.Handle(rt); err != nil {

@@ -3,8 +3,10 @@ package orgs
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/ratelimit"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -87,7 +89,7 @@ var meRoutes = []meRoute{
 
 func (p *Plugin) addRoutes(h *latch.Host) error {
 	for _, rt := range orgRoutes {
-		if err := h.Handle(latch.Route{Method: rt.method, Pattern: rt.pattern, Handler: p.orgHandler(rt)}); err != nil {
+		if err := h.Handle(latch.Route{Method: rt.method, Pattern: rt.pattern, Handler: p.orgHandler(rt), Limit: mailLimit(rt.method, rt.pattern)}); err != nil {
 			return err
 		}
 	}
@@ -105,6 +107,16 @@ func (p *Plugin) addRoutes(h *latch.Host) error {
 		}
 	}
 	return nil
+}
+
+// mailLimit bounds, per client address, the routes that send mail (an
+// invitation, an affiliation code), so that a member cannot make the
+// application a mail cannon.
+func mailLimit(method, pattern string) ratelimit.Limit {
+	if method == http.MethodPost && (strings.HasSuffix(pattern, "/invitations") || strings.HasSuffix(pattern, "/prepare_affiliation_verification")) {
+		return ratelimit.PerMinute(20)
+	}
+	return ratelimit.Limit{}
 }
 
 // orgHandler checks, for the organization in the path, that the caller is
