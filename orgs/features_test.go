@@ -226,3 +226,19 @@ func TestJSONCreateAndBulkInvite(t *testing.T) {
 		t.Error("no organization switcher in the user menu")
 	}
 }
+
+func TestMembershipMetadata(t *testing.T) {
+	e := newEnv(t, nil, Config{})
+	ada := e.user(t, "ada@example.com")
+	o := e.org(t, ada, "Acme")
+	if _, err := e.p.UpdateMemberMetadata(e.ctx, o.ID, ada, []byte(`{"title":"CTO"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.UpdateMemberMetadata(e.ctx, o.ID, ada, []byte(`[1]`), nil); err == nil {
+		t.Error("metadata that is no object")
+	}
+	m, err := e.p.GetMembership(e.ctx, o.ID, ada)
+	if err != nil || string(m.PublicMetadata) != `{"title":"CTO"}` || m.Role != RoleAdmin {
+		t.Errorf("after the update: %+v %v", m, err)
+	}
+}

@@ -380,3 +380,38 @@ func emailDomain(addr string) string {
 	}
 	return storage.CanonicalName(addr[i+1:])
 }
+
+// UpdateMemberMetadata replaces a membership's public and private
+// metadata (nil keeps one as it is).
+func (p *Plugin) UpdateMemberMetadata(ctx context.Context, orgID, userID string, public, private json.RawMessage) (*Membership, error) {
+	for _, err := range []error{validMetadata("public_metadata", public), validMetadata("private_metadata", private)} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var m *storage.Membership
+	err := p.h.InTx(ctx, func(t *latch.Tx) error {
+		s, err := txOf(t)
+		if err != nil {
+			return err
+		}
+		if m, err = s.members.GetMembership(ctx, orgID, userID); err != nil {
+			return storageErr(err)
+		}
+		if public != nil {
+			m.PublicMetadata = public
+		}
+		if private != nil {
+			m.PrivateMetadata = private
+		}
+		m.UpdatedAt = p.h.Now()
+		if err := s.members.UpdateMembership(ctx, m); err != nil {
+			return storageErr(err)
+		}
+		return t.Emit(ctx, EventMembershipUpdated, "", memberView(m))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return memberView(m), nil
+}
