@@ -242,3 +242,42 @@ func TestMembershipMetadata(t *testing.T) {
 		t.Errorf("after the update: %+v %v", m, err)
 	}
 }
+
+func TestRoleSetsBoundWhatAnOrganizationAssigns(t *testing.T) {
+	e := newEnv(t, nil, Config{Roles: []RoleParams{{Key: "org:viewer", Name: "Viewer", Permissions: []string{PermMembershipsRead}}},
+		RoleSets: []RoleSetParams{{Key: "small", Roles: []string{RoleAdmin, "org:viewer"}, DefaultRole: "org:viewer"}}})
+	if _, err := e.p.PutRole(e.ctx, RoleParams{Key: "org:bad", Permissions: []string{"org:sys_secret:manage"}}); err == nil {
+		t.Error("a role with an unknown system permission")
+	}
+	if _, err := e.p.PutRole(e.ctx, RoleParams{Key: "Admin"}); err == nil {
+		t.Error("a role key that is not org:<name>")
+	}
+	ada, bob := e.user(t, "ada@example.com"), e.user(t, "bob@example.com")
+	o, err := e.p.CreateOrganization(e.ctx, ada, CreateParams{Name: "Small", RoleSet: "small"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.AddMember(e.ctx, o.ID, bob, RoleMember); !errors.Is(err, ErrRoleNotAllowed) {
+		t.Errorf("a role outside the set: %v", err)
+	}
+	m, err := e.p.AddMember(e.ctx, o.ID, bob, "")
+	if err != nil || m.Role != "org:viewer" {
+		t.Fatalf("the set's default role: %+v %v", m, err)
+	}
+	// Editing the set applies to every organization using it.
+	if err := e.p.PutRoleSet(e.ctx, RoleSetParams{Key: "small", Roles: []string{RoleAdmin, "org:viewer", RoleMember}, DefaultRole: "org:viewer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.UpdateMemberRole(e.ctx, o.ID, bob, RoleMember); err != nil {
+		t.Errorf("a role the edited set allows: %v", err)
+	}
+	if err := e.p.DeleteRoleSet(e.ctx, "small"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.UpdateMemberRole(e.ctx, o.ID, bob, "org:viewer"); !errors.Is(err, ErrRoleNotAllowed) {
+		t.Errorf("after the set is removed, a role only it had: %v", err)
+	}
+	if _, err := e.p.UpdateMemberRole(e.ctx, o.ID, bob, RoleAdmin); err != nil {
+		t.Errorf("after the set is removed, a role of the default set: %v", err)
+	}
+}

@@ -288,8 +288,8 @@ func (p *Plugin) ListRoleSets(ctx context.Context) ([]*storage.RoleSet, error) {
 	return p.sets.ListRoleSets(ctx)
 }
 
-// DeleteRoleSet removes a role set that no organization... uses: the
-// caller moves them first (UpdateParams.RoleSet). The default set stays.
+// DeleteRoleSet removes a role set; the organizations that used it use
+// the default set from then on. The default set stays.
 func (p *Plugin) DeleteRoleSet(ctx context.Context, key string) error {
 	if key == DefaultRoleSet {
 		return latch.ErrParamInvalid.WithField("key").WithMessage("The default role set cannot be removed.")
@@ -309,7 +309,11 @@ func (p *Plugin) roleSetIn(ctx context.Context, sets storage.RoleSetStore, o *st
 		key = DefaultRoleSet
 	}
 	s, err := sets.GetRoleSet(ctx, key)
-	if errors.Is(err, storage.ErrNotFound) && key == DefaultRoleSet {
+	if errors.Is(err, storage.ErrNotFound) && key != DefaultRoleSet {
+		key = DefaultRoleSet // the set was removed: the default one applies
+		s, err = sets.GetRoleSet(ctx, key)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
 		// Before Start (or a store seeded elsewhere): the configured
 		// roles.
 		return &storage.RoleSet{Key: DefaultRoleSet, Roles: []string{p.cfg.CreatorRole, p.cfg.DefaultRole},
