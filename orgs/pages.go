@@ -34,18 +34,36 @@ const (
 )
 
 // Notices a page shows after a redirect, by the key in its URL: only
-// these, so that a link cannot make a page say anything else.
-var pageNotices = map[string]string{
-	"saved": "Saved.", "invited": "Invitation sent.", "revoked": "Invitation revoked.",
-	"removed": "Member removed.", "role": "Role changed.", "accepted": "Request accepted.",
-	"rejected": "Request rejected.", "domain_added": "Domain added.", "code_sent": "Code sent.",
-	"domain_verified": "Domain verified.", "domain_removed": "Domain removed.", "joined": "You joined the organization.",
-	"requested": "Request sent.", "left": "You left the organization.", "deleted": "Organization deleted.",
+// these, so that a link cannot make a page say anything else. Their words
+// are the plugin's strings ("orgs.notice.<key>"), in English and French.
+var pageNotices = map[string][2]string{
+	"saved": {"Saved.", "Enregistré."}, "invited": {"Invitation sent.", "Invitation envoyée."},
+	"revoked": {"Invitation revoked.", "Invitation révoquée."}, "removed": {"Member removed.", "Membre retiré."},
+	"role": {"Role changed.", "Rôle modifié."}, "accepted": {"Request accepted.", "Demande acceptée."},
+	"rejected": {"Request rejected.", "Demande refusée."}, "domain_added": {"Domain added.", "Domaine ajouté."},
+	"code_sent": {"Code sent.", "Code envoyé."}, "domain_verified": {"Domain verified.", "Domaine vérifié."},
+	"domain_removed": {"Domain removed.", "Domaine retiré."}, "joined": {"You joined the organization.", "Vous avez rejoint l'organisation."},
+	"requested": {"Request sent.", "Demande envoyée."}, "left": {"You left the organization.", "Vous avez quitté l'organisation."},
+	"deleted": {"Organization deleted.", "Organisation supprimée."},
+}
+
+func addStrings(h *latch.Host) error {
+	en, fr := map[string]string{}, map[string]string{}
+	for k, v := range pageNotices {
+		en["orgs.notice."+k], fr["orgs.notice."+k] = v[0], v[1]
+	}
+	if err := h.AddStrings("en", en); err != nil {
+		return err
+	}
+	return h.AddStrings("fr", fr)
 }
 
 func (p *Plugin) url(path string) string { return p.cfg.PagesPrefix + path }
 
 func (p *Plugin) addPages(h *latch.Host) error {
+	if err := addStrings(h); err != nil {
+		return err
+	}
 	routes := []latch.Route{
 		{Method: "GET", Pattern: p.url(pageSettings), Handler: p.serveListPage},
 		{Method: "GET", Pattern: p.url(pageNew), Handler: p.serveCreatePage},
@@ -137,9 +155,11 @@ var knownErrors = []*latch.Error{ErrSlugTaken, ErrCreateNotAllowed, ErrMembershi
 	ErrNoSuggestion, latch.ErrInvitationInvalid, latch.ErrForbidden, latch.ErrNotFound, latch.ErrCodeIncorrect,
 	latch.ErrCodeExpired, latch.ErrEmailInvalid, latch.ErrParamInvalid, latch.ErrUnavailable, latch.ErrIdentifierExists}
 
-func pageState(r *http.Request) (notice string, errs components.Errors) {
+func pageState(l components.Locale, r *http.Request) (notice string, errs components.Errors) {
 	q := r.URL.Query()
-	notice = pageNotices[q.Get("notice")]
+	if _, ok := pageNotices[q.Get("notice")]; ok {
+		notice = components.T(l, "orgs.notice."+q.Get("notice"))
+	}
 	if code := q.Get("error"); code != "" {
 		for _, e := range knownErrors {
 			if e.Code == code {
@@ -166,7 +186,7 @@ func (p *Plugin) serveListPage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	s := latch.SessionFromContext(ctx)
 	l := p.h.Locale(r)
-	notice, errs := pageState(r)
+	notice, errs := pageState(l, r)
 	props := components.OrganizationListProps{Personal: !p.cfg.HidePersonalAccount, PersonalActive: s.Claims.OrgID == "",
 		User: p.userSummary(ctx, s), SetActiveAction: p.url(pageActive), AcceptInvitationAction: p.url(pageAccept),
 		RequestToJoinAction: p.url(pageRequest), CreateURL: p.url(pageNew), Notice: notice, Errors: errs,
@@ -400,7 +420,7 @@ func (p *Plugin) serveProfilePage(w http.ResponseWriter, r *http.Request) {
 func (p *Plugin) renderProfile(w http.ResponseWriter, r *http.Request, c *call, status int) {
 	ctx := r.Context()
 	l := p.h.Locale(r)
-	notice, errs := pageState(r)
+	notice, errs := pageState(l, r)
 	has := func(perm string) bool { return contains(c.perms, perm) }
 	act := p.url("/" + c.org.ID + "/do?action=")
 	props := components.OrganizationProfileProps{Organization: summary(c.org, c.me.Role),

@@ -3,6 +3,7 @@ package orgs
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -102,6 +103,16 @@ func TestHostedPagesEndToEnd(t *testing.T) {
 	res = gbb.Post("/organizations/"+orgID+"/do?action=role", url.Values{"user_id": {grace}, "role": {RoleAdmin}})
 	if !strings.Contains(res.Header.Get("Location"), "error=forbidden") {
 		t.Errorf("a member posts the role form: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+
+	// Notices are in the reader's language, and only the known ones show.
+	req := httptest.NewRequest(http.MethodGet, "/organizations/"+orgID+"?notice=role", nil)
+	req.Header.Set("Accept-Language", "fr")
+	if page := pageBody(t, ab.Do(req)); !strings.Contains(page, "Rôle modifié.") {
+		t.Error("no French notice on the profile page")
+	}
+	if page := pageBody(t, ab.Get("/organizations/"+orgID+"?notice=%3Cb%3Ehacked")); strings.Contains(page, "hacked") {
+		t.Error("an unknown notice was shown")
 	}
 
 	// The profile page and the list render.
