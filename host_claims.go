@@ -22,10 +22,10 @@ type ClaimsContributor struct {
 	// contributor alone. The claims Latch sets itself (sub, sid, iss, azp,
 	// aud, iat, nbf, exp, jti, typ, fva, amr, act, v) are refused, as is a
 	// name another contributor declared. The organization claims (org_id,
-	// org_slug, org_role, org_permissions) and the billing claims (pla,
-	// fea) are left to the plugin that owns them: the first to declare
-	// one has it, and Role, Permission, Plan and Feature read what it
-	// sets. Any other name is a custom claim (Claim and CheckFunc read it).
+	// org_slug, org_role, org_permissions, org_team) and the billing
+	// claims (pla, fea) are left to the plugin that owns them: the first
+	// to declare one has it, and Role, Permission, Team, Plan and Feature
+	// read what it sets. Any other name is a custom claim (Claim and CheckFunc read it).
 	Claims []string
 	// Contribute sets the claims of one token with c.Set. An error fails
 	// the mint with ErrUnavailable, as a store outage does: a token must
@@ -51,8 +51,8 @@ type TokenClaims struct {
 
 type droppedClaim struct{ name, why string }
 
-// Set sets claim name to value. org_id, org_slug, org_role and pla take a
-// string, org_permissions and fea a []string; a custom claim takes any
+// Set sets claim name to value. org_id, org_slug, org_role, org_team and
+// pla take a string, org_permissions and fea a []string; a custom claim takes any
 // value encoding/json encodes, and reads back as encoding/json decodes it
 // (numbers are float64), on this instance as on any other. A nil value
 // removes the claim. A name the contributor did not declare, or a value of

@@ -110,3 +110,16 @@ func newOrgFixture(tb testing.TB, store storage.Store) *fixture {
 	}
 	return f
 }
+
+// TestAppCannotSetTheTeamClaim keeps latch.Team for the plugin that owns
+// org_team: an application's own claims cannot set it.
+func TestAppCannotSetTheTeamClaim(t *testing.T) {
+	for _, k := range []string{"org_team", "ORG_TEAM", "org_id"} {
+		if !reservedClaim(k) {
+			t.Errorf("Config.Session.Claims may set %q", k)
+		}
+	}
+	if reservedClaim("tenant") {
+		t.Error("a custom claim is reserved")
+	}
+}
