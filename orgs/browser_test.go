@@ -57,7 +57,7 @@ func TestBrowserOrganizations(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	browser := func() context.Context {
 		opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chrome), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
