@@ -84,8 +84,6 @@ func body(e *env, t *testing.T, rt orgRoute, f *fixture, n int) any {
 	switch {
 	case rt.method == "GET" || rt.method == "DELETE":
 		return nil
-	case strings.HasSuffix(rt.pattern, "/memberships"):
-		return map[string]any{"user_id": e.user(t, fmt.Sprintf("new%d@example.com", n)), "role": RoleMember}
 	case strings.HasSuffix(rt.pattern, "/memberships/{user_id}"):
 		return map[string]any{"role": RoleMember}
 	case strings.HasSuffix(rt.pattern, "/invitations"):

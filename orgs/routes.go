@@ -34,14 +34,15 @@ type orgRoute struct {
 }
 
 // orgRoutes is the table of organization routes; the authorization matrix
-// test is generated from it.
+// test is generated from it. Adding a user without their consent is no
+// route of it: members join by invitation or request, or through the Go
+// API (AddMember), which is the back end's decision.
 var orgRoutes = []orgRoute{
 	{"GET", "/v1/organizations/{id}", anyMember, (*Plugin).serveGetOrg},
 	{"PATCH", "/v1/organizations/{id}", PermProfileManage, (*Plugin).serveUpdateOrg},
 	{"DELETE", "/v1/organizations/{id}", PermProfileDelete, (*Plugin).serveDeleteOrg},
 
 	{"GET", "/v1/organizations/{id}/memberships", PermMembershipsRead, (*Plugin).serveListMembers},
-	{"POST", "/v1/organizations/{id}/memberships", PermMembershipsManage, (*Plugin).serveAddMember},
 	{"PATCH", "/v1/organizations/{id}/memberships/{user_id}", PermMembershipsManage, (*Plugin).serveUpdateMember},
 	{"DELETE", "/v1/organizations/{id}/memberships/{user_id}", PermMembershipsManage, (*Plugin).serveRemoveMember},
 
@@ -195,20 +196,6 @@ func (p *Plugin) serveListMembers(w http.ResponseWriter, r *http.Request, c *cal
 type memberParams struct {
 	UserID string `json:"user_id"`
 	Role   string `json:"role"`
-}
-
-func (p *Plugin) serveAddMember(w http.ResponseWriter, r *http.Request, c *call) {
-	var mp memberParams
-	if err := p.h.Decode(w, r, &mp); err != nil {
-		p.h.Respond(w, nil, err)
-		return
-	}
-	if mp.UserID == "" {
-		p.h.Respond(w, nil, latch.ErrFieldRequired.WithField("user_id"))
-		return
-	}
-	m, err := p.addMember(r.Context(), c.by, c.org.ID, mp.UserID, mp.Role)
-	p.h.Respond(w, m, err)
 }
 
 func (p *Plugin) serveUpdateMember(w http.ResponseWriter, r *http.Request, c *call) {
