@@ -281,3 +281,18 @@ func TestRoleSetsBoundWhatAnOrganizationAssigns(t *testing.T) {
 		t.Errorf("after the set is removed, a role of the default set: %v", err)
 	}
 }
+
+func TestSubdomainsOnlyWhenIncluded(t *testing.T) {
+	e := newEnv(t, nil, Config{})
+	ada := e.user(t, "ada@example.com")
+	o := e.org(t, ada, "Acme")
+	if _, err := e.p.CreateDomain(e.ctx, o.ID, DomainParams{Name: "acme.example", EnrollmentMode: EnrollAutoSuggestion, IncludeSubdomains: true, Verified: true}); err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]int{"sam@eu.acme.example": 1, "lin@acme.example": 1, "max@notacme.example": 0, "kim@acme.example.evil": 0} {
+		u := e.user(t, addr)
+		if sugg, err := e.p.ListSuggestions(e.ctx, u); err != nil || len(sugg) != want {
+			t.Errorf("%s: %d suggestions (%v), want %d", addr, len(sugg), err, want)
+		}
+	}
+}
