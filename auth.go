@@ -36,6 +36,7 @@ type Auth struct {
 	// returned that have been logged, so that each is logged once.
 	reservedReported sync.Map
 	revoked          *revokedSet
+	stale            staleSet // sessions whose tokens must be minted again (host_orgs.go)
 	devices          device.Parser
 	deviceJar        *deviceJar
 	templates        map[string]JWTTemplate
@@ -179,6 +180,9 @@ type tx struct {
 	// identity is the provider's account linked to it, for the sign-up
 	// hooks.
 	identity *Identity
+	// invitation is the invitation the sign-up spent, for the sign-up
+	// hooks.
+	invitation string
 }
 
 // inTx runs fn in a storage transaction and, once it has committed,

@@ -53,6 +53,10 @@ func Role(key string) Check { return Check{kind: checkRole, key: key} }
 // (org_permissions).
 func Permission(key string) Check { return Check{kind: checkPermission, key: key} }
 
+// Team requires the session's active team in its active organization
+// (org_team, which the orgs plugin sets).
+func Team(id string) Check { return Check{kind: checkClaim, key: "org_team", value: id} }
+
 // Plan requires the billing plan (pla).
 func Plan(key string) Check { return Check{kind: checkPlan, key: key} }
 

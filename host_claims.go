@@ -22,10 +22,10 @@ type ClaimsContributor struct {
 	// contributor alone. The claims Latch sets itself (sub, sid, iss, azp,
 	// aud, iat, nbf, exp, jti, typ, fva, amr, act, v) are refused, as is a
 	// name another contributor declared. The organization claims (org_id,
-	// org_slug, org_role, org_permissions) and the billing claims (pla,
-	// fea) are left to the plugin that owns them: the first to declare
-	// one has it, and Role, Permission, Plan and Feature read what it
-	// sets. Any other name is a custom claim (Claim and CheckFunc read it).
+	// org_slug, org_role, org_permissions, org_team) and the billing
+	// claims (pla, fea) are left to the plugin that owns them: the first
+	// to declare one has it, and Role, Permission, Team, Plan and Feature
+	// read what it sets. Any other name is a custom claim (Claim and CheckFunc read it).
 	Claims []string
 	// Contribute sets the claims of one token with c.Set. An error fails
 	// the mint with ErrUnavailable, as a store outage does: a token must
@@ -51,8 +51,8 @@ type TokenClaims struct {
 
 type droppedClaim struct{ name, why string }
 
-// Set sets claim name to value. org_id, org_slug, org_role and pla take a
-// string, org_permissions and fea a []string; a custom claim takes any
+// Set sets claim name to value. org_id, org_slug, org_role, org_team and
+// pla take a string, org_permissions and fea a []string; a custom claim takes any
 // value encoding/json encodes, and reads back as encoding/json decodes it
 // (numbers are float64), on this instance as on any other. A nil value
 // removes the claim. A name the contributor did not declare, or a value of
@@ -114,7 +114,7 @@ var kernelClaims = []string{"jti", "typ"}
 // may own: the organization and billing claims.
 func isOwnedClaim(name string) bool {
 	switch name {
-	case "org_id", "org_slug", "org_role", "org_permissions", "pla", "fea":
+	case "org_id", "org_slug", "org_role", "org_permissions", "org_team", "pla", "fea":
 		return true
 	}
 	return false
@@ -141,6 +141,16 @@ func setOwnedClaim(c *token.Claims, name string, value any) bool {
 		c.OrgPermissions = slices.Clone(list) // the token's own: cached, it must not change
 	case name == "fea" && isList:
 		c.Features = slices.Clone(list)
+	case name == "org_team" && isString:
+		// No field of its own: a custom claim that only its owner sets.
+		if s == "" {
+			delete(c.Extra, name)
+		} else {
+			if c.Extra == nil {
+				c.Extra = map[string]any{}
+			}
+			c.Extra[name] = s
+		}
 	default:
 		return false
 	}

@@ -30,6 +30,10 @@ type SignUpHook struct {
 	// Tx; nil otherwise. A hook provisions from it: the organization of an
 	// SSO connection, a role from a SAML attribute.
 	Identity *Identity
+	// InvitationID is the invitation the sign-up spent (its link verified
+	// the address), already accepted in Tx; "" for none. A hook acts on
+	// what it invites to (an organization's membership).
+	InvitationID string
 }
 
 // SessionCreateHook is what an OnSessionCreate hook receives about a session
@@ -114,7 +118,7 @@ func (h *Host) AddSignInPolicy(p SignInPolicy) {
 // runSignUpHooks runs the OnSignUp hooks in t for the new user u.
 func (a *Auth) runSignUpHooks(ctx context.Context, t *tx, u *User, strategy string) error {
 	for _, fn := range a.reg.signUp {
-		if err := fn(ctx, &SignUpHook{User: u, Tx: &Tx{Querier: t, t: t}, Strategy: strategy, Identity: t.identity}); err != nil {
+		if err := fn(ctx, &SignUpHook{User: u, Tx: &Tx{Querier: t, t: t}, Strategy: strategy, Identity: t.identity, InvitationID: t.invitation}); err != nil {
 			return asError(err)
 		}
 	}

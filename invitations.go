@@ -194,6 +194,7 @@ func (a *Auth) spendInvitation(ctx context.Context, t *tx, invitationID, verific
 	if err != nil {
 		return storageError(err)
 	}
+	t.invitation = invitationID
 	return t.emit(ctx, EventInvitationAccepted, invitationView(inv), auditInfo{})
 }
 

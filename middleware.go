@@ -128,6 +128,14 @@ func (a *Auth) authenticate(w http.ResponseWriter, r *http.Request) *Session {
 	if a.revoked.has(s.ID) {
 		return nil
 	}
+	if a.stale.stale(s.ID, s.Claims.IssuedAt, s.Token) {
+		// Its claims changed (Host.EvictUserTokens): a browser gets a
+		// fresh token, a bearer token is refused until replaced.
+		if !fromCookie {
+			return nil
+		}
+		return a.refresh(w, r, s.ID)
+	}
 	if fromCookie && !now.Before(s.Claims.ExpiresAt) {
 		// Past its expiry but within the leeway: a browser we can
 		// refresh gets a fresh token rather than the grace period.

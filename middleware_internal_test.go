@@ -79,7 +79,7 @@ type fixture struct {
 	session *Session
 }
 
-func newFixture(tb testing.TB, store storage.Store) *fixture {
+func newFixture(tb testing.TB, store storage.Store, plugins ...Plugin) *fixture {
 	tb.Helper()
 	f := &fixture{now: new(atomic.Int64)}
 	f.now.Store(time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC).UnixNano())
@@ -90,7 +90,7 @@ func newFixture(tb testing.TB, store storage.Store) *fixture {
 				t = t.Add(time.Since(*start))
 			}
 			return t
-		}})
+		}, Plugins: plugins})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -157,6 +157,9 @@ func TestRefreshIsOneReadAndOneWrite(t *testing.T) {
 // to subtract. realistic/refresh writes the session's last-active time on
 // every request (TestRealisticRefreshWritesEveryRequest).
 //
+// realistic/refresh-org is realistic/refresh for a session with an active
+// organization (host_orgs_internal_test.go).
+//
 // The minimal cases are the old ones, kept for comparison with earlier
 // figures; their names say what they leave out.
 func BenchmarkMiddleware(b *testing.B) {
@@ -197,6 +200,14 @@ func BenchmarkMiddleware(b *testing.B) {
 	})
 	b.Run("realistic/refresh", func(b *testing.B) {
 		f := newFixture(b, openSQLite(b))
+		f.advance(2 * time.Minute)
+		f.live()
+		runRealistic(b, f, f.a.Middleware(readSession(b)), f.realisticRequest(f.session.Token))
+	})
+	b.Run("realistic/refresh-org", func(b *testing.B) {
+		// realistic/refresh with an active organization, whose claims a
+		// contributor reads as the orgs plugin does: one read more.
+		f := newOrgFixture(b, openSQLite(b))
 		f.advance(2 * time.Minute)
 		f.live()
 		runRealistic(b, f, f.a.Middleware(readSession(b)), f.realisticRequest(f.session.Token))

@@ -58,6 +58,9 @@ type MessageData struct {
 	Device  string // the browser and system of a sign-in, or that asked for a link, e.g. "Chrome on macOS"
 	Email   string // an address the message is about
 	Factor  string // the sign-in method a security notice is about ("authenticator app", "passkey \"Laptop\"")
+	// Organization is the name of the organization a message is about
+	// (an invitation to join it).
+	Organization string
 	// Text is the rendered text body, for HTML templates that lay it out;
 	// Latch sets it.
 	Text string

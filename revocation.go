@@ -106,6 +106,9 @@ func (a *Auth) listen(ctx context.Context, ready chan struct{}) {
 			if len(msg) > len(revocationPrefix) && msg[:len(revocationPrefix)] == revocationPrefix {
 				a.revoked.add(msg[len(revocationPrefix):])
 			}
+			if len(msg) > len(stalePrefix) && msg[:len(stalePrefix)] == stalePrefix {
+				a.applyStale(msg)
+			}
 		})
 		if ctx.Err() != nil {
 			return

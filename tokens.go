@@ -2,6 +2,7 @@ package latch
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/latchauth/latch/internal/tokencache"
@@ -26,6 +27,7 @@ func (a *Auth) mint(ctx context.Context, s *storage.Session) (*Session, error) {
 		return nil, ErrUnavailable.wrap(err)
 	}
 	sess := sessionOf(c, tok)
+	a.stale.minted(s.ID, tok)
 	a.cache.put(tok, sess, a.cfg.Clock())
 	return sess, nil
 }
@@ -60,6 +62,13 @@ func (a *Auth) claimsFor(ctx context.Context, s *storage.Session) (*token.Claims
 	return c, nil
 }
 
+// reservedClaim reports whether an application may not set claim k: a
+// registered claim, or an owned one without a field (org_team), which only
+// its plugin sets.
+func reservedClaim(k string) bool {
+	return token.IsRegisteredClaim(k) || strings.EqualFold(k, "org_team")
+}
+
 // withoutReservedClaims drops from the custom claims of a session token
 // those that name a registered claim (sub, sid, org_role, …), which Sign
 // would refuse: one misnamed claim must not fail every sign-in with a 503,
@@ -68,7 +77,7 @@ func (a *Auth) claimsFor(ctx context.Context, s *storage.Session) (*token.Claims
 func (a *Auth) withoutReservedClaims(ctx context.Context, extra map[string]any) map[string]any {
 	var bad []string
 	for k := range extra {
-		if token.IsRegisteredClaim(k) {
+		if reservedClaim(k) {
 			bad = append(bad, k)
 		}
 	}
@@ -77,7 +86,7 @@ func (a *Auth) withoutReservedClaims(ctx context.Context, extra map[string]any) 
 	}
 	clean := make(map[string]any, len(extra)-len(bad))
 	for k, v := range extra {
-		if !token.IsRegisteredClaim(k) {
+		if !reservedClaim(k) {
 			clean[k] = v
 		}
 	}

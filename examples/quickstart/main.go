@@ -25,6 +25,7 @@ import (
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/components"
 	"github.com/latchauth/latch/mfa"
+	"github.com/latchauth/latch/orgs"
 	"github.com/latchauth/latch/passkeys"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
@@ -155,7 +156,9 @@ func envOr(k, def string) string {
 // codes) and, when the app is served on a host name such as localhost,
 // passkeys: WebAuthn does not accept an IP address as the site's identity.
 func plugins(host string) []latch.Plugin {
-	ps := []latch.Plugin{mfa.New(mfa.Config{})}
+	// Organizations: /organizations, the switcher in the user menu, and
+	// org_id, org_role and org_permissions in the session token.
+	ps := []latch.Plugin{mfa.New(mfa.Config{}), orgs.New(orgs.Config{})}
 	if h, _, err := net.SplitHostPort(host); err == nil && net.ParseIP(h) == nil {
 		ps = append(ps, passkeys.New(passkeys.Config{}))
 	}
