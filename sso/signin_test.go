@@ -1,0 +1,79 @@
+package sso_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/latchtest"
+	"github.com/latchauth/latch/latchtest/stores"
+	"github.com/latchauth/latch/storage"
+)
+
+// A new user signs up through an OpenID Provider, with its verified
+// address; signing in again finds the same user. On every store.
+func TestNewUserSignsUpAndSignsInAgain(t *testing.T) {
+	stores.Each(t, func(t *testing.T, s storage.Store) {
+		e, idp := oneIdP(t, s)
+		idp.SignInAs(map[string]any{"sub": "u-1", "email": "ada@example.com", "email_verified": true, "given_name": "Ada", "family_name": "Lovelace"})
+		b := latchtest.NewBrowser(e.Auth.Handler())
+		external := start(t, b, testStrategy)
+		q := idp.LastAuthorization()
+		_ = q
+		back, _ := atProvider(t, idp, external)
+		if back.Path != "/v1/callback/"+testStrategy {
+			t.Fatalf("callback path %q", back.Path)
+		}
+		a := idp.LastAuthorization()
+		if a.Get("code_challenge_method") != "S256" || a.Get("nonce") == "" || a.Get("redirect_uri") != "https://app.example/v1/callback/"+testStrategy ||
+			!strings.Contains(a.Get("scope"), "openid") {
+			t.Fatalf("authorization request: %v", a)
+		}
+		res := b.Get(back.RequestURI())
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("callback: %d %s", res.StatusCode, body(res))
+		}
+		u := me(b)
+		if u == nil || u["first_name"] != "Ada" {
+			t.Fatalf("not signed in: %v", u)
+		}
+		ea, err := s.FindExternalAccount(ctx(), idp.Issuer(), "u-1")
+		if err != nil || ea.UserID != u["id"] || ea.Provider != testStrategy {
+			t.Fatalf("external account %+v %v", ea, err)
+		}
+
+		b2 := latchtest.NewBrowser(e.Auth.Handler())
+		signIn(t, e, b2, testStrategy)
+		if got := signedInAs(t, b2); got != u["id"] {
+			t.Fatalf("second sign-in as %q, want %v", got, u["id"])
+		}
+	})
+}
+
+// The provider's tokens reach the back end through AccessToken, and are
+// refreshed when they have expired.
+func TestAccessTokenRefreshedOnDemand(t *testing.T) {
+	e, idp := oneIdP(t, nil)
+	idp.SignInAs(map[string]any{"sub": "u-2", "email": "bo@example.com", "email_verified": true})
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	signIn(t, e, b, testStrategy)
+	uid := signedInAs(t, b)
+	if uid == "" {
+		t.Fatal("not signed in")
+	}
+	tok, err := e.pl.AccessToken(ctx(), uid, testStrategy)
+	if err != nil || !idp.ValidAccessToken(tok.AccessToken) {
+		t.Fatalf("access token %v %v", tok, err)
+	}
+	e.Clock.Advance(2 * 3600e9)
+	fresh, err := e.pl.AccessToken(ctx(), uid, testStrategy)
+	if err != nil || fresh.AccessToken == tok.AccessToken || !idp.ValidAccessToken(fresh.AccessToken) {
+		t.Fatalf("refreshed %v %v", fresh, err)
+	}
+	if _, err := e.pl.AccessToken(ctx(), uid, "oauth_custom_other"); err == nil {
+		t.Fatal("a token for an unknown provider")
+	}
+	var le *latch.Error
+	_ = le
+}
