@@ -212,7 +212,11 @@ func TestGenericVerifiesEmailSwitch(t *testing.T) {
 		{OIDC("k", "K", "https://i.example", "id", "s"), false},
 		{func() Provider { p := OIDC("k", "K", "https://i.example", "id", "s"); p.VerifiesEmail = true; return p }(), false},
 		{OAuth2("k", "K", "a", "t", "u", "id", "s", ClaimMapping{}), false},
-		{func() Provider { p := OAuth2("k", "K", "a", "t", "u", "id", "s", ClaimMapping{}); p.VerifiesEmail = true; return p }(), true},
+		{func() Provider {
+			p := OAuth2("k", "K", "a", "t", "u", "id", "s", ClaimMapping{})
+			p.VerifiesEmail = true
+			return p
+		}(), true},
 	} {
 		id, err := (&provider{Provider: c.p}).mapClaims(doc)
 		if err != nil || id.EmailVerified != c.want {
