@@ -235,7 +235,7 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	if v := s.FirstFactorVerification; v != nil && v.ExternalVerificationRedirectURL != "" {
 		// A strategy that leaves for its provider: the browser goes
 		// there, and comes back to the strategy's callback.
-		http.Redirect(w, r, v.ExternalVerificationRedirectURL, http.StatusSeeOther)
+		a.renderLeave(w, v.ExternalVerificationRedirectURL)
 		return
 	}
 	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil {
