@@ -17,7 +17,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,7 +43,6 @@ type op struct {
 	srv                            *httptest.Server
 }
 
-var slogOnce sync.Once
 
 // newOP starts zitadel's OpenID Provider with a web client (client secret
 // by HTTP Basic, PKCE) allowed to come back to redirects.
