@@ -43,7 +43,6 @@ type op struct {
 	srv                            *httptest.Server
 }
 
-
 // newOP starts zitadel's OpenID Provider with a web client (client secret
 // by HTTP Basic, PKCE) allowed to come back to redirects.
 func newOP(t testing.TB, redirects ...string) *op {
