@@ -135,6 +135,12 @@ func (a *Auth) renderSignUp(w http.ResponseWriter, r *http.Request, status int, 
 		Optional: opt, Values: p.Values, Legal: a.cfg.SignUp.LegalConsent, TermsURL: a.cfg.UI.TermsURL, PrivacyURL: a.cfg.UI.PrivacyURL,
 		VerifyField: p.Verify, Identifier: p.Values[p.Verify], Errors: errorsOf(p.Err), Hidden: hidden, SignInURL: a.cfg.Session.SignInURL,
 		Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if (p.Step == "" || p.Step == components.StepForm) && p.SignUpID == "" && p.Ticket == "" {
+		props.Strategies, props.StrategyAction = a.redirectStrategies(loc), a.cfg.Session.SignInURL
+		if p.Redirect != "" {
+			props.StrategyHidden = map[string]string{"redirect_url": p.Redirect}
+		}
+	}
 	if b := a.cfg.Protection.Bot; p.Step == components.StepForm && p.SignUpID == "" && !b.Disabled && b.Verifier == nil {
 		if c, err := a.pow.Challenge(); err == nil {
 			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"

@@ -28,8 +28,9 @@ type Provider struct {
 	Key string
 	// Label is the provider's name on its button ("Google").
 	Label string
-	// Icon is an SVG document shown on the button; the presets bring
-	// their own (see icons/LICENSE.md). Empty shows the label alone.
+	// Icon is an SVG document shown on the button (as an image, so any
+	// script in it never runs). Default: the preset's bundled icon, or a
+	// generic one (see icons/LICENSE.md).
 	Icon string
 
 	// ClientID and ClientSecret are the app's credentials at the

@@ -2,7 +2,6 @@ package sso
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -104,6 +103,9 @@ func (pl *Plugin) newProvider(c Provider) (*provider, error) {
 	if c.Label == "" {
 		c.Label = c.Key
 	}
+	if c.Icon == "" {
+		c.Icon = presetIcon(c.preset)
+	}
 	return &provider{Provider: c, name: name, client: pl.cfg.HTTPClient}, nil
 }
 
@@ -152,5 +154,3 @@ func unreachable(err error) error {
 func (p *provider) ctxClient(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, p.client)
 }
-
-var errNoAccount = errors.New("no such account")

@@ -29,7 +29,7 @@ type memory struct {
 
 func (s *strategy) Info() latch.StrategyInfo {
 	return latch.StrategyInfo{Name: s.p.name, Kind: latch.FirstFactor, Input: latch.InputRedirect, Label: "Continue with " + s.p.Label,
-		Icon: s.p.Icon}
+		Icon: iconURL(s.p.Icon)}
 }
 
 func (s *strategy) Enrolled(context.Context, string) (bool, error) { return false, nil }
