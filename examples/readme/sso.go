@@ -39,4 +39,3 @@ func repos(social *sso.Plugin, r *http.Request) (*http.Response, error) {
 	return http.DefaultClient.Do(req)
 	// readme:end
 }
-
