@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	_ "embed"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -29,6 +30,11 @@ import (
 // A connection comes back to its own callback path, per provider, which
 // must be registered at the provider beside the sign-in's
 // /v1/callback/{strategy}.
+
+// openAPI documents the routes.
+//
+//go:embed openapi.json
+var openAPI []byte
 
 const (
 	connectPath     = "/v1/me/external_accounts"
@@ -71,6 +77,9 @@ func (pl *Plugin) registerAccounts(h *latch.Host) error {
 		if err := h.Handle(r); err != nil {
 			return err
 		}
+	}
+	if err := h.AddOpenAPI(openAPI); err != nil {
+		return err
 	}
 	if err := h.Consume("sso-tokens", func(ctx context.Context, e latch.Event) error {
 		var u struct {
