@@ -73,6 +73,7 @@ func (pl *Plugin) registerAccounts(h *latch.Host) error {
 		{Method: http.MethodPost, Pattern: connectPath, Handler: pl.serveConnect},
 		{Method: http.MethodGet, Pattern: connectCallback + "{strategy}", Handler: pl.serveConnectCallback},
 		{Method: http.MethodDelete, Pattern: connectPath + "/{id}", Handler: pl.serveDisconnect, Access: latch.AccessReverified},
+		{Method: http.MethodPost, Pattern: formPath, Handler: pl.serveForm},
 	} {
 		if err := h.Handle(r); err != nil {
 			return err
@@ -81,6 +82,7 @@ func (pl *Plugin) registerAccounts(h *latch.Host) error {
 	if err := h.AddOpenAPI(openAPI); err != nil {
 		return err
 	}
+	h.AddProfileSection(pl.profileSection)
 	if err := h.Consume("sso-tokens", func(ctx context.Context, e latch.Event) error {
 		var u struct {
 			ID string `json:"id"`
@@ -156,30 +158,36 @@ func (pl *Plugin) serveConnect(w http.ResponseWriter, r *http.Request) {
 		pl.h.Respond(w, nil, latch.ErrRedirectNotAllowed)
 		return
 	}
-	scopes := scopeList(in.AdditionalScopes)
-	if err := p.setup(ctx); err != nil {
+	u, err := pl.startConnect(ctx, s, p, in.RedirectURL, scopeList(in.AdditionalScopes))
+	if err != nil {
 		pl.h.Respond(w, nil, err)
 		return
+	}
+	pl.h.Respond(w, map[string]any{"object": "external_account_connection", "provider": p.name,
+		"external_verification_redirect_url": u}, nil)
+}
+
+// startConnect keeps a connection's state for the session and returns
+// where the browser goes.
+func (pl *Plugin) startConnect(ctx context.Context, s *latch.Session, p *provider, redirect string, scopes []string) (string, error) {
+	if err := p.setup(ctx); err != nil {
+		return "", err
 	}
 	secret := oauth2.GenerateVerifier()
 	sum := sha256.Sum256([]byte(secret))
 	cs := connectState{UserID: s.UserID, Strategy: p.name, Verifier: oauth2.GenerateVerifier(), Nonce: oauth2.GenerateVerifier(),
-		Secret: sum[:], Scopes: scopes, Redirect: in.RedirectURL}
+		Secret: sum[:], Scopes: scopes, Redirect: redirect}
 	data, err := json.Marshal(cs)
 	if err != nil {
-		pl.h.Respond(w, nil, err)
-		return
+		return "", err
 	}
 	id, err := pl.h.NewChallenge(ctx, &latch.Attempt{Purpose: connectPurpose, FlowID: s.ID}, data, connectLifetime)
 	if err != nil {
-		pl.h.Respond(w, nil, err)
-		return
+		return "", err
 	}
 	// A connection comes back by GET with the session's cookie: no
 	// form_post, which would arrive without it.
-	u := p.authURL(pl.connectRedirect(p), id+"."+secret, cs.Nonce, cs.Verifier, scopes, false)
-	pl.h.Respond(w, map[string]any{"object": "external_account_connection", "provider": p.name,
-		"external_verification_redirect_url": u}, nil)
+	return p.authURL(pl.connectRedirect(p), id+"."+secret, cs.Nonce, cs.Verifier, scopes, false), nil
 }
 
 func (pl *Plugin) connectRedirect(p *provider) string {

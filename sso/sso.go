@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -153,4 +154,12 @@ func unreachable(err error) error {
 // ctxClient passes the plugin's HTTP client to x/oauth2.
 func (p *provider) ctxClient(ctx context.Context) context.Context {
 	return context.WithValue(ctx, oauth2.HTTPClient, p.client)
+}
+
+func asLatchError(err error) *latch.Error {
+	var e *latch.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
 }

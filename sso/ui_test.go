@@ -1,6 +1,7 @@
 package sso_test
 
 import (
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -42,5 +43,42 @@ func TestProviderButtonsOnSignInAndSignUp(t *testing.T) {
 	if len(got) != 5 || got[2][2] != "oauth_microsoft" || got[0][1] == "" || !strings.Contains(page, "latch-strategies--compact") ||
 		!strings.Contains(page, `aria-label="Continue with Microsoft"`) {
 		t.Fatalf("compact row %v:\n%s", got, page)
+	}
+}
+
+// The account page has a "Connected accounts" section: the user's
+// accounts, a way to disconnect each, and a button per provider to
+// connect, which leaves for the provider and comes back connected.
+func TestAccountPageConnectedAccounts(t *testing.T) {
+	idpA, idpB := idptest.New(t), idptest.New(t)
+	e := newEnv(t, nil, []sso.Provider{generic(idpA, "a", true), generic(idpB, "b", true)},
+		map[string]*idptest.IdP{"oauth_custom_a": idpA, "oauth_custom_b": idpB})
+	idpA.SignInAs(map[string]any{"sub": "p-1", "email": "p@example.com", "email_verified": true})
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	signIn(t, e, b, "oauth_custom_a")
+	page := body(b.Get("/user"))
+	if !strings.Contains(page, "Connected accounts") || !strings.Contains(page, "p@example.com") || !strings.Contains(page, `value="oauth_custom_b"`) ||
+		strings.Contains(page, `value="oauth_custom_a"`) {
+		t.Fatalf("account page:\n%s", page)
+	}
+	idpB.SignInAs(map[string]any{"sub": "p-2"})
+	leave := body(b.Post("/user/external_accounts?do=connect", map[string][]string{"strategy": {"oauth_custom_b"}}))
+	_, rest, ok := strings.Cut(leave, `<a id="latch-leave" href="`)
+	if !ok {
+		t.Fatalf("connect page:\n%s", leave)
+	}
+	back, _ := atProvider(t, idpB, html.UnescapeString(rest[:strings.IndexByte(rest, '"')]))
+	if res := b.Get(back.RequestURI()); res.StatusCode != 303 || res.Header.Get("Location") != "/user" {
+		t.Fatalf("connect callback: %d %q %s", res.StatusCode, res.Header.Get("Location"), body(res))
+	}
+	accounts, err := e.pl.Accounts(ctx(), signedInAs(t, b))
+	if err != nil || len(accounts) != 2 {
+		t.Fatalf("accounts %v %v", accounts, err)
+	}
+	if res := b.Post("/user/external_accounts?do=disconnect", map[string][]string{"id": {accounts[1].ID}}); res.StatusCode != 303 {
+		t.Fatalf("disconnect: %d %s", res.StatusCode, body(res))
+	}
+	if accounts, _ := e.pl.Accounts(ctx(), signedInAs(t, b)); len(accounts) != 1 {
+		t.Fatalf("after disconnecting: %v", accounts)
 	}
 }
