@@ -2,9 +2,9 @@ package sso
 
 import (
 	"context"
-	_ "embed"
 	"crypto/sha256"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"net/http"
