@@ -43,6 +43,14 @@ const (
 	connectLifetime = 5 * time.Minute
 )
 
+// Event types the plugin emits.
+const (
+	// EventConnected: a signed-in user connected an account at a provider.
+	EventConnected = "external_account.connected"
+	// EventDisconnected: a user disconnected one.
+	EventDisconnected = "external_account.disconnected"
+)
+
 // ExternalAccount is a connected account as the API shows it: never its
 // tokens.
 type ExternalAccount struct {
@@ -99,9 +107,9 @@ func (pl *Plugin) registerAccounts(h *latch.Host) error {
 		return err
 	}
 	return h.DeclareEvents(
-		latch.EventType{Name: "user.external_account_connected", Description: "A signed-in user connected an account at a provider.",
+		latch.EventType{Name: EventConnected, Description: "A signed-in user connected an account at a provider.",
 			Payload: json.RawMessage(`{"user_id":"user_…","provider":"oauth_github","external_account_id":"eac_…"}`)},
-		latch.EventType{Name: "user.external_account_disconnected", Description: "A user disconnected an account at a provider.",
+		latch.EventType{Name: EventDisconnected, Description: "A user disconnected an account at a provider.",
 			Payload: json.RawMessage(`{"user_id":"user_…","provider":"oauth_github","external_account_id":"eac_…"}`)})
 }
 
@@ -267,7 +275,7 @@ func (pl *Plugin) connect(ctx context.Context, userID string, ident *latch.Ident
 			}
 			return err
 		}
-		return t.Emit(ctx, "user.external_account_connected", userID, map[string]string{"user_id": userID, "provider": ident.Provider, "external_account_id": eid})
+		return t.Emit(ctx, EventConnected, userID, map[string]string{"user_id": userID, "provider": ident.Provider, "external_account_id": eid})
 	})
 }
 
@@ -301,7 +309,7 @@ func (pl *Plugin) Disconnect(ctx context.Context, userID, id string) error {
 		return err
 	}
 	return pl.h.InTx(ctx, func(t *latch.Tx) error {
-		return t.Emit(ctx, "user.external_account_disconnected", userID, map[string]string{"user_id": userID, "provider": ea.Provider, "external_account_id": id})
+		return t.Emit(ctx, EventDisconnected, userID, map[string]string{"user_id": userID, "provider": ea.Provider, "external_account_id": id})
 	})
 }
 

@@ -327,7 +327,13 @@ func (p *provider) exchange(ctx context.Context, r *http.Request, redirectURI, v
 	if err != nil {
 		return nil, nil, err
 	}
-	if id.Issuer == "" {
+	switch {
+	case p.Issuer != "" && p.TenantIssuer == "":
+		// The verified issuer, as configured: go-oidc also accepts
+		// Google's "accounts.google.com", which must not make a second
+		// identity of the same account.
+		id.Issuer = p.Issuer
+	case id.Issuer == "":
 		id.Issuer = p.identityIssuer(claims)
 	}
 	if p.formUser {
