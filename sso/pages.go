@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/components"
 )
 
 // formPath is where the account page's connected-account forms post, with
@@ -19,8 +20,8 @@ import (
 const formPath = "/user/external_accounts"
 
 type sectionAccount struct {
-	ID, Label, Detail string
-	Icon              template.URL
+	ID, Label, Detail, Disconnect string
+	Icon                          template.URL
 }
 
 type sectionProvider struct {
@@ -28,15 +29,21 @@ type sectionProvider struct {
 	Icon            template.URL
 }
 
+type sectionData struct {
+	Action, Title, Empty, Disconnect string
+	Accounts                         []sectionAccount
+	Providers                        []sectionProvider
+}
+
 var sectionTemplate = template.Must(template.New("section").Parse(`<section class="latch-section" aria-labelledby="latch-profile-sso-title">
-<h2 class="latch-section__title" id="latch-profile-sso-title">Connected accounts</h2><div class="latch-section__body">
+<h2 class="latch-section__title" id="latch-profile-sso-title">{{.Title}}</h2><div class="latch-section__body">
 {{if .Accounts}}<ul class="latch-list">{{range .Accounts}}<li class="latch-list__item"><div class="latch-list__row"><div class="latch-list__main">
 <p class="latch-list__value">{{if .Icon}}<img class="latch-strategy-icon" src="{{.Icon}}" alt="" width="20" height="20"> {{end}}{{.Label}}</p>{{with .Detail}}<p class="latch-muted latch-small">{{.}}</p>{{end}}</div>
 <div class="latch-list__actions"><form class="latch-form latch-form--inline" method="post" action="{{$.Action}}?do=disconnect"><input type="hidden" name="id" value="{{.ID}}">
-<button class="latch-button latch-button--sm latch-button--ghost latch-button--danger-text" type="submit" aria-label="Disconnect {{.Label}}">Disconnect</button></form></div></div></li>{{end}}</ul>
-{{else}}<p class="latch-muted latch-small">No connected accounts.</p>{{end}}
+<button class="latch-button latch-button--sm latch-button--ghost latch-button--danger-text" type="submit" aria-label="{{.Disconnect}}">{{$.Disconnect}}</button></form></div></div></li>{{end}}</ul>
+{{else}}<p class="latch-muted latch-small">{{.Empty}}</p>{{end}}
 {{if .Providers}}<form class="latch-form latch-strategies" method="post" action="{{.Action}}?do=connect">{{range .Providers}}
-<button class="latch-button latch-button--secondary" type="submit" name="strategy" value="{{.Strategy}}">{{if .Icon}}<img class="latch-strategy-icon" src="{{.Icon}}" alt="" width="20" height="20"> {{end}}Connect {{.Label}}</button>{{end}}</form>{{end}}
+<button class="latch-button latch-button--secondary" type="submit" name="strategy" value="{{.Strategy}}">{{if .Icon}}<img class="latch-strategy-icon" src="{{.Icon}}" alt="" width="20" height="20"> {{end}}{{.Label}}</button>{{end}}</form>{{end}}
 </div></section>`))
 
 // profileSection is the account page's "Connected accounts": the user's
@@ -46,11 +53,9 @@ func (pl *Plugin) profileSection(r *http.Request, s *latch.Session) (templ.Compo
 	if err != nil {
 		return nil, err
 	}
-	data := struct {
-		Action    string
-		Accounts  []sectionAccount
-		Providers []sectionProvider
-	}{Action: formPath}
+	loc := pl.h.Locale(r)
+	data := sectionData{Action: formPath, Title: components.T(loc, "sso.section.title"), Empty: components.T(loc, "sso.section.empty"),
+		Disconnect: components.T(loc, "sso.section.disconnect")}
 	connected := map[string]bool{}
 	for _, ea := range accounts {
 		label := ea.Provider
@@ -62,12 +67,14 @@ func (pl *Plugin) profileSection(r *http.Request, s *latch.Session) (templ.Compo
 		if detail == "" {
 			detail = ea.Username
 		}
-		data.Accounts = append(data.Accounts, sectionAccount{ID: ea.ID, Label: label, Detail: detail, Icon: icon})
+		data.Accounts = append(data.Accounts, sectionAccount{ID: ea.ID, Label: label, Detail: detail, Icon: icon,
+			Disconnect: components.T(loc, "sso.section.disconnect_one", label)})
 		connected[ea.Provider] = true
 	}
 	for _, p := range pl.providers {
 		if !connected[p.name] {
-			data.Providers = append(data.Providers, sectionProvider{Strategy: p.name, Label: p.Label, Icon: template.URL(iconURL(p.Icon))})
+			data.Providers = append(data.Providers, sectionProvider{Strategy: p.name, Label: components.T(loc, "sso.section.connect", p.Label),
+				Icon: template.URL(iconURL(p.Icon))})
 		}
 	}
 	var buf bytes.Buffer
@@ -85,8 +92,8 @@ func (pl *Plugin) profileSection(r *http.Request, s *latch.Session) (templ.Compo
 // to it, since browsers hold a form's redirect to the page's form-action.
 var leavePage = template.Must(template.New("leave").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
-<meta http-equiv="refresh" content="0;url={{.}}"><title>Continue to connect</title></head>
-<body><p><a id="latch-leave" href="{{.}}">Continue to connect</a></p></body></html>`))
+<meta http-equiv="refresh" content="0;url={{.URL}}"><title>{{.Label}}</title></head>
+<body><p><a id="latch-leave" href="{{.URL}}">{{.Label}}</a></p></body></html>`))
 
 // serveForm handles the account page's forms.
 func (pl *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
@@ -113,7 +120,7 @@ func (pl *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = leavePage.Execute(w, u)
+		_ = leavePage.Execute(w, map[string]string{"URL": u, "Label": components.T(pl.h.Locale(r), "sso.leave", p.Label)})
 	case "disconnect":
 		if !pl.reverifiedForm(w, r) {
 			return
@@ -129,7 +136,7 @@ func (pl *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 }
 
 var errorTemplate = template.Must(template.New("error").Parse(`<div class="latch-card"><div class="latch-card__body">
-<p class="latch-error" role="alert">{{.Message}}</p><p><a class="latch-link" href="{{.Back}}">Back to your account</a></p></div></div>`))
+<p class="latch-error" role="alert">{{.Message}}</p><p><a class="latch-link" href="{{.Back}}">{{.BackLabel}}</a></p></div></div>`))
 
 // formError shows the error of a form, in the kernel's words.
 func (pl *Plugin) formError(w http.ResponseWriter, r *http.Request, err error) {
@@ -138,9 +145,10 @@ func (pl *Plugin) formError(w http.ResponseWriter, r *http.Request, err error) {
 		le = latch.ErrUnavailable
 	}
 	var buf bytes.Buffer
-	_ = errorTemplate.Execute(&buf, map[string]string{"Message": le.Message, "Back": pl.h.ProfileURL()})
+	_ = errorTemplate.Execute(&buf, map[string]string{"Message": le.Message, "Back": pl.h.ProfileURL(),
+		"BackLabel": components.T(pl.h.Locale(r), "sso.section.back")})
 	html := buf.Bytes()
-	pl.h.RenderPage(w, r, le.Status, "Connected accounts", templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+	pl.h.RenderPage(w, r, le.Status, components.T(pl.h.Locale(r), "sso.section.title"), templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		_, err := w.Write(html)
 		return err
 	}))

@@ -81,6 +81,9 @@ func (pl *Plugin) Register(h *latch.Host) error {
 			return err
 		}
 	}
+	if err := pl.registerStrings(h); err != nil {
+		return err
+	}
 	return pl.registerAccounts(h)
 }
 

@@ -28,7 +28,7 @@ type memory struct {
 }
 
 func (s *strategy) Info() latch.StrategyInfo {
-	return latch.StrategyInfo{Name: s.p.name, Kind: latch.FirstFactor, Input: latch.InputRedirect, Label: "Continue with " + s.p.Label,
+	return latch.StrategyInfo{Name: s.p.name, Kind: latch.FirstFactor, Input: latch.InputRedirect, Label: "strategy." + s.p.name,
 		Icon: iconURL(s.p.Icon)}
 }
 

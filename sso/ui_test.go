@@ -2,6 +2,8 @@ package sso_test
 
 import (
 	"html"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,6 +35,12 @@ func TestProviderButtonsOnSignInAndSignUp(t *testing.T) {
 		if strings.Index(page, "oauth_google") > strings.Index(page, "latch-divider") {
 			t.Fatalf("%s: the buttons are not above the divider", path)
 		}
+	}
+
+	fr := httptest.NewRequest(http.MethodGet, "/sign-in", nil)
+	fr.Header.Set("Accept-Language", "fr")
+	if page := body(b.Do(fr)); !strings.Contains(page, "Continuer avec GitHub") {
+		t.Fatalf("French sign-in page:\n%s", page)
 	}
 
 	many := []sso.Provider{sso.Google("id", "s"), sso.GitHub("id", "s"), sso.Microsoft("id", "s", ""), sso.Discord("id", "s"), sso.Slack("id", "s")}
