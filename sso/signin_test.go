@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/storage"
@@ -19,8 +18,6 @@ func TestNewUserSignsUpAndSignsInAgain(t *testing.T) {
 		idp.SignInAs(map[string]any{"sub": "u-1", "email": "ada@example.com", "email_verified": true, "given_name": "Ada", "family_name": "Lovelace"})
 		b := latchtest.NewBrowser(e.Auth.Handler())
 		external := start(t, b, testStrategy)
-		q := idp.LastAuthorization()
-		_ = q
 		back, _ := atProvider(t, idp, external)
 		if back.Path != "/v1/callback/"+testStrategy {
 			t.Fatalf("callback path %q", back.Path)
@@ -41,6 +38,11 @@ func TestNewUserSignsUpAndSignsInAgain(t *testing.T) {
 		ea, err := s.FindExternalAccount(ctx(), idp.Issuer(), "u-1")
 		if err != nil || ea.UserID != u["id"] || ea.Provider != testStrategy {
 			t.Fatalf("external account %+v %v", ea, err)
+		}
+
+		// The tokens of the sign-up waited for the account, sealed.
+		if tok, err := e.pl.AccessToken(ctx(), ea.UserID, testStrategy); err != nil || !idp.ValidAccessToken(tok.AccessToken) {
+			t.Fatalf("the sign-up's access token: %v", err)
 		}
 
 		b2 := latchtest.NewBrowser(e.Auth.Handler())
@@ -74,6 +76,4 @@ func TestAccessTokenRefreshedOnDemand(t *testing.T) {
 	if _, err := e.pl.AccessToken(ctx(), uid, "oauth_custom_other"); err == nil {
 		t.Fatal("a token for an unknown provider")
 	}
-	var le *latch.Error
-	_ = le
 }
