@@ -7,6 +7,8 @@ import (
 
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
+	"github.com/latchauth/latch/sso"
+	"github.com/latchauth/latch/sso/internal/idptest"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -75,5 +77,48 @@ func TestAccessTokenRefreshedOnDemand(t *testing.T) {
 	}
 	if _, err := e.pl.AccessToken(ctx(), uid, "oauth_custom_other"); err == nil {
 		t.Fatal("a token for an unknown provider")
+	}
+}
+
+// A generic OAuth 2.0 provider: the user-info answer, read by its claim
+// mapping, makes the identity (issuer: the authorization endpoint's
+// origin); its addresses are unverified without VerifiesEmail; an answer
+// whose RFC 9207 iss is not the configured one is refused.
+func TestGenericOAuth2Provider(t *testing.T) {
+	idp := idptest.New(t)
+	p := sso.OAuth2("plain", "Plain", idp.Server.URL+"/auth", idp.Server.URL+"/token", idp.Server.URL+"/userinfo", idp.ClientID, idp.ClientSecret,
+		sso.ClaimMapping{Subject: "account.id", Email: "account.mail", Name: "account.display"})
+	e := newEnv(t, nil, []sso.Provider{p}, map[string]*idptest.IdP{"oauth_custom_plain": idp})
+	victim := newUser(t, e, "v@example.com")
+	idp.SignInAs(map[string]any{"account": map[string]any{"id": 77, "mail": "v@example.com", "display": "Val Plain"}})
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	signIn(t, e, b, "oauth_custom_plain")
+	if signedInAs(t, b) == victim.ID {
+		t.Fatal("an unverified address linked")
+	}
+	if a := idp.LastAuthorization(); a.Get("nonce") != "" || a.Get("code_challenge_method") != "S256" || strings.Contains(a.Get("scope"), "openid") {
+		t.Fatalf("authorization request %v", a)
+	}
+
+	// Trusted to verify addresses, a new one signs up at once.
+	p.VerifiesEmail = true
+	e = newEnv(t, nil, []sso.Provider{p}, map[string]*idptest.IdP{"oauth_custom_plain": idp})
+	idp.SignInAs(map[string]any{"account": map[string]any{"id": 77, "mail": "val@example.com", "display": "Val Plain"}})
+	b = latchtest.NewBrowser(e.Auth.Handler())
+	signIn(t, e, b, "oauth_custom_plain")
+	u := me(b)
+	if u == nil || u["first_name"] != "Val" || u["last_name"] != "Plain" {
+		t.Fatalf("signed up as %v", u)
+	}
+	if ea, err := e.Store.FindExternalAccount(ctx(), idp.Server.URL, "77"); err != nil || ea.UserID != u["id"] {
+		t.Fatalf("identity (origin, 77): %v", err)
+	}
+
+	p.IssuerParameter = "https://plain.example"
+	e = newEnv(t, nil, []sso.Provider{p}, map[string]*idptest.IdP{"oauth_custom_plain": idp})
+	b = latchtest.NewBrowser(e.Auth.Handler())
+	res := signIn(t, e, b, "oauth_custom_plain")
+	if res.StatusCode < 400 || signedInAs(t, b) != "" {
+		t.Fatalf("an answer from another issuer (RFC 9207): %d", res.StatusCode)
 	}
 }
