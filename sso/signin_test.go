@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/latchtest/stores"
 	"github.com/latchauth/latch/sso"
@@ -120,5 +121,42 @@ func TestGenericOAuth2Provider(t *testing.T) {
 	res := signIn(t, e, b, "oauth_custom_plain")
 	if res.StatusCode < 400 || signedInAs(t, b) != "" {
 		t.Fatalf("an answer from another issuer (RFC 9207): %d", res.StatusCode)
+	}
+}
+
+// A sign-up through a provider fills what the identity gives and asks
+// only for what is missing: here a username and the legal consent, with
+// no password and no address to verify.
+func TestSignUpThroughProviderAsksOnlyWhatIsMissing(t *testing.T) {
+	e, idp := oneIdP(t, nil, func(c *latch.Config) {
+		c.SignUp.Username = latch.Required
+		c.SignUp.LegalConsent = true
+	})
+	idp.SignInAs(map[string]any{"sub": "m-1", "email": "mia@example.com", "email_verified": true, "given_name": "Mia", "family_name": "K"})
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	res := signIn(t, e, b, testStrategy)
+	loc := res.Header.Get("Location")
+	if res.StatusCode != 303 || !strings.HasPrefix(loc, "/sign-up?sign_up_id=") {
+		t.Fatalf("after the provider: %d %q", res.StatusCode, loc)
+	}
+	page := body(b.Get(loc))
+	for _, want := range []string{`name="username"`, `name="legal_accepted"`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the sign-up page does not ask for %s:\n%s", want, page)
+		}
+	}
+	for _, unwanted := range []string{`name="password"`, `name="email_address"`, `value="oauth_custom_test"`} {
+		if strings.Contains(page, unwanted) {
+			t.Fatalf("the sign-up page asks for %s, which the provider gave:\n%s", unwanted, page)
+		}
+	}
+	id := strings.TrimPrefix(loc, "/sign-up?sign_up_id=")
+	res = b.Post("/sign-up", map[string][]string{"sign_up_id": {id}, "intent": {"sign_up"}, "username": {"mia"}, "legal_accepted": {"true"}})
+	if res.StatusCode != 303 {
+		t.Fatalf("completing the sign-up: %d %s", res.StatusCode, body(res))
+	}
+	u := me(b)
+	if u == nil || u["username"] != "mia" || u["first_name"] != "Mia" || u["password_enabled"] != false {
+		t.Fatalf("signed up as %v", u)
 	}
 }
