@@ -56,14 +56,18 @@ func mapGitHub(_ *oauth2.Token, _ map[string]any, docs []any) (*latch.Identity, 
 // email: only when the token carries xms_edov (the tenant verified the
 // address's domain) true; request it as an optional claim.
 func Microsoft(clientID, clientSecret, tenant string) Provider {
-	if tenant == "" {
+	switch tenant {
+	case "":
 		tenant = "common"
+	case "consumers":
+		// Personal accounts: one tenant, whose discovery names it.
+		tenant = "9188040d-6c67-4c5b-b112-36a304b66dad"
 	}
 	p := Provider{preset: "microsoft", Key: "microsoft", Label: "Microsoft", ClientID: clientID, ClientSecret: clientSecret,
 		Issuer: "https://login.microsoftonline.com/" + tenant + "/v2.0", AuthStyle: oauth2.AuthStyleInParams,
 		Scopes: []string{"openid", "email", "profile"}, mapper: mapMicrosoft}
 	switch tenant {
-	case "common", "organizations", "consumers":
+	case "common", "organizations":
 		p.TenantIssuer = "https://login.microsoftonline.com/{tenantid}/v2.0"
 	}
 	return p
@@ -327,7 +331,9 @@ func mapCoinbase(_ *oauth2.Token, _ map[string]any, docs []any) (*latch.Identity
 }
 
 // LINE is LINE Login v2.1 (OpenID Connect). Verified email: never (the
-// ID token carries no email_verified).
+// ID token carries no email_verified). Its ID tokens are verified with the
+// keys and algorithms (ES256) of LINE's discovery document; a channel
+// whose tokens are signed with its channel secret (HS256) is refused.
 func LINE(clientID, clientSecret string) Provider {
 	return oidcPreset("line", "LINE", "https://access.line.me", clientID, clientSecret, false, oauth2.AuthStyleInParams)
 }
