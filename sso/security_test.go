@@ -194,15 +194,26 @@ func TestCodeFromOtherProviderRefused(t *testing.T) {
 	q.Set("iss", backB.Query().Get("iss"))
 	refusedCallback(t, b, b.Get(backA.Path+"?"+q.Encode()))
 
-	// Without the iss parameter, B's code at A's token endpoint.
-	b = latchtest.NewBrowser(e.Auth.Handler())
-	idpA.NoIssParam = true
-	backA, _ = atProvider(t, idpA, start(t, b, "oauth_custom_a"))
-	q = backA.Query()
-	_, _ = atProvider(t, idpB, start(t, other, "oauth_custom_b"))
+	// A provider that sends no iss (and says so): B's code, without iss,
+	// is redeemed at its token endpoint, which never issued it.
+	idpC := idptest.New(t)
+	idpC.NoIssParam = true
+	e2 := newEnv(t, nil, []sso.Provider{generic(idpC, "c", true), generic(idpB, "b", true)},
+		map[string]*idptest.IdP{"oauth_custom_c": idpC, "oauth_custom_b": idpB})
+	idpC.SignInAs(map[string]any{"sub": "alice", "email": "alice@example.com", "email_verified": true})
+	b = latchtest.NewBrowser(e2.Auth.Handler())
+	backC, _ := atProvider(t, idpC, start(t, b, "oauth_custom_c"))
+	other = latchtest.NewBrowser(e2.Auth.Handler())
 	backB, _ = atProvider(t, idpB, start(t, other, "oauth_custom_b"))
+	q = backC.Query()
 	q.Set("code", backB.Query().Get("code"))
-	refusedCallback(t, b, b.Get(backA.Path+"?"+q.Encode()))
+	refusedCallback(t, b, b.Get(backC.Path+"?"+q.Encode()))
+	// Its own code signs in: the refusal was the code's.
+	b = latchtest.NewBrowser(e2.Auth.Handler())
+	signIn(t, e2, b, "oauth_custom_c")
+	if signedInAs(t, b) == "" {
+		t.Fatal("a provider without iss cannot sign in")
+	}
 
 	// A's answer on B's callback path.
 	b = latchtest.NewBrowser(e.Auth.Handler())
@@ -502,4 +513,17 @@ func TestRedirectURLOutsideAllowListRefused(t *testing.T) {
 	if status < 400 {
 		t.Fatalf("connect with a foreign redirect_url: %d %v", status, out)
 	}
+}
+
+// RFC 9207: a provider whose discovery says it sends iss must send it; an
+// answer without it (stripped by an attacker mixing providers) is
+// refused.
+func TestIssParameterRequiredWhenAdvertised(t *testing.T) {
+	e, idp := oneIdP(t, nil)
+	idp.SignInAs(map[string]any{"sub": "i-1", "email": "i@example.com", "email_verified": true})
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	back, _ := atProvider(t, idp, start(t, b, testStrategy))
+	q := back.Query()
+	q.Del("iss")
+	refusedCallback(t, b, b.Get(back.Path+"?"+q.Encode()))
 }
