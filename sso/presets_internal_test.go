@@ -7,6 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -243,6 +247,23 @@ func FuzzMapClaims(f *testing.F) {
 		}
 		if id, err := p.mapClaims(doc); err == nil && id.Subject == "" {
 			t.Fatal("an identity without a subject")
+		}
+	})
+}
+
+// FuzzReadFormUser: Sign in with Apple's user field arrives in a
+// cross-site POST anyone can forge; reading it never panics and sets only
+// the names, never the address.
+func FuzzReadFormUser(f *testing.F) {
+	f.Add(`{"name":{"firstName":"Tim","lastName":"Apple"},"email":"x@example.com"}`)
+	f.Add(`{"name":"x"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(url.Values{"user": {s}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		id := &latch.Identity{Subject: "s", EmailAddress: "signed@example.com"}
+		readFormUser(r, id)
+		if id.EmailAddress != "signed@example.com" || id.EmailVerified || id.Subject != "s" {
+			t.Fatalf("the form changed %+v", id)
 		}
 	})
 }
