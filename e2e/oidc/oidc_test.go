@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,8 +63,9 @@ func newOP(t testing.TB, redirects ...string) *op {
 // browser can reach it; its clock is real time, as the provider's is.
 type app struct {
 	*latchtest.Harness
-	URL string
-	pl  *sso.Plugin
+	URL  string
+	pl   *sso.Plugin
+	skew atomic.Int64 // added to the app's clock
 }
 
 func newApp(t testing.TB, providers func(baseURL string) []sso.Provider) *app {
@@ -72,8 +74,10 @@ func newApp(t testing.TB, providers func(baseURL string) []sso.Provider) *app {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	pl := sso.New(sso.Config{Providers: providers(srv.URL)})
+	a := &app{URL: srv.URL, pl: pl}
+	now := func() time.Time { return time.Now().Add(time.Duration(a.skew.Load())) }
 	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{Store: memstore.New(), BaseURL: srv.URL, AppName: "OIDC E2E",
-		Clock: time.Now, Plugins: []latch.Plugin{pl}}})
+		Clock: now, Plugins: []latch.Plugin{pl}}})
 	mux := http.NewServeMux()
 	mux.Handle("/", h.Auth.Handler())
 	mux.Handle("GET /{$}", h.Auth.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,12 +89,14 @@ func newApp(t testing.TB, providers func(baseURL string) []sso.Provider) *app {
 	})))
 	handler = mux
 	h.App = mux
-	return &app{Harness: h, URL: srv.URL, pl: pl}
+	a.Harness = h
+	return a
 }
 
 func zitadelProvider(o *op) sso.Provider {
 	p := sso.OIDC("zitadel", "Zitadel", o.Issuer, o.ClientID, o.ClientSecret)
 	p.VerifiesEmail = true
+	p.Scopes = append(p.Scopes, "offline_access") // a refresh token
 	return p
 }
 
@@ -193,6 +199,14 @@ func TestSignInThroughZitadelJSONAPI(t *testing.T) {
 	if err != nil || tok.AccessToken == "" {
 		t.Fatalf("access token: %v", err)
 	}
+	// Once it has expired (by the app's clock), the back end gets a new
+	// one, refreshed at zitadel's token endpoint.
+	a.skew.Store(int64(2 * time.Hour))
+	fresh, err := a.pl.AccessToken(context.Background(), ea.UserID, "oauth_custom_zitadel")
+	if err != nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
+		t.Fatalf("refreshed access token: %v", err)
+	}
+	a.skew.Store(0)
 
 	b2 := latchtest.NewBrowser(a.App)
 	back = loginAtZitadel(t, a.URL, startSignIn(t, b2, "oauth_custom_zitadel"))
