@@ -228,7 +228,7 @@ func TestSignInThroughZitadelInChromium(t *testing.T) {
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chrome), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.NoFirstRun,
 		chromedp.UserDataDir(t.TempDir())}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
@@ -239,7 +239,7 @@ func TestSignInThroughZitadelInChromium(t *testing.T) {
 	}
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(tab, 10*time.Second)
+		sctx, cancel := context.WithTimeout(tab, 30*time.Second)
 		defer cancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			loc, _ := chromedp.Run(tab, chromedp.Location())
