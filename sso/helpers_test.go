@@ -55,7 +55,7 @@ func generic(idp *idptest.IdP, key string, verifies bool) sso.Provider {
 
 type option func(*latch.Config)
 
-func newEnv(t *testing.T, s storage.Store, providers []sso.Provider, idps map[string]*idptest.IdP, opts ...option) *env {
+func newEnv(t testing.TB, s storage.Store, providers []sso.Provider, idps map[string]*idptest.IdP, opts ...option) *env {
 	t.Helper()
 	if s == nil {
 		s = memstore.New()
@@ -86,7 +86,7 @@ const testStrategy = "oauth_custom_test"
 
 // start begins a sign-in with strategy through the JSON API and returns
 // where the browser is sent.
-func start(t *testing.T, b *latchtest.Browser, strategy string) string {
+func start(t testing.TB, b *latchtest.Browser, strategy string) string {
 	t.Helper()
 	status, si := b.JSON(http.MethodPost, "/v1/client/sign_ins", map[string]any{"strategy": strategy})
 	if status != http.StatusOK {
@@ -102,7 +102,7 @@ func start(t *testing.T, b *latchtest.Browser, strategy string) string {
 
 // atProvider follows the browser to the provider, which answers for its
 // account: the URL back, and, for a form post, its fields.
-func atProvider(t *testing.T, idp *idptest.IdP, external string) (*url.URL, url.Values) {
+func atProvider(t testing.TB, idp *idptest.IdP, external string) (*url.URL, url.Values) {
 	t.Helper()
 	if !strings.HasPrefix(external, idp.Server.URL+"/auth?") {
 		t.Fatalf("not sent to the provider: %q", external)
@@ -129,7 +129,7 @@ func atProvider(t *testing.T, idp *idptest.IdP, external string) (*url.URL, url.
 
 // signIn runs a whole sign-in with strategy on b and returns the last
 // answer of the app (a redirect when it worked).
-func signIn(t *testing.T, e *env, b *latchtest.Browser, strategy string) *http.Response {
+func signIn(t testing.TB, e *env, b *latchtest.Browser, strategy string) *http.Response {
 	t.Helper()
 	back, _ := atProvider(t, e.idps[strategy], start(t, b, strategy))
 	return b.Get(back.RequestURI())

@@ -160,3 +160,19 @@ func TestSignUpThroughProviderAsksOnlyWhatIsMissing(t *testing.T) {
 		t.Fatalf("signed up as %v", u)
 	}
 }
+
+// BenchmarkSocialSignIn is a returning user's whole sign-in through the
+// in-process test provider: the JSON API's start, the provider's answer,
+// the token exchange, the ID token's verification and the session.
+func BenchmarkSocialSignIn(b *testing.B) {
+	idp := idptest.New(b)
+	e := newEnv(b, nil, []sso.Provider{generic(idp, "test", true)}, map[string]*idptest.IdP{testStrategy: idp})
+	idp.SignInAs(map[string]any{"sub": "bench", "email": "bench@example.com", "email_verified": true})
+	b.ReportAllocs()
+	for b.Loop() {
+		br := latchtest.NewBrowser(e.Auth.Handler())
+		if res := signIn(b, e, br, testStrategy); res.StatusCode != http.StatusSeeOther {
+			b.Fatalf("sign-in: %d", res.StatusCode)
+		}
+	}
+}
