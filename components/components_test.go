@@ -34,6 +34,7 @@ func cases() map[string]templ.Component {
 	all := coreCases()
 	maps.Copy(all, mfaCases())
 	maps.Copy(all, passkeyCases())
+	maps.Copy(all, socialCases())
 	return all
 }
 

@@ -82,7 +82,7 @@ func compact(strategies []StrategyOption) bool {
 		return false
 	}
 	for _, s := range strategies {
-		if s.Icon == "" {
+		if iconSrc(s.Icon) == "" {
 			return false
 		}
 	}

@@ -569,7 +569,7 @@ func strategyButtons(action string, h map[string]string, strategies []StrategyOp
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					if s.Icon != "" {
+					if iconSrc(s.Icon) != "" {
 						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<img class=\"latch-strategy-icon\" src=\"")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
