@@ -216,15 +216,30 @@ func TestSignInThroughZitadelJSONAPI(t *testing.T) {
 	}
 }
 
-// The same through the hosted pages in headless Chromium: the sign-in
-// page's "Continue with Zitadel" button, zitadel's own login form, and
-// back to the app signed in.
+// The same through the hosted pages in headless Chromium: the "Continue
+// with Zitadel" button of the sign-up page (a new user) and of the
+// sign-in page (the same user again), zitadel's own login form, and back
+// to the app signed in as the same user.
 func TestSignInThroughZitadelInChromium(t *testing.T) {
 	chrome := os.Getenv("LATCH_TEST_CHROME")
 	if chrome == "" {
 		t.Skip("LATCH_TEST_CHROME is not set: no browser to drive")
 	}
 	a, _ := zitadelApp(t)
+	first := chromeSignIn(t, chrome, a.URL+"/sign-up")
+	if !strings.HasPrefix(first, "signed in as user_") {
+		t.Fatalf("after signing up through the provider: %q", first)
+	}
+	if again := chromeSignIn(t, chrome, a.URL+"/sign-in"); again != first {
+		t.Fatalf("signing in again: %q, want %q", again, first)
+	}
+}
+
+// chromeSignIn opens page in a fresh Chromium, presses the provider's
+// button, signs in on zitadel's login page, and returns what the app's
+// home page then says.
+func chromeSignIn(t *testing.T, chrome, page string) string {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chrome), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true), chromedp.NoFirstRun,
 		chromedp.UserDataDir(t.TempDir())}
@@ -246,17 +261,16 @@ func TestSignInThroughZitadelInChromium(t *testing.T) {
 			t.Fatalf("%s: %v (at %s)", what, err, loc)
 		}
 	}
-	step("the sign-in page", chromedp.Navigate(a.URL+"/sign-in"), chromedp.WaitVisible(chromedp.CSS(`button[value="oauth_custom_zitadel"]`)))
-	step("to the provider", chromedp.Click(chromedp.CSS(`button[value="oauth_custom_zitadel"]`)), chromedp.WaitVisible(chromedp.CSS(`#username`)))
+	button := chromedp.CSS(`button[value="oauth_custom_zitadel"]`)
+	step("the app's page", chromedp.Navigate(page), chromedp.WaitVisible(button))
+	step("to the provider", chromedp.Click(button), chromedp.WaitVisible(chromedp.CSS(`#username`)))
 	step("the provider's login", chromedp.SendKeys(chromedp.CSS(`#username`), zitadelUser),
 		chromedp.SendKeys(chromedp.CSS(`#password`), zitadelPassword+"\r"), chromedp.WaitVisible(chromedp.CSS(`#status`)))
 	status, err := chromedp.Run(tab, chromedp.Text(chromedp.CSS(`#status`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(status, "signed in as user_") {
-		t.Fatalf("after the provider: %q", status)
-	}
+	return strings.TrimSpace(status)
 }
 
 // BenchmarkSocialSignIn is one whole social sign-in through the
