@@ -211,34 +211,34 @@ func (pl *Plugin) serveConnectCallback(w http.ResponseWriter, r *http.Request) {
 	s := latch.SessionFromContext(ctx)
 	p, err := pl.provider(r.PathValue("strategy"))
 	if err != nil {
-		pl.h.Respond(w, nil, err)
+		pl.formError(w, r, err)
 		return
 	}
 	id, secret, _ := strings.Cut(r.FormValue("state"), ".")
 	// The state is spent by the session that started it, once.
 	data, err := pl.h.ConsumeChallenge(ctx, &latch.Attempt{Purpose: connectPurpose, FlowID: s.ID}, id)
 	if err != nil {
-		pl.h.Respond(w, nil, ErrConnectFailed)
+		pl.formError(w, r, ErrConnectFailed)
 		return
 	}
 	var cs connectState
 	sum := sha256.Sum256([]byte(secret))
 	if json.Unmarshal(data, &cs) != nil || cs.UserID != s.UserID || cs.Strategy != p.name || subtle.ConstantTimeCompare(sum[:], cs.Secret) != 1 {
-		pl.h.Respond(w, nil, ErrConnectFailed)
+		pl.formError(w, r, ErrConnectFailed)
 		return
 	}
 	ident, tok, err := p.exchange(ctx, r, pl.connectRedirect(p), cs.Verifier, cs.Nonce, pl.h.Now(), pl.cfg.Leeway)
 	if err != nil {
-		pl.h.Respond(w, nil, err)
+		pl.formError(w, r, err)
 		return
 	}
 	ident.Provider = p.name
 	if err := pl.connect(ctx, s.UserID, ident); err != nil {
-		pl.h.Respond(w, nil, err)
+		pl.formError(w, r, err)
 		return
 	}
 	if err := pl.keepTokens(ctx, p, ident, tok, grantedScopes(p, tok, cs.Scopes)); err != nil {
-		pl.h.Respond(w, nil, err)
+		pl.formError(w, r, err)
 		return
 	}
 	redirect := cs.Redirect
@@ -289,14 +289,15 @@ func (pl *Plugin) serveDisconnect(w http.ResponseWriter, r *http.Request) {
 		pl.Disconnect(r.Context(), s.UserID, r.PathValue("id")))
 }
 
-// Disconnect removes the user's connected account id (and its tokens),
+// Disconnect removes the user's connected account id at one of the
+// plugin's providers (and its tokens),
 // refusing with ErrLastSignInMethod when it is the user's only way to sign
 // in: no password, no verified email address or phone number, no passkey,
 // no other connected account.
 func (pl *Plugin) Disconnect(ctx context.Context, userID, id string) error {
 	ea, err := pl.linked.GetExternalAccount(ctx, id)
-	if err != nil || ea.UserID != userID {
-		return latch.ErrNotFound
+	if err != nil || ea.UserID != userID || pl.byName[ea.Provider] == nil {
+		return latch.ErrNotFound // another user's, or another plugin's (enterprise SSO)
 	}
 	others, err := pl.otherSignInMethods(ctx, userID, id)
 	if err != nil {

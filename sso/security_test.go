@@ -527,3 +527,39 @@ func TestIssParameterRequiredWhenAdvertised(t *testing.T) {
 	q.Del("iss")
 	refusedCallback(t, b, b.Get(back.Path+"?"+q.Encode()))
 }
+
+// An account at the provider that is already another user's cannot be
+// connected to a second user: the connection is refused, and the owner
+// keeps it.
+func TestConnectingAnotherUsersAccountRefused(t *testing.T) {
+	e, idp := oneIdP(t, nil)
+	idp.SignInAs(map[string]any{"sub": "shared", "email": "owner@example.com", "email_verified": true})
+	owner := latchtest.NewBrowser(e.Auth.Handler())
+	signIn(t, e, owner, testStrategy)
+	ownerID := signedInAs(t, owner)
+
+	other := newUser(t, e, "other@example.com")
+	b := latchtest.NewBrowser(e.Auth.Handler())
+	latchtest.SignIn(t, e.Auth, b, other.ID)
+	status, out := b.JSON(http.MethodPost, "/v1/me/external_accounts", map[string]any{"strategy": testStrategy})
+	if status != http.StatusOK {
+		t.Fatalf("connect: %d %v", status, out)
+	}
+	back, _ := atProvider(t, idp, out["external_verification_redirect_url"].(string))
+	if res := b.Get(back.RequestURI()); res.StatusCode != http.StatusConflict {
+		t.Fatalf("connecting another user's account: %d", res.StatusCode)
+	}
+	if ea, err := e.Store.FindExternalAccount(ctx(), idp.Issuer(), "shared"); err != nil || ea.UserID != ownerID {
+		t.Fatalf("the account moved: %+v %v", ea, err)
+	}
+	// And a connection's answer is the session's own: another session
+	// cannot use it.
+	status, out = b.JSON(http.MethodPost, "/v1/me/external_accounts", map[string]any{"strategy": testStrategy})
+	if status != http.StatusOK {
+		t.Fatalf("connect: %d %v", status, out)
+	}
+	back, _ = atProvider(t, idp, out["external_verification_redirect_url"].(string))
+	if res := owner.Get(back.RequestURI()); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("another session's connection answer: %d", res.StatusCode)
+	}
+}
