@@ -223,3 +223,17 @@ func (id *Identity) validate() error {
 	}
 	return nil
 }
+
+// leaveTemplate sends the browser on to a provider from the answer to the
+// sign-in form. A redirect would do it, but browsers hold the redirect of a
+// form submission to the page's form-action ('self'), which a provider's
+// origin is not; a page that refreshes to the provider (and links to it,
+// for a browser that does not refresh) is a navigation of its own.
+var leaveTemplate = template.Must(template.New("leave").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+<meta http-equiv="refresh" content="0;url={{.}}"><title>Continue to sign in</title></head>
+<body><p><a id="latch-leave" href="{{.}}">Continue to sign in</a></p></body></html>`))
+
+func (a *Auth) renderLeave(w http.ResponseWriter, external string) {
+	writeStandalonePage(w, http.StatusOK, "", leaveTemplate, external)
+}

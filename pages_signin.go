@@ -235,7 +235,7 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	if v := s.FirstFactorVerification; v != nil && v.ExternalVerificationRedirectURL != "" {
 		// A strategy that leaves for its provider: the browser goes
 		// there, and comes back to the strategy's callback.
-		http.Redirect(w, r, v.ExternalVerificationRedirectURL, http.StatusSeeOther)
+		a.renderLeave(w, v.ExternalVerificationRedirectURL)
 		return
 	}
 	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil {
@@ -322,6 +322,27 @@ func (a *Auth) strategyLabel(name string, kind FactorKind) string {
 	return ""
 }
 
+// strategyIcon is the image on a strategy's button, or "".
+func (a *Auth) strategyIcon(name string, kind FactorKind) string {
+	if s := a.strategy(name, kind); s != nil {
+		return s.Info().Icon
+	}
+	return ""
+}
+
+// redirectStrategies are the first factors that leave for a provider
+// (social sign-in), offered on the sign-up page too.
+func (a *Auth) redirectStrategies(loc components.Locale) []components.StrategyOption {
+	var out []components.StrategyOption
+	for _, f := range a.firstFactorsFor("", "") {
+		if a.inputOf(f.Strategy, FirstFactor) == InputRedirect {
+			out = append(out, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, a.strategyLabel(f.Strategy, FirstFactor)),
+				Icon: a.strategyIcon(f.Strategy, FirstFactor)})
+		}
+	}
+	return out
+}
+
 // passkeyStartURL is where the WebAuthn script starts a passkey sign-in,
 // when a plugin offers passkeys.
 func (a *Auth) passkeyStartURL() string {
@@ -353,7 +374,7 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 			continue // a passkey has its own button
 		}
 		if key := a.strategyLabel(f.Strategy, kind); key != "" {
-			strategies = append(strategies, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key)})
+			strategies = append(strategies, components.StrategyOption{Strategy: f.Strategy, Label: components.T(loc, key), Icon: a.strategyIcon(f.Strategy, kind)})
 		}
 	}
 	step := p.Step

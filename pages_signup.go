@@ -2,6 +2,7 @@ package latch
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/latchauth/latch/components"
 )
@@ -131,10 +132,26 @@ func (a *Auth) renderSignUp(w http.ResponseWriter, r *http.Request, status int, 
 	if p.Ticket != "" {
 		hidden["ticket"] = p.Ticket
 	}
-	props := components.SignUpProps{Step: p.Step, Action: a.cfg.Session.SignUpURL, Fields: append(append([]string(nil), req...), opt...),
-		Optional: opt, Values: p.Values, Legal: a.cfg.SignUp.LegalConsent, TermsURL: a.cfg.UI.TermsURL, PrivacyURL: a.cfg.UI.PrivacyURL,
+	fields, legal := append(append([]string(nil), req...), opt...), a.cfg.SignUp.LegalConsent
+	if p.SignUpID != "" {
+		if f, err := readFlow[signUpState](r.Context(), a, p.SignUpID); err == nil && f.state.Identity != nil {
+			// A sign-up that a provider's identity started asks only for
+			// what the identity lacks.
+			missing := a.missingFields(&f.state)
+			fields = slices.DeleteFunc(fields, func(k string) bool { return !slices.Contains(missing, k) })
+			legal = legal && slices.Contains(missing, fieldLegal)
+		}
+	}
+	props := components.SignUpProps{Step: p.Step, Action: a.cfg.Session.SignUpURL, Fields: fields,
+		Optional: opt, Values: p.Values, Legal: legal, TermsURL: a.cfg.UI.TermsURL, PrivacyURL: a.cfg.UI.PrivacyURL,
 		VerifyField: p.Verify, Identifier: p.Values[p.Verify], Errors: errorsOf(p.Err), Hidden: hidden, SignInURL: a.cfg.Session.SignInURL,
 		Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if (p.Step == "" || p.Step == components.StepForm) && p.SignUpID == "" && p.Ticket == "" {
+		props.Strategies, props.StrategyAction = a.redirectStrategies(loc), a.cfg.Session.SignInURL
+		if p.Redirect != "" {
+			props.StrategyHidden = map[string]string{"redirect_url": p.Redirect}
+		}
+	}
 	if b := a.cfg.Protection.Bot; p.Step == components.StepForm && p.SignUpID == "" && !b.Disabled && b.Verifier == nil {
 		if c, err := a.pow.Challenge(); err == nil {
 			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"

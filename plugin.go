@@ -82,6 +82,9 @@ type StrategyInfo struct {
 	// Resendable says the pages may offer to send its code again
 	// (Prepare once more).
 	Resendable bool
+	// Icon is an SVG document the pages show on the strategy's button (a
+	// social provider's logo); "" shows the label alone.
+	Icon string
 }
 
 // Strategy is one way to prove an identity, added by a plugin. Prepare
@@ -451,3 +454,9 @@ func (h *Host) RenderPage(w http.ResponseWriter, r *http.Request, status int, ti
 
 // ProfileURL returns the URL of the account page.
 func (h *Host) ProfileURL() string { return h.a.cfg.Session.ProfileURL }
+
+// AllowedRedirect reports whether raw is a place a plugin's flow may send
+// the browser when it completes: a local path or an absolute URL of one
+// of Session.AuthorizedParties, as the kernel's own flows check
+// redirect_url.
+func (h *Host) AllowedRedirect(raw string) bool { return h.a.checkRedirect(raw) == nil && raw != "" }

@@ -23,7 +23,7 @@ var (
 )
 
 func strategies() []StrategyOption {
-	return []StrategyOption{{"oauth_google", "Continue with Google"}, {"email_code", "Email code"}}
+	return []StrategyOption{{Strategy: "oauth_google", Label: "Continue with Google"}, {Strategy: "email_code", Label: "Email code"}}
 }
 
 // cases is every state with a golden file.
@@ -35,6 +35,7 @@ func cases() map[string]templ.Component {
 	maps.Copy(all, mfaCases())
 	maps.Copy(all, passkeyCases())
 	maps.Copy(all, orgCases())
+	maps.Copy(all, socialCases())
 	return all
 }
 
@@ -98,7 +99,7 @@ func coreCases() map[string]templ.Component {
 		"signin_second_factor": si(StepSecondFactor, func(p *SignInProps) {
 			p.Errors = Errors{{"", "Too many attempts."}, {"code", "Code is incorrect."}}
 			p.Factor = &FactorForm{Strategy: "totp", Input: "code"}
-			p.Strategies = []StrategyOption{{"totp", "Authenticator app"}, {"backup_code", "Use a backup code"}}
+			p.Strategies = []StrategyOption{{Strategy: "totp", Label: "Authenticator app"}, {Strategy: "backup_code", Label: "Use a backup code"}}
 		}),
 		"signin_second_factor_enroll": si(StepSecondFactor, func(p *SignInProps) {
 			p.Factor = &FactorForm{Strategy: "totp", Input: "code", Enrollment: &CodeEnrollment{Secret: "JBSWY3DPEHPK3PXP", QRCode: "data:image/png;base64,iVBORw0KGgo="}}
@@ -111,11 +112,11 @@ func coreCases() map[string]templ.Component {
 		}),
 		"signin_identifier_passkeys": si(StepIdentifier, func(p *SignInProps) { p.PasskeyStartURL = "/v1/client/sign_ins" }),
 		"signin_identifier_pow":      si(StepIdentifier, func(p *SignInProps) { p.PoWChallenge, p.PoWScriptURL = "ch4ll", "/auth/pow.js" }),
-		"reverify_choose": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"totp", "Authenticator app"}, {"password", "Password"}},
+		"reverify_choose": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{Strategy: "totp", Label: "Authenticator app"}, {Strategy: "password", Label: "Password"}},
 			CancelURL: "/user", Hidden: map[string]string{"redirect_url": "/user"}}),
-		"reverify_password": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"password", "Password"}, {"email_code", "Email me a code"}},
+		"reverify_password": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{Strategy: "password", Label: "Password"}, {Strategy: "email_code", Label: "Email me a code"}},
 			Factor: &FactorForm{Strategy: "password"}, Errors: Errors{{"password", "Password is incorrect."}}}),
-		"reverify_email_code": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{"password", "Password"}, {"email_code", "Email me a code"}},
+		"reverify_email_code": Reverify(ReverifyProps{Action: "/reverify", Factors: []StrategyOption{{Strategy: "password", Label: "Password"}, {Strategy: "email_code", Label: "Email me a code"}},
 			Factor: &FactorForm{Strategy: "email_code", Input: "code", Resend: true}}),
 		"signin_identifier_fr_dark": si(StepIdentifier, func(p *SignInProps) {
 			p.Locale = French

@@ -57,6 +57,36 @@ type Branding struct {
 type StrategyOption struct {
 	Strategy string
 	Label    string
+	// Icon is the URL of the button's image (a social provider's logo, as
+	// a data: URL of an SVG), or "" for the label alone.
+	Icon string
+}
+
+// iconSrc is a strategy's icon URL for an <img>: an image data: URL, a
+// path, or an https: URL (an <img> runs no script, whatever it shows).
+func iconSrc(u string) templ.SafeURL {
+	switch {
+	case strings.HasPrefix(u, "data:image/"), strings.HasPrefix(u, "https://"), strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//"):
+		return templ.SafeURL(u)
+	}
+	return ""
+}
+
+// compactStrategies is how many strategies with icons the pages show as
+// full-width buttons; more make a row of icon buttons.
+const compactStrategies = 3
+
+// compact reports whether strategies show as a row of icons.
+func compact(strategies []StrategyOption) bool {
+	if len(strategies) <= compactStrategies {
+		return false
+	}
+	for _, s := range strategies {
+		if iconSrc(s.Icon) == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // Sign-in steps, the values of SignInProps.Step.
@@ -157,6 +187,13 @@ type SignUpProps struct {
 	Identifier  string
 	Errors      Errors
 	Hidden      map[string]string
+	// Strategies are the providers a new user may sign up with (social
+	// buttons above the form, on the form step): each posts intent
+	// "use_strategy" to StrategyAction (the sign-in page), with
+	// StrategyHidden.
+	Strategies     []StrategyOption
+	StrategyAction string
+	StrategyHidden map[string]string
 	// SignInURL is linked from the form step; empty hides the link.
 	SignInURL  string
 	Branding   Branding

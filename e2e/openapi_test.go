@@ -12,6 +12,7 @@ import (
 	"github.com/latchauth/latch/latchtest"
 	"github.com/latchauth/latch/mfa"
 	"github.com/latchauth/latch/passkeys"
+	"github.com/latchauth/latch/sso"
 )
 
 // TestOpenAPIDocumentsThePlugins keeps /v1/openapi.json true for an app
@@ -28,6 +29,7 @@ func TestOpenAPIDocumentsThePlugins(t *testing.T) {
 		"passkeys":               {passkeys.New(passkeys.Config{})},
 		"mfa and passkeys":       {mfa.New(mfa.Config{SMSCode: true, EmailCode: true}), passkeys.New(passkeys.Config{})},
 		"passkeys, then the mfa": {passkeys.New(passkeys.Config{}), mfa.New(mfa.Config{EmailCode: true})},
+		"social sign-in":         {sso.New(sso.Config{Providers: []sso.Provider{sso.GitHub("id", "secret")}})},
 	} {
 		t.Run(name, func(t *testing.T) { checkOpenAPI(t, plugins) })
 	}

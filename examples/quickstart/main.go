@@ -6,6 +6,7 @@
 //
 //	go run ./examples/quickstart            # http://localhost:8080
 //	go run ./examples/quickstart -addr :9000
+//	QUICKSTART_OIDC_ISSUER=http://localhost:9998 QUICKSTART_OIDC_CLIENT_ID=… QUICKSTART_OIDC_CLIENT_SECRET=… go run ./examples/quickstart
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"github.com/latchauth/latch/mfa"
 	"github.com/latchauth/latch/orgs"
 	"github.com/latchauth/latch/passkeys"
+	"github.com/latchauth/latch/sso"
 	"github.com/latchauth/latch/storage/sqlitestore"
 )
 
@@ -161,6 +163,13 @@ func plugins(host string) []latch.Plugin {
 	ps := []latch.Plugin{mfa.New(mfa.Config{}), orgs.New(orgs.Config{})}
 	if h, _, err := net.SplitHostPort(host); err == nil && net.ParseIP(h) == nil {
 		ps = append(ps, passkeys.New(passkeys.Config{}))
+	}
+	// "Continue with Demo" for a local OpenID Provider, when one is named
+	// (QUICKSTART_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET); register
+	// http://<addr>/v1/callback/oauth_custom_demo as its redirect URI.
+	if iss := os.Getenv("QUICKSTART_OIDC_ISSUER"); iss != "" {
+		demo := sso.OIDC("demo", "Demo", iss, os.Getenv("QUICKSTART_OIDC_CLIENT_ID"), os.Getenv("QUICKSTART_OIDC_CLIENT_SECRET"))
+		ps = append(ps, sso.New(sso.Config{Providers: []sso.Provider{demo}}))
 	}
 	return ps
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/latchtest"
 )
 
@@ -61,5 +63,19 @@ func TestQuickstartServerDropsSlowClients(t *testing.T) {
 	}
 	if waited := time.Since(start); waited >= srv.ReadHeaderTimeout+5*time.Second {
 		t.Fatalf("a half-sent request held its connection for %v", waited)
+	}
+}
+
+// TestQuickstartDemoProvider: with a local OpenID Provider named, the
+// sign-in page offers "Continue with Demo".
+func TestQuickstartDemoProvider(t *testing.T) {
+	t.Setenv("QUICKSTART_OIDC_ISSUER", "http://localhost:9998")
+	t.Setenv("QUICKSTART_OIDC_CLIENT_ID", "quickstart")
+	t.Setenv("QUICKSTART_OIDC_CLIENT_SECRET", "secret")
+	h := latchtest.NewHarness(t, latchtest.Options{Config: latch.Config{Plugins: plugins("localhost:8080")}})
+	res := latchtest.NewBrowser(h.Auth.Handler()).Get("/sign-in")
+	page, _ := io.ReadAll(res.Body)
+	if !strings.Contains(string(page), "Continue with Demo") {
+		t.Fatalf("no demo provider button:\n%s", page)
 	}
 }
