@@ -186,6 +186,8 @@ func TestPluginEventTypesAreDeclaredBeforeTheyAreEmitted(t *testing.T) {
 	for _, bad := range []latch.EventType{
 		{Name: latch.EventUserCreated, Description: "x"},
 		{Name: "NoDot", Description: "x"},
+		{Name: "Emitter.pinged", Description: "x"},
+		{Name: "emitter.Pinged", Description: "x"},
 		{Name: "emitter.nodescription"},
 		{Name: "emitter.badjson", Description: "x", Payload: json.RawMessage(`{`)},
 	} {

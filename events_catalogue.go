@@ -13,7 +13,8 @@ import (
 // catalogue (Auth.EventTypes), which docs/events.md lists.
 type EventType struct {
 	// Name is the event's Type, "resource.change" in lower case
-	// ("user.created", "passkey.deleted").
+	// ("user.created", "passkey.deleted"); the resource may be
+	// lowerCamelCase, as Clerk names it ("organizationMembership.created").
 	Name string
 	// Description says when the event is emitted.
 	Description string
@@ -63,7 +64,7 @@ type catalogue struct {
 
 func (c *catalogue) add(t EventType) error {
 	if !validEventName(t.Name) {
-		return fmt.Errorf("event type %q: use lower-case \"resource.change\" (a-z, 0-9, \"_\", one or more dots)", t.Name)
+		return fmt.Errorf("event type %q: use \"resource.change\" (a-z, 0-9, \"_\", one or more dots; the resource may be lowerCamelCase)", t.Name)
 	}
 	if t.Description == "" {
 		return fmt.Errorf("event type %q has no description", t.Name)
@@ -86,14 +87,20 @@ func (c *catalogue) has(name string) bool {
 	return ok
 }
 
-// validEventName accepts "user.created", "mfa.backup_codes_regenerated".
+// validEventName accepts "user.created", "mfa.backup_codes_regenerated"
+// and, for the names a Clerk user knows, a lowerCamelCase resource:
+// "organizationMembership.created".
 func validEventName(name string) bool {
 	parts := strings.Split(name, ".")
 	if len(parts) < 2 || len(name) > 100 {
 		return false
 	}
-	for _, p := range parts {
-		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+	for i, p := range parts {
+		allowed := "abcdefghijklmnopqrstuvwxyz0123456789_"
+		if i == 0 {
+			allowed += "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		}
+		if p == "" || p[0] < 'a' || p[0] > 'z' || strings.Trim(p, allowed) != "" {
 			return false
 		}
 	}

@@ -13,22 +13,22 @@ const (
 	EventOrganizationUpdated = "organization.updated"
 	EventOrganizationDeleted = "organization.deleted"
 
-	EventMembershipCreated = "organization_membership.created"
-	EventMembershipUpdated = "organization_membership.updated"
-	EventMembershipDeleted = "organization_membership.deleted"
+	EventMembershipCreated = "organizationMembership.created"
+	EventMembershipUpdated = "organizationMembership.updated"
+	EventMembershipDeleted = "organizationMembership.deleted"
 
-	EventInvitationCreated  = "organization_invitation.created"
-	EventInvitationAccepted = "organization_invitation.accepted"
-	EventInvitationRevoked  = "organization_invitation.revoked"
+	EventInvitationCreated  = "organizationInvitation.created"
+	EventInvitationAccepted = "organizationInvitation.accepted"
+	EventInvitationRevoked  = "organizationInvitation.revoked"
 
-	EventDomainCreated  = "organization_domain.created"
-	EventDomainVerified = "organization_domain.verified"
-	EventDomainUpdated  = "organization_domain.updated"
-	EventDomainDeleted  = "organization_domain.deleted"
+	EventDomainCreated  = "organizationDomain.created"
+	EventDomainVerified = "organizationDomain.verified"
+	EventDomainUpdated  = "organizationDomain.updated"
+	EventDomainDeleted  = "organizationDomain.deleted"
 
-	EventRequestCreated  = "organization_membership_request.created"
-	EventRequestAccepted = "organization_membership_request.accepted"
-	EventRequestRejected = "organization_membership_request.rejected"
+	EventRequestCreated  = "organizationMembershipRequest.created"
+	EventRequestAccepted = "organizationMembershipRequest.accepted"
+	EventRequestRejected = "organizationMembershipRequest.rejected"
 )
 
 const (
