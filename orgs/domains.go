@@ -280,18 +280,7 @@ func (p *Plugin) PrepareAffiliation(ctx context.Context, orgID, domainID, email 
 	if err := p.h.Send(ctx, MessageDomainCode, latch.Recipient{Email: addr}, latch.MessageData{Code: code, Email: addr}); err != nil {
 		return "", err
 	}
-	p.affiliations.Store(d.ID, id)
 	return id, nil
-}
-
-// latestAffiliation returns the verification of the code this instance
-// last sent for a domain, for the hosted page's form, which posts the code
-// alone (the JSON API names the verification).
-func (p *Plugin) latestAffiliation(_ context.Context, domainID string) (string, error) {
-	if v, ok := p.affiliations.Load(domainID); ok {
-		return v.(string), nil
-	}
-	return "", latch.ErrCodeExpired
 }
 
 func affiliationHash(id, code string) []byte {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -294,5 +296,32 @@ func TestSubdomainsOnlyWhenIncluded(t *testing.T) {
 		if sugg, err := e.p.ListSuggestions(e.ctx, u); err != nil || len(sugg) != want {
 			t.Errorf("%s: %d suggestions (%v), want %d", addr, len(sugg), err, want)
 		}
+	}
+}
+
+// The hosted page's verify form posts the code alone: the verification it
+// answers rides in a cookie, so the check does not depend on which instance
+// sent the code.
+func TestDomainAffiliationByEmailedCodeOnTheHostedPage(t *testing.T) {
+	e := newEnv(t, nil, Config{})
+	ada := e.user(t, "ada@example.com")
+	o := e.org(t, ada, "Acme")
+	b := e.signIn(t, ada)
+	d, err := e.p.CreateDomain(e.ctx, o.ID, DomainParams{Name: "corp.example"})
+	if err != nil || d.Verified {
+		t.Fatalf("adding: %+v %v", d, err)
+	}
+	res := b.Post("/organizations/"+o.ID+"/do?action=prepare_domain", url.Values{"domain_id": {d.ID}, "affiliation_email_address": {"it@corp.example"}})
+	if !strings.Contains(res.Header.Get("Location"), "notice=code_sent") {
+		t.Fatalf("sending the code: %s", res.Header.Get("Location"))
+	}
+	e.Flush()
+	mailed := e.LastCode(t, "it@corp.example")
+	res = b.Post("/organizations/"+o.ID+"/do?action=verify_domain", url.Values{"domain_id": {d.ID}, "code": {mailed}})
+	if !strings.Contains(res.Header.Get("Location"), "notice=domain_verified") {
+		t.Fatalf("verifying: %s", res.Header.Get("Location"))
+	}
+	if ds, _ := e.p.ListDomains(e.ctx, o.ID); len(ds) != 1 || !ds[0].Verified {
+		t.Errorf("the domain after the right code: %+v", ds)
 	}
 }

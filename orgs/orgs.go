@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/latchauth/latch"
@@ -157,10 +156,6 @@ type Plugin struct {
 	invites  storage.OrganizationInvitationStore
 	requests storage.MembershipRequestStore
 	teams    storage.TeamStore
-
-	// affiliations holds, by domain ID, the verification of the last
-	// affiliation code sent (the hosted page's form posts the code alone).
-	affiliations sync.Map
 }
 
 // New returns the plugin configured by cfg. Defaults are applied, and cfg

@@ -481,9 +481,9 @@ func (p *Plugin) renderProfile(w http.ResponseWriter, r *http.Request, c *call, 
 // and what it does. The page redirects back with a notice or the error.
 var profileActions = map[string]struct {
 	perm string
-	do   func(p *Plugin, r *http.Request, c *call) (notice string, err error)
+	do   func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (notice string, err error)
 }{
-	"update": {PermProfileManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"update": {PermProfileManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		f := r.PostForm
 		up := UpdateParams{}
 		if f.Has("name") {
@@ -501,59 +501,74 @@ var profileActions = map[string]struct {
 		_, err := p.UpdateOrganization(r.Context(), c.by.userID, c.org.ID, up)
 		return "saved", err
 	}},
-	"delete": {PermProfileDelete, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"delete": {PermProfileDelete, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		return "deleted", p.DeleteOrganization(r.Context(), c.by.userID, c.org.ID)
 	}},
-	"leave": {anyMember, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"leave": {anyMember, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		return "left", p.Leave(r.Context(), c.org.ID, c.by.userID)
 	}},
-	"role": {PermMembershipsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"role": {PermMembershipsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.updateRole(r.Context(), c.by, c.org.ID, r.PostForm.Get("user_id"), r.PostForm.Get("role"))
 		return "role", err
 	}},
-	"remove": {PermMembershipsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"remove": {PermMembershipsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		uid := r.PostForm.Get("user_id")
 		return "removed", p.removeMember(r.Context(), c.by, c.org.ID, uid, uid == c.by.userID)
 	}},
-	"invite": {PermMembershipsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"invite": {PermMembershipsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.createInvitations(r.Context(), c.by, c.org.ID, c.by.userID, p.invitesFrom(r))
 		return "invited", err
 	}},
-	"revoke": {PermMembershipsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"revoke": {PermMembershipsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.revokeInvitation(r.Context(), c.by, c.org.ID, r.PostForm.Get("invitation_id"))
 		return "revoked", err
 	}},
-	"accept_request": {PermMembershipsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"accept_request": {PermMembershipsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.decideRequest(r.Context(), c.by, c.org.ID, r.PostForm.Get("request_id"), true)
 		return "accepted", err
 	}},
-	"reject_request": {PermMembershipsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"reject_request": {PermMembershipsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.decideRequest(r.Context(), c.by, c.org.ID, r.PostForm.Get("request_id"), false)
 		return "rejected", err
 	}},
-	"add_domain": {PermDomainsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"add_domain": {PermDomainsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.createDomain(r.Context(), c.by, c.org.ID, DomainParams{Name: r.PostForm.Get("name"),
 			IncludeSubdomains: r.PostForm.Get("include_subdomains") == "true"})
 		return "domain_added", err
 	}},
-	"prepare_domain": {PermDomainsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
-		_, err := p.PrepareAffiliation(r.Context(), c.org.ID, r.PostForm.Get("domain_id"), r.PostForm.Get("affiliation_email_address"))
+	"prepare_domain": {PermDomainsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
+		domainID := r.PostForm.Get("domain_id")
+		id, err := p.PrepareAffiliation(r.Context(), c.org.ID, domainID, r.PostForm.Get("affiliation_email_address"))
+		if err == nil {
+			p.setAffiliationCookie(w, domainID+":"+id, int(affiliationTTL.Seconds()))
+		}
 		return "code_sent", err
 	}},
-	"verify_domain": {PermDomainsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
-		// The latest code sent for the domain is the one typed.
-		v, err := p.latestAffiliation(r.Context(), r.PostForm.Get("domain_id"))
-		if err != nil {
-			return "", err
+	"verify_domain": {PermDomainsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
+		// The form posts the code alone; the verification it answers is the
+		// one this browser was last sent for the domain, kept in a cookie
+		// so that any instance can check it.
+		domainID := r.PostForm.Get("domain_id")
+		v := ""
+		if ck, err := r.Cookie(affiliationCookie); err == nil {
+			if d, id, ok := strings.Cut(ck.Value, ":"); ok && d == domainID {
+				v = id
+			}
 		}
-		_, err = p.attemptAffiliation(r.Context(), c.by, c.org.ID, r.PostForm.Get("domain_id"), v, r.PostForm.Get("code"))
+		if v == "" {
+			return "", latch.ErrCodeExpired
+		}
+		_, err := p.attemptAffiliation(r.Context(), c.by, c.org.ID, domainID, v, r.PostForm.Get("code"))
+		if err == nil {
+			p.setAffiliationCookie(w, "", -1)
+		}
 		return "domain_verified", err
 	}},
-	"domain_mode": {PermDomainsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"domain_mode": {PermDomainsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		_, err := p.updateDomain(r.Context(), c.by, c.org.ID, r.PostForm.Get("domain_id"), r.PostForm.Get("enrollment_mode"))
 		return "saved", err
 	}},
-	"remove_domain": {PermDomainsManage, func(p *Plugin, r *http.Request, c *call) (string, error) {
+	"remove_domain": {PermDomainsManage, func(p *Plugin, w http.ResponseWriter, r *http.Request, c *call) (string, error) {
 		return "domain_removed", p.deleteDomain(r.Context(), c.by, c.org.ID, r.PostForm.Get("domain_id"))
 	}},
 }
@@ -570,10 +585,20 @@ func (p *Plugin) serveProfilePost(w http.ResponseWriter, r *http.Request) {
 		p.back(w, r, p.url(pageSettings), "", err)
 		return
 	}
-	notice, err := action.do(p, r, c)
+	notice, err := action.do(p, w, r, c)
 	target := p.url("/" + c.org.ID)
 	if err == nil && (notice == "deleted" || notice == "left") {
 		target = p.url(pageSettings)
 	}
 	p.back(w, r, target, notice, err)
+}
+
+// affiliationCookie names the verification of the last affiliation code
+// sent to this browser, as "domain_id:verification_id". It is no secret:
+// the code is, and only a member who may manage the domain can use it.
+const affiliationCookie = "latch_org_affiliation"
+
+func (p *Plugin) setAffiliationCookie(w http.ResponseWriter, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: affiliationCookie, Value: value, Path: p.url(""), MaxAge: maxAge,
+		HttpOnly: true, Secure: strings.HasPrefix(p.h.BaseURL(), "https://"), SameSite: http.SameSiteLaxMode})
 }
