@@ -31,6 +31,9 @@ type UIConfig struct {
 	LogoURL string
 	// TermsURL and PrivacyURL are linked from sign-up's legal consent.
 	TermsURL, PrivacyURL string
+	// HomeURL is the application's home, which the account page links back
+	// to and deleting the account leads to. Default "/".
+	HomeURL string
 }
 
 // locale is the string table of the request's language, with the plugins'

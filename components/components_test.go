@@ -35,6 +35,7 @@ func cases() map[string]templ.Component {
 	maps.Copy(all, mfaCases())
 	maps.Copy(all, passkeyCases())
 	maps.Copy(all, orgCases())
+	maps.Copy(all, profileCases())
 	return all
 }
 

@@ -3,6 +3,7 @@ package components
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 )
@@ -235,7 +236,10 @@ type Device struct {
 	IP         string
 	Location   string
 	LastActive string
-	Mobile     bool
+	// LastActiveAt, when set, is LastActive as a machine-readable
+	// <time datetime>.
+	LastActiveAt time.Time
+	Mobile       bool
 	// Current marks the session viewing the page; it cannot be revoked here.
 	Current bool
 }
@@ -274,8 +278,24 @@ type UserProfileProps struct {
 	DeleteAccountAction string
 
 	// Extra sections that plugins render (two-factor, passkeys, …), each
-	// placed after the built-in ones.
+	// placed after the built-in ones (in the Security pane, with
+	// navigation).
 	Extra []templ.Component
+
+	// TabURL, when set, splits the page into panes with a side navigation
+	// linking TabURL+key (e.g. "/user?tab="): Profile (name, image,
+	// addresses), Security (password, Extra, devices, deleting the
+	// account), then Tabs; only the pane named by Tab is shown. Empty
+	// shows every section on one page.
+	TabURL string
+	// Tab is the current pane: TabProfile (the default), TabSecurity or a
+	// Tabs key.
+	Tab string
+	// Tabs are further panes plugins add (organizations, billing).
+	Tabs []ProfileTab
+	// HomeURL, when set, is a "Back to AppName" link to the application.
+	HomeURL string
+	AppName string
 
 	// Notice is a success message shown with role="status".
 	Notice     string

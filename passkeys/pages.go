@@ -84,7 +84,7 @@ func (p *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 		p.renderErrors(w, r, err, f.Get("id"))
 		return
 	}
-	http.Redirect(w, r, p.h.ProfileURL(), http.StatusSeeOther)
+	http.Redirect(w, r, p.h.ProfileTabURL(components.TabSecurity), http.StatusSeeOther)
 }
 
 // reverifiedForm is Host.Reverified for the account page's forms. A form's
