@@ -34,7 +34,7 @@ var savedNotices = []string{"update_profile", "add_email", "add_phone", "verify"
 
 // securityActions are the actions of the Security pane, which their
 // redirect goes back to.
-var securityActions = []string{"password", "revoke"}
+var securityActions = []string{"password", "revoke", "delete"}
 
 func (a *Auth) servePortalProfile(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()

@@ -85,7 +85,7 @@ func (p *Plugin) serveSetupPage(w http.ResponseWriter, r *http.Request) {
 func (p *Plugin) renderSetup(w http.ResponseWriter, r *http.Request, status int, e *Enrollment, err error) {
 	l := p.h.Locale(r)
 	props := components.MFATOTPSetupProps{BeginAction: p.base() + "?do=totp_begin", VerifyAction: p.base() + "?do=totp_verify",
-		CancelURL: p.h.ProfileURL(), Errors: p.pageErrors(l, err), Branding: components.Branding{AppName: p.h.AppName()},
+		CancelURL: p.h.ProfileTabURL(components.TabSecurity), Errors: p.pageErrors(l, err), Branding: components.Branding{AppName: p.h.AppName()},
 		Locale: l, Appearance: p.h.Appearance()}
 	if e != nil {
 		props.QRCode, props.Secret, props.URI = e.QRCode, e.Secret, e.URI

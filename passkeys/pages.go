@@ -34,7 +34,7 @@ func (p *Plugin) profileSection(r *http.Request, s *latch.Session) (templ.Compon
 func (p *Plugin) sectionProps(r *http.Request, userID string, errs components.Errors) (components.PasskeysProps, error) {
 	loc := p.h.Locale(r)
 	props := components.PasskeysProps{AddAction: formPath + "?do=begin", RenameAction: formPath + "?do=rename",
-		RemoveAction: formPath + "?do=remove", Errors: errs, BackURL: p.h.ProfileURL(), Locale: loc, Appearance: p.h.Appearance()}
+		RemoveAction: formPath + "?do=remove", Errors: errs, BackURL: p.h.ProfileTabURL(components.TabSecurity), Locale: loc, Appearance: p.h.Appearance()}
 	creds, err := p.h.Store().ListCredentials(r.Context(), userID)
 	if err != nil {
 		return props, err
@@ -121,7 +121,7 @@ func (p *Plugin) renderRegister(w http.ResponseWriter, r *http.Request, kind str
 		status = http.StatusUnprocessableEntity
 	}
 	props := components.PasskeyRegisterProps{Kind: reg.Kind, Options: string(reg.Options), Action: formPath + "?do=finish",
-		Hidden: map[string]string{"id": reg.ID, "kind": reg.Kind}, CancelURL: p.h.ProfileURL(), Errors: errs,
+		Hidden: map[string]string{"id": reg.ID, "kind": reg.Kind}, CancelURL: p.h.ProfileTabURL(components.TabSecurity), Errors: errs,
 		Locale: loc, Appearance: p.h.Appearance()}
 	p.h.RenderPage(w, r, status, components.T(loc, "profile.passkeys.add."+reg.Kind), components.PasskeyRegister(props))
 }
