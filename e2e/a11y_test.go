@@ -53,6 +53,7 @@ func TestAccessibility(t *testing.T) {
 		{"sign-in", "/sign-in", "#latch-signin-identifier", false},
 		{"sign-up", "/sign-up", "#latch-signup-email_address", false},
 		{"user", "/user", ".latch-root", true},
+		{"user-security", "/user?tab=security", ".latch-root", false},
 	}
 	for _, p := range pages {
 		if p.signIn {
