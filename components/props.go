@@ -316,7 +316,11 @@ type PageProps struct {
 	// ceremonies).
 	ScriptURLs []string
 	// Head is extra content for <head>, such as a favicon link.
-	Head       templ.Component
+	Head templ.Component
+	// Referrer is the referrer policy of the page's <meta name="referrer">;
+	// default "same-origin". A page whose URL holds a secret sets
+	// "no-referrer".
+	Referrer   string
 	Locale     Locale
 	Appearance Appearance
 }

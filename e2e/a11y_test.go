@@ -54,6 +54,7 @@ func TestAccessibility(t *testing.T) {
 		{"sign-up", "/sign-up", "#latch-signup-email_address", false},
 		{"user", "/user", ".latch-root", true},
 		{"user-security", "/user?tab=security", ".latch-root", false},
+		{"link", "/v1/verify?token=ver_unknown.x", ".latch-card", false},
 	}
 	for _, p := range pages {
 		if p.signIn {
