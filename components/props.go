@@ -194,9 +194,16 @@ type UserButtonProps struct {
 	SwitchAction     string
 	AddAccountURL    string
 	SignOutAllAction string
-	Hidden           map[string]string
-	Locale           Locale
-	Appearance       Appearance
+	// ScriptURL, when set, loads the script (UserButtonScript) that closes
+	// the menu on a click outside it and on Escape, focus back on the
+	// button; without it the menu still opens and closes by its button.
+	ScriptURL string
+	// StylesheetURL, when set, links the stylesheet before the button,
+	// for pages that do not link it in their <head>.
+	StylesheetURL string
+	Hidden        map[string]string
+	Locale        Locale
+	Appearance    Appearance
 }
 
 // MenuEntry is one entry of the UserButton's menu: a link (Label, URL), or,
@@ -205,6 +212,17 @@ type MenuEntry struct {
 	Label     string
 	URL       string
 	Component templ.Component
+	// Icon names the icon beside Label: "settings", "user", "shield",
+	// "plus", "sign-out"; empty or unknown is a neutral one.
+	Icon string
+}
+
+// iconName is the entry's icon, a neutral one by default.
+func (m MenuEntry) iconName() string {
+	if _, ok := iconPaths[m.Icon]; ok {
+		return m.Icon
+	}
+	return "item"
 }
 
 // Contact is one email address or phone number on a user's profile.
