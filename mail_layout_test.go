@@ -64,6 +64,9 @@ func TestMailLayout(t *testing.T) {
 			t.Errorf("HTML part lacks %q:\n%s", want, h)
 		}
 	}
+	if b, after := strings.Index(h, ">Continue</a>"), strings.Index(h, "It expires in 10 minutes"); b < 0 || after < b {
+		t.Error("the button is not where the link is in the text")
+	}
 	escaped := strings.ReplaceAll(link, "&", "&amp;")
 	if n := strings.Count(h, `href="`+escaped+`"`); n != 2 {
 		t.Errorf("the link is in %d hrefs, want 2 (button and spelled out)", n)

@@ -49,8 +49,9 @@ const (
 // (UI.LogoURL) or the app's name, the text's paragraphs, the code set
 // large, a link as a button. An HTML template of your own may use the
 // layout's functions: {{range paragraphs .Text .Link}} gives the text's
-// paragraphs less the one that is only the link, {{lines .}} one paragraph
-// with its line breaks.
+// paragraphs less the one that is only the link, {{with split .Text
+// .Link}} those before it (.Before) and after it (.After), {{lines .}}
+// one paragraph with its line breaks.
 type MessageTemplate struct {
 	Subject string
 	Text    string

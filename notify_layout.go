@@ -23,10 +23,11 @@ const mailLayout = `<!doctype html>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:520px;background-color:#ffffff;border:1px solid #e4e4e7;border-radius:8px">
 <tr><td style="padding:32px 32px 0 32px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif">{{if .LogoURL}}<img src="{{.LogoURL}}" alt="{{.AppName}}" height="40" style="display:block;height:40px;width:auto;border:0;outline:none;text-decoration:none">{{else}}<p style="margin:0;font-size:18px;line-height:24px;font-weight:600;color:#18181b">{{.AppName}}</p>{{end}}</td></tr>
 <tr><td style="padding:24px 32px 32px 32px;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:24px;color:#18181b">
-{{range paragraphs .Text .Link}}<p style="margin:0 0 16px 0">{{lines .}}</p>
+{{$parts := split .Text .Link}}{{range $parts.Before}}<p style="margin:0 0 16px 0">{{lines .}}</p>
 {{end}}{{if .Code}}<p style="margin:8px 0 24px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:32px;line-height:40px;letter-spacing:6px;font-weight:700;color:#18181b">{{.Code}}</p>
 {{end}}{{if .Link}}<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:8px 0 24px 0"><tr><td bgcolor="#2f3cff" style="border-radius:6px;background-color:#2f3cff"><a href="{{.Link}}" style="display:inline-block;padding:12px 24px;font-size:16px;line-height:20px;font-weight:600;color:#ffffff;text-decoration:none;border-radius:6px">__CONTINUE__</a></td></tr></table>
-<p style="margin:0;font-size:13px;line-height:20px;color:#52525b">__FALLBACK__<br><a href="{{.Link}}" style="color:#2f3cff;word-break:break-all">{{.Link}}</a></p>
+{{end}}{{range $parts.After}}<p style="margin:0 0 16px 0">{{lines .}}</p>
+{{end}}{{if .Link}}<p style="margin:0;font-size:13px;line-height:20px;color:#52525b">__FALLBACK__<br><a href="{{.Link}}" style="color:#2f3cff;word-break:break-all">{{.Link}}</a></p>
 {{end}}</td></tr></table>
 <p style="margin:16px 0 0 0;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:12px;line-height:16px;color:#71717a">{{.AppName}}</p>
 </td></tr></table>
@@ -35,17 +36,16 @@ const mailLayout = `<!doctype html>
 // mailFuncs are the functions an HTML message template may use besides
 // html/template's own: paragraphs splits a text at its blank lines,
 // leaving out a paragraph that is only the link (the layout shows it as a
-// button); lines renders one paragraph with its line breaks kept.
+// button); split does the same in two parts, the paragraphs before the
+// link's and those after it (all before, when the link is inside a
+// paragraph or there is none); lines renders one paragraph with its line
+// breaks kept.
 var mailFuncs = htmltemplate.FuncMap{
 	"paragraphs": func(text, link string) []string {
-		var out []string
-		for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-			if p = strings.TrimSpace(p); p != "" && (link == "" || p != link) {
-				out = append(out, p)
-			}
-		}
-		return out
+		s := splitText(text, link)
+		return append(s.Before, s.After...)
 	},
+	"split": splitText,
 	"lines": func(p string) htmltemplate.HTML {
 		ls := strings.Split(p, "\n")
 		for i, l := range ls {
@@ -53,6 +53,26 @@ var mailFuncs = htmltemplate.FuncMap{
 		}
 		return htmltemplate.HTML(strings.Join(ls, "<br>"))
 	},
+}
+
+// textParts are a text's paragraphs around the one that is its link.
+type textParts struct{ Before, After []string }
+
+func splitText(text, link string) textParts {
+	var out textParts
+	seen := false
+	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+		switch p = strings.TrimSpace(p); {
+		case p == "":
+		case link != "" && p == link:
+			seen = true
+		case seen:
+			out.After = append(out.After, p)
+		default:
+			out.Before = append(out.Before, p)
+		}
+	}
+	return out
 }
 
 // layoutFor is the default HTML layout in the language of table.
