@@ -87,6 +87,9 @@ func (h *Host) AddProfileTab(key, label string, section ProfileSection) error {
 	if key == "" || key == components.TabProfile || key == components.TabSecurity || url.QueryEscape(key) != key {
 		return fmt.Errorf("AddProfileTab: %q is not a free pane name", key)
 	}
+	if section == nil {
+		return fmt.Errorf("AddProfileTab %s: no section", key)
+	}
 	for _, t := range h.a.plugins.tabs {
 		if t.key == key {
 			return fmt.Errorf("AddProfileTab: %q added twice", key)

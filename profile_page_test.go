@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/a-h/templ"
+
 	"github.com/latchauth/latch"
 	"github.com/latchauth/latch/storage/memstore"
 )
@@ -54,5 +56,38 @@ func TestAccountPagePanesAndNotices(t *testing.T) {
 	}
 	if html := page(t, b.Get("/user?saved=%3Cb%3Ehi")); strings.Contains(html, `role="status"`) {
 		t.Error("a notice for an unknown action")
+	}
+}
+
+// TestPluginProfileTab: a plugin's pane is in the account page's
+// navigation under its label, renders only when chosen, and its URL is
+// what ProfileTabURL says; a pane name the kernel uses is refused.
+func TestPluginProfileTab(t *testing.T) {
+	var refused error
+	p := &registerPlugin{register: func(h *latch.Host) error {
+		refused = h.AddProfileTab("security", "x", nil)
+		if err := h.AddStrings("en", map[string]string{"billing.tab": "Billing"}); err != nil {
+			return err
+		}
+		return h.AddProfileTab("billing", "billing.tab", func(*http.Request, *latch.Session) (templ.Component, error) {
+			return templ.Raw(`<section class="latch-section" id="billing-plan">Pro plan</section>`), nil
+		})
+	}}
+	e := newFlowEnv(t, latch.Config{Store: memstore.New(), Plugins: []latch.Plugin{p}})
+	if refused == nil {
+		t.Error("a plugin took the Security pane's name")
+	}
+	if got := p.h.ProfileTabURL("billing"); got != "/user?tab=billing" {
+		t.Errorf("ProfileTabURL = %q", got)
+	}
+	b := e.browser()
+	e.SignUpOn(t, b, "ada@example.com", goodPassword)
+	html := page(t, b.Get("/user"))
+	if !strings.Contains(html, `href="/user?tab=billing"`) || !strings.Contains(html, "Billing") || strings.Contains(html, "Pro plan") {
+		t.Error("the Profile pane: no Billing link, or the plan shown")
+	}
+	html = page(t, b.Get("/user?tab=billing"))
+	if !strings.Contains(html, `id="billing-plan"`) || !strings.Contains(html, `href="/user?tab=billing" aria-current="page"`) || strings.Contains(html, "latch-profile-email-title") {
+		t.Error("the Billing pane")
 	}
 }
