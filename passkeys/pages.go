@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/a-h/templ"
 
@@ -39,10 +38,11 @@ func (p *Plugin) sectionProps(r *http.Request, userID string, errs components.Er
 	if err != nil {
 		return props, err
 	}
+	now := p.h.Now()
 	for _, c := range creds {
-		k := components.Passkey{ID: c.ID, Name: c.Name, Kind: c.Kind, Added: c.CreatedAt.UTC().Format(time.DateOnly), Synced: c.BackupState}
+		k := components.Passkey{ID: c.ID, Name: c.Name, Kind: c.Kind, Added: components.RelativeTime(loc, c.CreatedAt, now), Synced: c.BackupState}
 		if !c.LastUsedAt.IsZero() {
-			k.LastUsed = c.LastUsedAt.UTC().Format(time.DateOnly)
+			k.LastUsed = components.RelativeTime(loc, c.LastUsedAt, now)
 		}
 		props.Passkeys = append(props.Passkeys, k)
 	}
