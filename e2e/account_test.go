@@ -380,4 +380,5 @@ func TestProfileDarkTheme(t *testing.T) {
 		t.Errorf("in the dark scheme the page's luminance is %.2f, want a dark page", l)
 	}
 	b.screenshot("profile-dark")
+	b.shot("profile-dark")
 }
