@@ -39,7 +39,7 @@ func profileCases() map[string]templ.Component {
 			Note: "If it was not you, close this page.", From: &LinkOrigin{Device: "Firefox 133 on Windows", IP: "192.0.2.1", At: "12:00 UTC, 1 January 2030"},
 			Action: "/v1/verify", Token: "ver_1.secret", Branding: branding,
 			Buttons: []LinkChoice{{Label: "Continue in this browser", Continue: "here"}, {Label: "Continue on that device", Continue: "there", Confirm: "I asked for this link myself.", Secondary: true}}}),
-		"linkpage_fr_dark": Page(PageProps{Title: "Continuer", Referrer: "no-referrer", Locale: French, Appearance: Appearance{Theme: "dark"}},
+		"linkpage_fr_dark": Page(PageProps{Title: "Continuer", Referrer: "no-referrer", StylesheetURL: "/v1/latch.css", Locale: French, Appearance: Appearance{Theme: "dark"}},
 			LinkPage(LinkPageProps{Title: "Continuer vers Acme", Body: "Appuyez sur le bouton.", Action: "/v1/verify", Token: "t", Buttons: []LinkChoice{{Label: "Continuer"}},
 				Locale: French, Appearance: Appearance{Theme: "dark"}})),
 	}
