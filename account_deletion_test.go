@@ -27,7 +27,7 @@ func TestAccountDeletionNeedsReverification(t *testing.T) {
 
 		e.Clock.Advance(latch.ReverificationWindow + time.Minute)
 		res := b.Post("/user?do=delete", nil)
-		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/reverify?redirect_url=%2Fuser" {
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/reverify?redirect_url=%2Fuser%3Ftab%3Dsecurity" {
 			t.Fatalf("stale session deleting the account: %d %q", res.StatusCode, res.Header.Get("Location"))
 		}
 		if _, err := e.GetUser(ctx, uid); err != nil {

@@ -96,7 +96,8 @@ type Config struct {
 	SMS sms.Sender
 
 	// Messages overrides the subject and bodies of emails and texts, by
-	// message kind (see MessageKind) and language.
+	// message kind (see MessageKind) and, with MessageTemplate.Locales, by
+	// language.
 	Messages map[MessageKind]MessageTemplate
 
 	// Protection configures rate limits, lockout, bot checks and sign-up

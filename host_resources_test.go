@@ -188,7 +188,7 @@ func TestPluginMenuItemAndScript(t *testing.T) {
 	b := e.browser()
 	uid := e.SignUpOn(t, b, "ada@example.com", goodPassword)
 	menu := body(t, b.Get("/menu"))
-	if !strings.Contains(menu, `href="/billing">Billing</a>`) || !strings.Contains(menu, `<span class="switcher">`+uid+`</span>`) {
+	if !strings.Contains(menu, `href="/billing">`) || !strings.Contains(menu, `<span>Billing</span></a>`) || !strings.Contains(menu, `<span class="switcher">`+uid+`</span>`) {
 		t.Errorf("menu lacks the plugin's items: %s", menu)
 	}
 

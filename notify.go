@@ -44,10 +44,26 @@ const (
 // MessageTemplate is one message: Subject and Text are text/template
 // sources, HTML an html/template source (empty for text messages), all
 // executed with a MessageData. Override any of them with Config.Messages.
+//
+// An empty HTML lays the text out in Latch's mail layout: the logo
+// (UI.LogoURL) or the app's name, the text's paragraphs, the code set
+// large, a link as a button. An HTML template of your own may use the
+// layout's functions: {{range paragraphs .Text .Link}} gives the text's
+// paragraphs less the one that is only the link, {{with split .Text
+// .Link}} those before it (.Before) and after it (.After), {{lines .}}
+// one paragraph with its line breaks.
 type MessageTemplate struct {
 	Subject string
 	Text    string
 	HTML    string
+
+	// Locales overrides the message per language, by tag ("fr"), in
+	// Config.Messages: a field set there wins in that language over the
+	// same field above, which in turn wins over Latch's own text. A tag
+	// must be one Latch has strings for (its own languages and those
+	// plugins add); New fails on another. Ignored by Host.AddMessage,
+	// which takes its templates by language already.
+	Locales map[string]MessageTemplate
 }
 
 // MessageData is what a message template can use.
@@ -64,6 +80,13 @@ type MessageData struct {
 	// Text is the rendered text body, for HTML templates that lay it out;
 	// Latch sets it.
 	Text string
+	// Subject is the rendered subject, for the HTML part's title; Latch
+	// sets it.
+	Subject string
+	// LogoURL is UI.LogoURL as an absolute URL (a path is taken on
+	// BaseURL), empty when there is no logo; Latch sets it unless the
+	// sender did.
+	LogoURL string
 }
 
 // Recipient is where a message goes.
@@ -72,14 +95,6 @@ type Recipient struct {
 	Phone  string
 	Locale string // "en", "fr"; default "en"
 }
-
-// defaultHTML wraps a message's text in a plain, readable layout; a link is
-// also a button.
-const defaultHTML = `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a">` +
-	`<p style="white-space:pre-wrap">{{.Text}}</p>` +
-	`{{if .Code}}<p style="font-size:2rem;letter-spacing:.3rem;font-weight:600">{{.Code}}</p>{{end}}` +
-	`{{if .Link}}<p><a href="{{.Link}}" style="display:inline-block;padding:.6rem 1.2rem;background:#2f3cff;color:#fff;border-radius:.4rem;text-decoration:none">Continue</a></p>{{end}}` +
-	`<p style="color:#666;font-size:.85rem">{{.AppName}}</p></body></html>`
 
 // outbox sends messages off the request's goroutine: whether a message is
 // sent (it is not, for unknown accounts) must not show in response times,
@@ -94,6 +109,9 @@ const sendTimeout = 30 * time.Second
 // send renders and sends a message in the background.
 func (a *Auth) send(ctx context.Context, kind MessageKind, to Recipient, d MessageData) error {
 	d.AppName = a.cfg.AppName
+	if d.LogoURL == "" {
+		d.LogoURL = a.mailLogo()
+	}
 	subject, text, html, err := a.messages.render(kind, to.Locale, d)
 	if err != nil {
 		return ErrUnavailable.wrap(err)
@@ -176,21 +194,31 @@ func parseMessages(tables map[string]components.Locale, overrides map[MessageKin
 			}
 		}
 	}
+	for kind, o := range overrides {
+		for lang := range o.Locales {
+			if _, ok := tables[lang]; !ok {
+				return nil, fmt.Errorf("Config.Messages[%s].Locales: Latch has no strings in %q", kind, lang)
+			}
+		}
+	}
 	out := messages{}
 	for lang, table := range tables {
 		out[lang] = map[MessageKind]parsedMessage{}
-		layout := strings.Replace(defaultHTML, ">Continue<", ">"+htmltemplate.HTMLEscapeString(components.T(table, "message.continue"))+"<", 1)
+		layout := layoutFor(table)
 		for _, kind := range kinds {
 			t := MessageTemplate{Subject: table[messageKey(kind, "subject")], Text: table[messageKey(kind, "text")], HTML: table[messageKey(kind, "html")]}
 			if o, ok := overrides[kind]; ok {
-				t.Subject, t.Text, t.HTML = cmp.Or(o.Subject, t.Subject), cmp.Or(o.Text, t.Text), cmp.Or(o.HTML, t.HTML)
+				l := o.Locales[lang]
+				t.Subject = cmp.Or(l.Subject, o.Subject, t.Subject)
+				t.Text = cmp.Or(l.Text, o.Text, t.Text)
+				t.HTML = cmp.Or(l.HTML, o.HTML, t.HTML)
 			}
 			var pm parsedMessage
 			var err error
 			name := string(kind) + "/" + lang
 			if pm.subject, err = texttemplate.New(name).Parse(t.Subject); err == nil {
 				if pm.text, err = texttemplate.New(name).Parse(t.Text); err == nil {
-					pm.html, err = htmltemplate.New(name).Parse(cmp.Or(t.HTML, layout))
+					pm.html, err = htmltemplate.New(name).Funcs(mailFuncs).Parse(cmp.Or(t.HTML, layout))
 				}
 			}
 			if err != nil {
@@ -218,6 +246,7 @@ func (m messages) render(kind MessageKind, locale string, d MessageData) (subjec
 		return
 	}
 	subject = b.String()
+	d.Subject = subject
 	b.Reset()
 	if err = pm.text.Execute(&b, d); err != nil {
 		return

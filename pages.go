@@ -31,6 +31,9 @@ type UIConfig struct {
 	LogoURL string
 	// TermsURL and PrivacyURL are linked from sign-up's legal consent.
 	TermsURL, PrivacyURL string
+	// HomeURL is the application's home, which the account page links back
+	// to and deleting the account leads to. Default "/".
+	HomeURL string
 }
 
 // locale is the string table of the request's language, with the plugins'
@@ -111,6 +114,15 @@ func (a *Auth) branding() components.Branding {
 // webAuthnScriptPath is where Handler serves the WebAuthn script.
 const webAuthnScriptPath = "/v1/webauthn.js"
 
+// userButtonScriptPath is where Handler serves the user button's script.
+const userButtonScriptPath = "/v1/userbutton.js"
+
+func serveUserButtonScript(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write([]byte(components.UserButtonScript()))
+}
+
 // UserButtonProps builds the props of components.UserButton for the
 // signed-in user of r (and, with MultiSession, the browser's other
 // accounts). ok is false when r is signed out.
@@ -133,7 +145,7 @@ func (a *Auth) UserButtonProps(r *http.Request) (p components.UserButtonProps, o
 	}
 	loc := a.locale(r)
 	p = components.UserButtonProps{User: me, ManageAccountURL: a.cfg.Session.ProfileURL, SignOutAction: "/sign-out",
-		Items: a.menuEntries(r, loc), Locale: loc, Appearance: a.cfg.UI.Appearance}
+		Items: a.menuEntries(r, loc), ScriptURL: userButtonScriptPath, Locale: loc, Appearance: a.cfg.UI.Appearance}
 	if a.cfg.Session.MultiSession {
 		p.MultiSession, p.AddAccountURL, p.SwitchAction, p.SignOutAllAction = true, a.cfg.Session.SignInURL, "/v1/switch-session", "/sign-out?all=1"
 		if others, err := a.ClientSessions(r.Context(), r); err == nil {

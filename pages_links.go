@@ -1,44 +1,23 @@
 package latch
 
 import (
-	"html/template"
+	"context"
+	"io"
 	"net/http"
+	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/latchauth/latch/components"
 )
 
 // The page an emailed link opens, and what its button does.
 
-// verifyPage is what a link opens. It changes nothing on GET (mail scanners
-// open links too): a button posts the token back. It loads nothing from
-// anywhere and sends no Referer, so the token leaks nowhere (SECURITY.md 15).
-// Its words come from the string table of the request's language, like the
-// hosted pages'.
-var verifyPage = template.Must(template.New("verify").Parse(`<!doctype html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1a1a1a}
-button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:.4rem;background:#2f3cff;color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:#2f3cff;border:1px solid #2f3cff}
-form{margin:1rem 0}dl{display:grid;grid-template-columns:auto 1fr;gap:.2rem 1rem;padding:.8rem 1rem;background:#f4f4f6;border-radius:.4rem}
-dt{color:#555}dd{margin:0}.muted{color:#555}</style></head>
-<body><h1>{{.Title}}</h1><p>{{.Body}}</p>
-{{with .From}}<dl class="requested-from"><dt>{{$.Labels.Device}}</dt><dd class="device">{{.Device}}</dd><dt>{{$.Labels.IP}}</dt><dd class="ip">{{.IP}}</dd><dt>{{$.Labels.Time}}</dt><dd class="time">{{.At}}</dd></dl>{{end}}
-{{if .Note}}<p class="muted">{{.Note}}</p>{{end}}
-{{range .Buttons}}<form method="post" action="/v1/verify"><input type="hidden" name="token" value="{{$.Token}}">
-{{if .Continue}}<input type="hidden" name="continue" value="{{.Continue}}">{{end}}
-{{if .Confirm}}<p><label><input type="checkbox" name="confirm" value="yes" required> {{.Confirm}}</label></p>{{end}}
-<button type="submit"{{if .Secondary}} class="secondary"{{end}}>{{.Label}}</button></form>{{end}}
-</body></html>`))
-
 // verifyPageData is what the link page shows, in the words of the
-// request's language (verifyText); renderVerify fills in Lang and Labels.
+// request's language (verifyText).
 type verifyPageData struct {
 	Title, Body, Note, Token string
 	From                     *requestedFrom
 	Buttons                  []verifyButton
-	Lang                     string
-	Labels                   struct{ Device, IP, Time string }
 }
 
 // verifyButton is one choice of the link page; Continue says which to the
@@ -73,21 +52,49 @@ func (l *landing) from(t func(string, ...any) string) *requestedFrom {
 	return f
 }
 
+// renderVerify answers with the page a link opens (SECURITY.md 15): the
+// hosted pages' card, theme and language, in a document that changes
+// nothing on GET (mail scanners open links too: a button posts the token
+// back), loads nothing from anywhere (the stylesheet is inline) and sends
+// no Referer, so the token leaks nowhere.
 func (a *Auth) renderVerify(w http.ResponseWriter, r *http.Request, status int, d verifyPageData) {
-	t := a.verifyText(r)
-	d.Lang = t("meta.lang")
-	d.Labels.Device, d.Labels.IP, d.Labels.Time = t("verify.from.device"), t("verify.from.ip"), t("verify.from.time")
-	writeStandalonePage(w, status, "", verifyPage, d)
+	loc := a.locale(r)
+	b := a.branding()
+	if !strings.HasPrefix(b.LogoURL, "/") || strings.HasPrefix(b.LogoURL, "//") {
+		b.LogoURL = "" // a logo from elsewhere would be a request from the page with the token
+	}
+	props := components.LinkPageProps{Title: d.Title, Body: d.Body, Note: d.Note, Action: "/v1/verify", Token: d.Token,
+		Branding: b, Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if d.From != nil {
+		props.From = &components.LinkOrigin{Device: d.From.Device, IP: d.From.IP, At: d.From.At}
+	}
+	for _, b := range d.Buttons {
+		props.Buttons = append(props.Buttons, components.LinkChoice{Label: b.Label, Continue: b.Continue, Confirm: b.Confirm, Secondary: b.Secondary})
+	}
+	page := components.Page(components.PageProps{Title: d.Title + " · " + a.cfg.AppName, Referrer: "no-referrer", Locale: loc,
+		Appearance: a.cfg.UI.Appearance}, components.LinkPage(props))
+	writeStandalonePage(w, status, "img-src 'self'", templPage{r.Context(), page}, nil)
 }
+
+// templPage runs a templ component where writeStandalonePage takes a
+// template.
+type templPage struct {
+	ctx context.Context
+	c   templ.Component
+}
+
+func (p templPage) Execute(w io.Writer, _ any) error { return p.c.Render(p.ctx, w) }
 
 // writeStandalonePage answers with a page of its own (not the portal's
 // document): one that loads nothing from elsewhere, sends no Referer, is
-// never cached, and runs scripts only from this origin when scripts says
-// so ("script-src 'self'").
-func writeStandalonePage(w http.ResponseWriter, status int, scripts string, page *template.Template, data any) {
+// never cached, and loads scripts or images from this origin only when
+// extra says so ("script-src 'self'", "img-src 'self'").
+func writeStandalonePage(w http.ResponseWriter, status int, extra string, page interface {
+	Execute(io.Writer, any) error
+}, data any) {
 	csp := "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-	if scripts != "" {
-		csp += "; " + scripts
+	if extra != "" {
+		csp += "; " + extra
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", csp)

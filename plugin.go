@@ -224,6 +224,7 @@ type plugins struct {
 	reg      strategies
 	routes   []route
 	sections []ProfileSection
+	tabs     []profileTab // panes of the account page (pages_profile.go)
 	policies []SecondFactorPolicy
 
 	// Routes and the OpenAPI document (host_*.go).

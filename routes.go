@@ -69,6 +69,7 @@ func (a *Auth) kernelRoutes() []route {
 		{"GET", "/v1/verify", a.serveVerifyPage, false, false},
 		{"GET", stylesheetPath, serveStylesheet, false, false},
 		{"GET", webAuthnScriptPath, serveWebAuthnScript, false, false},
+		{"GET", userButtonScriptPath, serveUserButtonScript, false, false},
 		{"GET", "/sign-in", a.servePortalSignIn, false, false},
 		{"POST", "/sign-in", a.perIP(a.servePortalSignInPost), false, false},
 		{"GET", "/sign-up", a.servePortalSignUp, false, false},

@@ -36,6 +36,7 @@ func cases() map[string]templ.Component {
 	maps.Copy(all, passkeyCases())
 	maps.Copy(all, orgCases())
 	maps.Copy(all, socialCases())
+	maps.Copy(all, profileCases())
 	return all
 }
 

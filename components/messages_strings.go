@@ -4,12 +4,14 @@ package components
 // and "message.<kind>.text" are text/template sources, "message.<kind>.html"
 // (optional) an html/template source, all executed with the kernel's
 // MessageData; "message.continue" labels the button of a link in the
-// default HTML layout. They sit in the same tables as the components'
+// default HTML layout, "message.link_fallback" introduces the link spelled
+// out below it. They sit in the same tables as the components'
 // strings so that a language is one table: pages, the link landing page
 // and mails.
 
 var englishMessages = Locale{
 	"message.continue":                    "Continue",
+	"message.link_fallback":               "If the button does not work, paste this link into your browser:",
 	"message.sign_in_code.subject":        "{{.Code}} is your {{.AppName}} code",
 	"message.sign_in_code.text":           "Your {{.AppName}} sign-in code is {{.Code}}. It expires in 10 minutes. If you did not try to sign in, ignore this message.",
 	"message.sign_in_link.subject":        "Sign in to {{.AppName}}",
@@ -44,6 +46,7 @@ var englishMessages = Locale{
 
 var frenchMessages = Locale{
 	"message.continue":                    "Continuer",
+	"message.link_fallback":               "Si le bouton ne fonctionne pas, collez ce lien dans votre navigateur :",
 	"message.sign_in_code.subject":        "{{.Code}} est votre code {{.AppName}}",
 	"message.sign_in_code.text":           "Votre code de connexion {{.AppName}} est {{.Code}}. Il expire dans 10 minutes. Si vous n'avez pas essayé de vous connecter, ignorez ce message.",
 	"message.sign_in_link.subject":        "Connexion à {{.AppName}}",

@@ -1,6 +1,8 @@
 package components
 
 import (
+	_ "embed"
+	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -142,4 +144,49 @@ func mfaFooter(l Locale, url string) templ.Component {
 		return nil
 	}
 	return mfaBack(l, url, "mfa.cancel")
+}
+
+//go:embed backupcodes.js
+var backupCodesScript string
+
+// BackupCodesScript returns the script of the backup codes page's "Copy
+// all" and "Print" buttons, for a plugin to serve with Host.AddScript;
+// without it the page still offers the codes as a download.
+func BackupCodesScript() string { return backupCodesScript }
+
+// codesText is the codes as the text file and the clipboard hold them: a
+// title, the codes one a line, a note.
+func (p MFABackupCodesProps) codesText() string {
+	var b strings.Builder
+	b.WriteString(T(p.Locale, "mfa.backup.file_title", p.Branding.AppName) + "\n\n")
+	for _, c := range p.Codes {
+		b.WriteString(c + "\n")
+	}
+	b.WriteString("\n" + T(p.Locale, "mfa.backup.file_note") + "\n")
+	return b.String()
+}
+
+// downloadURL is codesText as a data: URL, which a download link saves
+// without a script or a round trip (the codes are shown once and never
+// stored in the clear).
+func (p MFABackupCodesProps) downloadURL() templ.SafeURL {
+	return templ.SafeURL("data:text/plain;charset=utf-8," + url.PathEscape(p.codesText()))
+}
+
+// fileName is the download's name: "acme-backup-codes.txt".
+func (p MFABackupCodesProps) fileName() string {
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, p.Branding.AppName)
+	name = strings.Trim(name, "-")
+	if name == "" {
+		return "backup-codes.txt"
+	}
+	return name + "-backup-codes.txt"
 }

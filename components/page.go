@@ -9,3 +9,11 @@ func colorScheme(a Appearance) string {
 	}
 	return "light dark"
 }
+
+// referrer is the page's referrer policy, "same-origin" by default.
+func (p PageProps) referrer() string {
+	if p.Referrer == "" {
+		return "same-origin"
+	}
+	return p.Referrer
+}

@@ -3,6 +3,7 @@ package components
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 )
@@ -230,9 +231,16 @@ type UserButtonProps struct {
 	SwitchAction     string
 	AddAccountURL    string
 	SignOutAllAction string
-	Hidden           map[string]string
-	Locale           Locale
-	Appearance       Appearance
+	// ScriptURL, when set, loads the script (UserButtonScript) that closes
+	// the menu on a click outside it and on Escape, focus back on the
+	// button; without it the menu still opens and closes by its button.
+	ScriptURL string
+	// StylesheetURL, when set, links the stylesheet before the button,
+	// for pages that do not link it in their <head>.
+	StylesheetURL string
+	Hidden        map[string]string
+	Locale        Locale
+	Appearance    Appearance
 }
 
 // MenuEntry is one entry of the UserButton's menu: a link (Label, URL), or,
@@ -241,6 +249,17 @@ type MenuEntry struct {
 	Label     string
 	URL       string
 	Component templ.Component
+	// Icon names the icon beside Label: "settings", "user", "shield",
+	// "plus", "sign-out"; empty or unknown is a neutral one.
+	Icon string
+}
+
+// iconName is the entry's icon, a neutral one by default.
+func (m MenuEntry) iconName() string {
+	if _, ok := iconPaths[m.Icon]; ok {
+		return m.Icon
+	}
+	return "item"
 }
 
 // Contact is one email address or phone number on a user's profile.
@@ -272,7 +291,10 @@ type Device struct {
 	IP         string
 	Location   string
 	LastActive string
-	Mobile     bool
+	// LastActiveAt, when set, is LastActive as a machine-readable
+	// <time datetime>.
+	LastActiveAt time.Time
+	Mobile       bool
 	// Current marks the session viewing the page; it cannot be revoked here.
 	Current bool
 }
@@ -311,8 +333,24 @@ type UserProfileProps struct {
 	DeleteAccountAction string
 
 	// Extra sections that plugins render (two-factor, passkeys, …), each
-	// placed after the built-in ones.
+	// placed after the built-in ones (in the Security pane, with
+	// navigation).
 	Extra []templ.Component
+
+	// TabURL, when set, splits the page into panes with a side navigation
+	// linking TabURL+key (e.g. "/user?tab="): Profile (name, image,
+	// addresses), Security (password, Extra, devices, deleting the
+	// account), then Tabs; only the pane named by Tab is shown. Empty
+	// shows every section on one page.
+	TabURL string
+	// Tab is the current pane: TabProfile (the default), TabSecurity or a
+	// Tabs key.
+	Tab string
+	// Tabs are further panes plugins add (organizations, billing).
+	Tabs []ProfileTab
+	// HomeURL, when set, is a "Back to AppName" link to the application.
+	HomeURL string
+	AppName string
 
 	// Notice is a success message shown with role="status".
 	Notice     string
@@ -333,7 +371,11 @@ type PageProps struct {
 	// ceremonies).
 	ScriptURLs []string
 	// Head is extra content for <head>, such as a favicon link.
-	Head       templ.Component
+	Head templ.Component
+	// Referrer is the referrer policy of the page's <meta name="referrer">;
+	// default "same-origin". A page whose URL holds a secret sets
+	// "no-referrer".
+	Referrer   string
 	Locale     Locale
 	Appearance Appearance
 }

@@ -12,3 +12,10 @@ var webauthnScript string
 // Content-Security-Policy of script-src 'self'; serve it from the
 // application's origin with Content-Type text/javascript.
 func WebAuthnScript() string { return webauthnScript }
+
+//go:embed userbutton.js
+var userButtonScript string
+
+// UserButtonScript returns the user button's script (UserButtonProps.ScriptURL),
+// for the kernel to serve.
+func UserButtonScript() string { return userButtonScript }

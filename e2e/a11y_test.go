@@ -53,32 +53,48 @@ func TestAccessibility(t *testing.T) {
 		{"sign-in", "/sign-in", "#latch-signin-identifier", false},
 		{"sign-up", "/sign-up", "#latch-signup-email_address", false},
 		{"user", "/user", ".latch-root", true},
+		{"user-security", "/user?tab=security", ".latch-root", false},
+		{"link", "/v1/verify?token=ver_unknown.x", ".latch-card", false},
 	}
 	for _, p := range pages {
 		if p.signIn {
 			b.signIn("/sign-in", email, testPassword, signedIn)
 		}
 		b.open(p.path, p.ready)
-		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](string(axeJS))); err != nil {
-			t.Fatalf("%s: injecting axe-core: %v", p.path, err)
-		}
-		vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](runAxe, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("%s: running axe-core: %v", p.path, err)
-		}
-		b.screenshot(t.Name() + "_" + p.name)
-		var bad []string
-		for _, v := range vs {
-			line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "),
-				strings.ReplaceAll(v.Summary, "\n", " "))
-			if v.Impact == "serious" || v.Impact == "critical" {
-				bad = append(bad, line)
-			} else {
-				t.Logf("%s: minor: %s", p.path, line)
+		for _, scheme := range []string{"light", "dark"} {
+			b.colorScheme(scheme)
+			b.reload(p.ready)
+			if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](string(axeJS))); err != nil {
+				t.Fatalf("%s: injecting axe-core: %v", p.path, err)
 			}
-		}
-		if len(bad) > 0 {
-			t.Errorf("%s: %d serious or critical accessibility violations:\n\t%s", p.path, len(bad), strings.Join(bad, "\n\t"))
+			vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](runAxe, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s: running axe-core: %v", p.path, err)
+			}
+			shot := t.Name() + "_" + p.name
+			if scheme == "dark" {
+				shot += "_dark"
+			}
+			b.screenshot(shot)
+			switch {
+			case p.name == "user" && scheme == "light":
+				b.shot("profile-light")
+			case p.name == "user-security":
+				b.shot("profile-security-" + scheme)
+			}
+			var bad []string
+			for _, v := range vs {
+				line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "),
+					strings.ReplaceAll(v.Summary, "\n", " "))
+				if v.Impact == "serious" || v.Impact == "critical" {
+					bad = append(bad, line)
+				} else {
+					t.Logf("%s: minor: %s", p.path, line)
+				}
+			}
+			if len(bad) > 0 {
+				t.Errorf("%s (%s): %d serious or critical accessibility violations:\n\t%s", p.path, scheme, len(bad), strings.Join(bad, "\n\t"))
+			}
 		}
 	}
 }

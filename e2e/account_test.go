@@ -89,6 +89,18 @@ func (b *browser) contactBadges(value string) (badges []string, ok bool) {
 	return got, got != nil
 }
 
+// visible reports whether the first element matching sel is rendered
+// (not inside a closed <details>, not display:none).
+func (b *browser) visible(sel string) bool {
+	b.t.Helper()
+	q, _ := json.Marshal(sel)
+	shown, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(e => e !== null && e.checkVisibility())(document.querySelector(%s))`, q)))
+	if err != nil {
+		b.t.Fatalf("browser: looking at %s: %v (at %s)", sel, err, b.location())
+	}
+	return shown
+}
+
 // present reports whether an element matches sel in the page.
 func (b *browser) present(sel string) bool {
 	b.t.Helper()
@@ -122,8 +134,8 @@ func TestAddAndVerifySecondEmail(t *testing.T) {
 		t.Fatalf("sending the code answered %d, want 200 (at %s)", status, b.location())
 	}
 	b.wait("#latch-profile-add-email")
-	if p := b.path(); p != "/user" {
-		t.Errorf("after verifying, the browser is at %s, want /user", p)
+	if p := b.path(); p != "/user?saved=verify" {
+		t.Errorf("after verifying, the browser is at %s, want /user?saved=verify", p)
 	}
 	if b.present(`[role="alert"]`) {
 		t.Errorf("after verifying, /user shows an error: %q", b.text(`[role="alert"]`))
@@ -201,14 +213,19 @@ func TestRevokeAnotherDevice(t *testing.T) {
 		t.Fatalf("the two browsers' sessions are %q and %q, want two different sessions", mine, theirs)
 	}
 
-	first.open("/user", "#latch-profile-devices-title")
+	first.open("/user?tab=security", "#latch-profile-devices-title")
 	revoke := fmt.Sprintf(`form:has(input[name="id"][value=%q]) button`, theirs)
+	askRevoke := fmt.Sprintf(`details.latch-confirm:has(input[name="id"][value=%q]) > summary`, theirs)
 	if first.present(fmt.Sprintf(`form:has(input[name="id"][value=%q])`, mine)) {
 		t.Errorf("/user offers to sign out of the device it is viewed on")
 	}
+	if first.visible(revoke) {
+		t.Errorf("signing out of a device needs no confirmation")
+	}
+	first.run(chromedp.Click(chromedp.CSS(askRevoke)), chromedp.WaitVisible(chromedp.CSS(revoke)))
 	first.follow(revoke, "#latch-profile-devices-title")
-	if p := first.path(); p != "/user" {
-		t.Errorf("after revoking, the first browser is at %s, want /user", p)
+	if p := first.path(); p != "/user?saved=revoke&tab=security" {
+		t.Errorf("after revoking, the first browser is at %s, want /user?saved=revoke&tab=security", p)
 	}
 	if first.present(revoke) {
 		t.Errorf("after revoking, /user still lists the second browser's session")
@@ -239,7 +256,7 @@ func TestRevokeAnotherDevice(t *testing.T) {
 	if tok, _ := first.sessionCookie(); tok == "" || tok == oldToken {
 		t.Errorf("the first browser's expired session token was not replaced")
 	}
-	first.open("/user", "#latch-profile-devices-title")
+	first.open("/user?tab=security", "#latch-profile-devices-title")
 	if first.present(revoke) {
 		t.Errorf("/user lists the revoked session again")
 	}
@@ -363,4 +380,5 @@ func TestProfileDarkTheme(t *testing.T) {
 		t.Errorf("in the dark scheme the page's luminance is %.2f, want a dark page", l)
 	}
 	b.screenshot("profile-dark")
+	b.shot("profile-dark")
 }

@@ -32,7 +32,7 @@ func TestDeleteAccountNeedsReverification(t *testing.T) {
 	b.wantSignedIn(userID)
 
 	a.Clock.Advance(11 * time.Minute)
-	b.open("/user", deleteSummary)
+	b.open("/user?tab=security", deleteSummary)
 	b.run(chromedp.Click(chromedp.CSS(deleteSummary)), chromedp.WaitVisible(chromedp.CSS(deleteAccount)))
 	b.follow(deleteAccount, `button[name="strategy"][value="password"]`)
 	if p := b.path(); !strings.HasPrefix(p, "/reverify?") {
@@ -46,8 +46,8 @@ func TestDeleteAccountNeedsReverification(t *testing.T) {
 		t.Fatalf("reverifying answered %d (at %s)", status, b.location())
 	}
 	b.wait(deleteSummary)
-	if p := b.path(); p != "/user" {
-		t.Fatalf("after reverifying, the browser is at %s, want /user", p)
+	if p := b.path(); p != "/user?tab=security" {
+		t.Fatalf("after reverifying, the browser is at %s, want /user?tab=security", p)
 	}
 
 	b.run(chromedp.Click(chromedp.CSS(deleteSummary)), chromedp.WaitVisible(chromedp.CSS(deleteAccount)))

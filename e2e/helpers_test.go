@@ -77,7 +77,9 @@ type app struct {
 // sign-out form; the dashboard is for signed-in users only.
 var landing = template.Must(template.New("").Parse(`{{define "home"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>E2E app</title>
-<link rel="stylesheet" href="/v1/latch.css"></head>
+<link rel="stylesheet" href="/v1/latch.css">
+<style>/* an app's own styles, which must not reach the user button's menu */
+header ul{padding-left:40px;list-style:disc}header li{margin-left:24px;text-indent:12px}header a,header form button{margin:6px;padding-left:30px}</style></head>
 <body>{{with .Button}}<header id="header" style="display:flex;justify-content:flex-end">{{.}}</header>{{end}}<main>
 <h1>E2E app</h1>
 <noscript><p id="noscript">JavaScript is off.</p></noscript>

@@ -20,7 +20,7 @@ const (
 	// totpSetUpCode is the field for the app's first code.
 	totpSetUpCode = "#latch-mfa-totp-code"
 	// backupCodesDone leaves the page showing the new backup codes.
-	backupCodesDone = `a.latch-button--primary[href="/user"]`
+	backupCodesDone = `a.latch-button--primary[href="/user?tab=security"]`
 	// factorCode is the code field of the second-factor step of sign-in,
 	// and of the reverification page.
 	factorCode = "#latch-factor-code"
@@ -114,7 +114,7 @@ func TestReverificationBeforePasswordChange(t *testing.T) {
 		t.Fatalf("after 11 minutes the browser is in session %s, want %s kept", got, session)
 	}
 
-	b.open("/user", "#latch-profile-new-password")
+	b.open("/user?tab=security", "#latch-profile-new-password")
 	b.fill("#latch-profile-current-password", testPassword)
 	b.load(chromedp.SendKeys(chromedp.CSS("#latch-profile-new-password"), newPassword+"\r"))
 	if p := b.path(); !strings.HasPrefix(p, "/reverify?") {
@@ -126,8 +126,8 @@ func TestReverificationBeforePasswordChange(t *testing.T) {
 		t.Fatalf("verifying answered %d, want 200 (at %s)", status, b.location())
 	}
 	b.wait("#latch-profile-new-password")
-	if p := b.path(); p != "/user" {
-		t.Fatalf("after verifying, the browser is at %s, want /user", p)
+	if p := b.path(); p != "/user?tab=security" {
+		t.Fatalf("after verifying, the browser is at %s, want /user?tab=security", p)
 	}
 
 	b.fill("#latch-profile-current-password", testPassword)
@@ -135,8 +135,8 @@ func TestReverificationBeforePasswordChange(t *testing.T) {
 		t.Fatalf("changing the password answered %d, want 200 (at %s)", status, b.location())
 	}
 	b.wait("#latch-profile-new-password")
-	if p := b.path(); p != "/user" {
-		t.Errorf("after changing the password, the browser is at %s, want /user", p)
+	if p := b.path(); p != "/user?saved=password&tab=security" {
+		t.Errorf("after changing the password, the browser is at %s, want /user?saved=password&tab=security", p)
 	}
 	if b.present(`[role="alert"]:not(:empty)`) {
 		t.Fatalf("changing the password shows an error: %q", b.text(`[role="alert"]:not(:empty)`))

@@ -141,7 +141,7 @@ func (a *app) wantWebAuthnScript(t *testing.T) {
 // it does not show sel, a control of a plugin's section.
 func (b *browser) openProfileSection(sel, what string) {
 	b.t.Helper()
-	b.open("/user", "#latch-profile-devices-title")
+	b.open("/user?tab=security", "#latch-profile-devices-title")
 	if !b.present(sel) {
 		b.t.Fatalf("/user has no %s (%s): the plugin's section is not on the account page", what, sel)
 	}
@@ -157,8 +157,8 @@ func (b *browser) register(add string) {
 	b.app.wantWebAuthnScript(b.t)
 	b.follow(add, webAuthnCreate)
 	b.follow(webAuthnCreate, passkeysTitle)
-	if p := b.path(); p != "/user" {
-		b.t.Fatalf("after registering, the browser is at %s, want /user", p)
+	if p := b.path(); p != "/user?tab=security" {
+		b.t.Fatalf("after registering, the browser is at %s, want /user?tab=security", p)
 	}
 	if b.present(`[role="alert"]:not(:empty)`) {
 		b.t.Errorf("after registering, /user shows an error: %q", b.text(`[role="alert"]:not(:empty)`))

@@ -193,7 +193,7 @@ func TestCodeSecondFactorPages(t *testing.T) {
 		t.Fatalf("section:\n%s", section)
 	}
 	res := b.Post("/user/mfa?do=phone_on", url.Values{})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?mfa_notice=phone_on" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?mfa_notice=phone_on&tab=security" {
 		t.Fatalf("turn on: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	section = renderSection(t, e, uid, "/user?mfa_notice=phone_on")
@@ -202,7 +202,7 @@ func TestCodeSecondFactorPages(t *testing.T) {
 		t.Fatalf("section after turning on:\n%s", section)
 	}
 	res = b.Post("/user/mfa?do=phone_off", url.Values{})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?mfa_notice=phone_off" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?mfa_notice=phone_off&tab=security" {
 		t.Fatalf("turn off: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	if on, _ := e.mfa.Status(context.Background(), uid); *on.PhoneCode {

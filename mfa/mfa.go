@@ -206,6 +206,9 @@ func (p *Plugin) Register(h *latch.Host) error {
 			return err
 		}
 	}
+	if err := h.AddScript(latch.Script{Path: "/v1/mfa/backup-codes.js", Content: []byte(components.BackupCodesScript())}); err != nil {
+		return err
+	}
 	doc, err := p.openAPIFragment()
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func (p *Plugin) serveReverifyBounce(w http.ResponseWriter, r *http.Request) {
 	if !p.h.Reverified(w, r, latch.ReverificationWindow) {
 		return
 	}
-	http.Redirect(w, r, p.h.ProfileURL(), http.StatusSeeOther)
+	http.Redirect(w, r, p.h.ProfileTabURL(components.TabSecurity), http.StatusSeeOther)
 }
 
 // serveSetupPage shows the authenticator app's set-up: the introduction, or
@@ -85,7 +85,7 @@ func (p *Plugin) serveSetupPage(w http.ResponseWriter, r *http.Request) {
 func (p *Plugin) renderSetup(w http.ResponseWriter, r *http.Request, status int, e *Enrollment, err error) {
 	l := p.h.Locale(r)
 	props := components.MFATOTPSetupProps{BeginAction: p.base() + "?do=totp_begin", VerifyAction: p.base() + "?do=totp_verify",
-		CancelURL: p.h.ProfileURL(), Errors: p.pageErrors(l, err), Branding: components.Branding{AppName: p.h.AppName()},
+		CancelURL: p.h.ProfileTabURL(components.TabSecurity), Errors: p.pageErrors(l, err), Branding: components.Branding{AppName: p.h.AppName()},
 		Locale: l, Appearance: p.h.Appearance()}
 	if e != nil {
 		props.QRCode, props.Secret, props.URI = e.QRCode, e.Secret, e.URI
@@ -95,7 +95,7 @@ func (p *Plugin) renderSetup(w http.ResponseWriter, r *http.Request, status int,
 
 func (p *Plugin) renderCodes(w http.ResponseWriter, r *http.Request, codes []string, notice string) {
 	l := p.h.Locale(r)
-	props := components.MFABackupCodesProps{Codes: codes, DoneURL: p.h.ProfileURL(), Branding: components.Branding{AppName: p.h.AppName()},
+	props := components.MFABackupCodesProps{Codes: codes, DoneURL: p.h.ProfileTabURL(components.TabSecurity), Branding: components.Branding{AppName: p.h.AppName()},
 		Locale: l, Appearance: p.h.Appearance()}
 	if notice != "" {
 		props.Notice = components.T(l, notice)
@@ -197,6 +197,7 @@ func (p *Plugin) backToProfile(w http.ResponseWriter, r *http.Request, notice st
 	} else if notice != "" {
 		v.Set("mfa_notice", notice)
 	}
+	v.Set("tab", components.TabSecurity)
 	target := p.h.ProfileURL()
 	if len(v) > 0 {
 		target += "?" + v.Encode()

@@ -81,7 +81,7 @@ func TestAccountPagesSetUpAndRemove(t *testing.T) {
 	mfatest.NextStep(e.Clock)
 
 	// The kernel's account page shows the section.
-	if page := readBody(t, b.Get("/user")); !strings.Contains(page, `id="latch-profile-mfa-title"`) {
+	if page := readBody(t, b.Get("/user?tab=security")); !strings.Contains(page, `id="latch-profile-mfa-title"`) {
 		t.Error("the account page lacks the two-step verification section")
 	}
 	// The section shows it on, with the actions that apply.
@@ -102,7 +102,7 @@ func TestAccountPagesSetUpAndRemove(t *testing.T) {
 	}
 
 	res = b.Post("/user/mfa?do=totp_remove", url.Values{})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?mfa_notice=totp_off" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?mfa_notice=totp_off&tab=security" {
 		t.Fatalf("remove: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	if on, _ := e.mfa.TOTP().Enrolled(ctx, uid); on {
@@ -129,7 +129,7 @@ func TestAccountPagesRefusal(t *testing.T) {
 	latchtest.SignIn(t, e.Auth, b, uid)
 	mfatest.EnrolTOTP(t, b, e.Clock)
 	res := b.Post("/user/mfa?do=totp_remove", url.Values{})
-	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/user?mfa_error=last_second_factor" {
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/user?mfa_error=last_second_factor&tab=security" {
 		t.Fatalf("refused removal: %d %q", res.StatusCode, loc)
 	}
 	r := httptest.NewRequest(http.MethodGet, "/user?mfa_error=last_second_factor", nil)

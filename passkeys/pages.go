@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/a-h/templ"
 
@@ -34,15 +33,16 @@ func (p *Plugin) profileSection(r *http.Request, s *latch.Session) (templ.Compon
 func (p *Plugin) sectionProps(r *http.Request, userID string, errs components.Errors) (components.PasskeysProps, error) {
 	loc := p.h.Locale(r)
 	props := components.PasskeysProps{AddAction: formPath + "?do=begin", RenameAction: formPath + "?do=rename",
-		RemoveAction: formPath + "?do=remove", Errors: errs, BackURL: p.h.ProfileURL(), Locale: loc, Appearance: p.h.Appearance()}
+		RemoveAction: formPath + "?do=remove", Errors: errs, BackURL: p.h.ProfileTabURL(components.TabSecurity), Locale: loc, Appearance: p.h.Appearance()}
 	creds, err := p.h.Store().ListCredentials(r.Context(), userID)
 	if err != nil {
 		return props, err
 	}
+	now := p.h.Now()
 	for _, c := range creds {
-		k := components.Passkey{ID: c.ID, Name: c.Name, Kind: c.Kind, Added: c.CreatedAt.UTC().Format(time.DateOnly), Synced: c.BackupState}
+		k := components.Passkey{ID: c.ID, Name: c.Name, Kind: c.Kind, Added: components.RelativeTime(loc, c.CreatedAt, now), Synced: c.BackupState}
 		if !c.LastUsedAt.IsZero() {
-			k.LastUsed = c.LastUsedAt.UTC().Format(time.DateOnly)
+			k.LastUsed = components.RelativeTime(loc, c.LastUsedAt, now)
 		}
 		props.Passkeys = append(props.Passkeys, k)
 	}
@@ -84,7 +84,7 @@ func (p *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 		p.renderErrors(w, r, err, f.Get("id"))
 		return
 	}
-	http.Redirect(w, r, p.h.ProfileURL(), http.StatusSeeOther)
+	http.Redirect(w, r, p.h.ProfileTabURL(components.TabSecurity), http.StatusSeeOther)
 }
 
 // reverifiedForm is Host.Reverified for the account page's forms. A form's
@@ -121,7 +121,7 @@ func (p *Plugin) renderRegister(w http.ResponseWriter, r *http.Request, kind str
 		status = http.StatusUnprocessableEntity
 	}
 	props := components.PasskeyRegisterProps{Kind: reg.Kind, Options: string(reg.Options), Action: formPath + "?do=finish",
-		Hidden: map[string]string{"id": reg.ID, "kind": reg.Kind}, CancelURL: p.h.ProfileURL(), Errors: errs,
+		Hidden: map[string]string{"id": reg.ID, "kind": reg.Kind}, CancelURL: p.h.ProfileTabURL(components.TabSecurity), Errors: errs,
 		Locale: loc, Appearance: p.h.Appearance()}
 	p.h.RenderPage(w, r, status, components.T(loc, "profile.passkeys.add."+reg.Kind), components.PasskeyRegister(props))
 }

@@ -604,7 +604,7 @@ func TestRenameAndForms(t *testing.T) {
 
 	// The account page's forms: rename, then begin and finish.
 	res := b.Post("/user/passkeys?do=rename", url.Values{"id": {id}, "name": {"Form name"}})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/user?tab=security" {
 		t.Fatalf("rename form: %d", res.StatusCode)
 	}
 	res = b.Post("/user/passkeys?do=rename", url.Values{"id": {id}, "name": {""}})

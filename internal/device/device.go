@@ -48,7 +48,7 @@ func (p *Parser) Parse(ua string) Info {
 	}
 	p.once.Do(func() { p.parser = useragent.NewParser() })
 	a := p.parser.Parse(ua)
-	d := Info{UserAgent: ua, OS: string(a.OS())}
+	d := Info{UserAgent: ua, OS: OSName(string(a.OS()))}
 	if b := a.Browser(); b != "" {
 		d.Browser = strings.TrimSpace(string(b) + " " + a.BrowserVersionMajor())
 	}
@@ -227,4 +227,21 @@ func uaTokens(ua string) []uaToken {
 		ua = ua[end:]
 	}
 	return out
+}
+
+// OSName spells a system's name as its maker does ("MacOS" and "Mac OS X"
+// become "macOS", "Chrome OS" "ChromeOS"); a version after the name is
+// kept, and a name it does not know is returned as it is.
+func OSName(os string) string {
+	lower := strings.ToLower(os)
+	for _, n := range []struct{ prefix, name string }{
+		{"mac os x", "macOS"}, {"macos", "macOS"}, {"ipados", "iPadOS"}, {"iphone os", "iOS"}, {"ios", "iOS"},
+		{"chrome os", "ChromeOS"}, {"chromeos", "ChromeOS"}, {"windows", "Windows"}, {"android", "Android"},
+		{"linux", "Linux"}, {"freebsd", "FreeBSD"}, {"openbsd", "OpenBSD"}, {"watchos", "watchOS"}, {"tvos", "tvOS"},
+	} {
+		if rest, ok := strings.CutPrefix(lower, n.prefix); ok && (rest == "" || rest[0] == ' ') {
+			return n.name + os[len(n.prefix):]
+		}
+	}
+	return os
 }

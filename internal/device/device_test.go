@@ -41,3 +41,16 @@ func FuzzParseNativeApp(f *testing.F) {
 		}
 	})
 }
+
+// TestOSNameAsItsMakerSpellsIt: system names read as their makers write
+// them, whatever the User-Agent library or an old record says.
+func TestOSNameAsItsMakerSpellsIt(t *testing.T) {
+	for in, want := range map[string]string{
+		"MacOS": "macOS", "Mac OS X 10_15": "macOS 10_15", "IOS": "iOS", "Chrome OS": "ChromeOS", "chromeos": "ChromeOS",
+		"windows 11": "Windows 11", "Linux": "Linux", "Plan 9": "Plan 9", "": "", "iOSX": "iOSX",
+	} {
+		if got := OSName(in); got != want {
+			t.Errorf("OSName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestRemovalsAskForConfirmation: on the account page, with scripts off as
+// with them on, "Remove" beside an address and "Sign out" beside a device
+// only open a question; the address stays until its "Yes, remove" is
+// pressed, and the page then says so in a status message.
+func TestRemovalsAskForConfirmation(t *testing.T) {
+	a := newApp(t)
+	const email, second = "grace@example.com", "grace.work@example.com"
+	userID := a.createUser(t, email, testPassword)
+	b := newBrowser(t, a)
+	b.signIn("/sign-in", email, testPassword, signedIn)
+	b.wantSignedIn(userID)
+	b.open("/user", "#latch-profile-add-email")
+	b.submit("#latch-profile-add-email", second, emailCode)
+
+	b.disableScripts()
+	b.reload("#latch-profile-add-email")
+	ask := fmt.Sprintf(`details.latch-confirm:has(input[value]) > summary[aria-label="Remove %s"]`, second)
+	yes := `details.latch-confirm[open] .latch-confirm__panel button[type="submit"]`
+	if !b.present(ask) {
+		t.Fatalf("no Remove beside %s", second)
+	}
+	if b.visible(yes) {
+		t.Fatal("the removal's button shows before Remove is pressed")
+	}
+	b.run(chromedp.Click(chromedp.CSS(ask)), chromedp.WaitVisible(chromedp.CSS(yes)))
+	if _, listed := b.contactBadges(second); !listed {
+		t.Fatal("opening the confirmation removed the address")
+	}
+	b.shot("profile-confirm")
+	b.follow(yes, "#latch-profile-add-email")
+	if _, listed := b.contactBadges(second); listed {
+		t.Errorf("after confirming, %s is still listed", second)
+	}
+	if got := b.text(`[role="status"]`); got != "Removed." {
+		t.Errorf("after removing, the status message is %q", got)
+	}
+	b.run(chromedp.EmulateViewport(390, 844))
+	b.shot("profile-mobile")
+}
+
+// shot saves a screenshot of the viewport for the README when
+// LATCH_SCREENSHOTS names a directory (docs/screenshots).
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	dir := os.Getenv("LATCH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+	}
+}
