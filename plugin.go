@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -396,6 +397,28 @@ func (h *Host) Reverified(w http.ResponseWriter, r *http.Request, maxAge time.Du
 	}
 	h.a.refuseUnverified(w, r)
 	return false
+}
+
+// ReverifiedForm is Reverified for a form's POST: a session that did not
+// verify a factor within ReverificationWindow is sent through
+// reverification back to the page at back (a path; the account page when
+// ""), since a POST cannot be sent again after the detour.
+func (h *Host) ReverifiedForm(w http.ResponseWriter, r *http.Request, back string) bool {
+	if Has(r.Context(), Reverified(ReverificationWindow)) {
+		return true
+	}
+	if back == "" {
+		back = h.ProfileURL()
+	}
+	u, err := url.Parse(back)
+	if err != nil {
+		u = &url.URL{Path: "/"}
+	}
+	load := r.Clone(r.Context())
+	load.Method, load.URL, load.Body = http.MethodGet, u, http.NoBody
+	load.Header.Set("Accept", "text/html")
+	load.Header.Del("Authorization")
+	return h.Reverified(w, load, ReverificationWindow)
 }
 
 // SecondFactorRequired reports whether a policy requires u to keep a

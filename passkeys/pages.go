@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/a-h/templ"
 
@@ -56,7 +55,7 @@ func (p *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 		p.h.Respond(w, nil, latch.ErrInvalid)
 		return
 	}
-	if !p.reverifiedForm(w, r) {
+	if !p.h.ReverifiedForm(w, r, p.h.ProfileTabURL(components.TabSecurity)) {
 		return
 	}
 	ctx, f := r.Context(), r.PostForm
@@ -85,26 +84,6 @@ func (p *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, p.h.ProfileTabURL(components.TabSecurity), http.StatusSeeOther)
-}
-
-// reverifiedForm is Host.Reverified for the account page's forms. A form's
-// POST cannot be sent again after a detour, so an unverified session is
-// sent through reverification back to the account page, as the kernel's
-// own account forms do: Reverified redirects page loads (GETs), so it is
-// asked about a load of the account page.
-func (p *Plugin) reverifiedForm(w http.ResponseWriter, r *http.Request) bool {
-	if latch.Has(r.Context(), latch.Reverified(latch.ReverificationWindow)) {
-		return true
-	}
-	back, err := url.Parse(p.h.ProfileURL())
-	if err != nil {
-		back = &url.URL{Path: "/"}
-	}
-	load := r.Clone(r.Context())
-	load.Method, load.URL, load.Body = http.MethodGet, back, http.NoBody
-	load.Header.Set("Accept", "text/html")
-	load.Header.Del("Authorization")
-	return p.h.Reverified(w, load, latch.ReverificationWindow)
 }
 
 // renderRegister begins a registration of kind and shows the page that

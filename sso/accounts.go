@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/latchauth/latch"
+	"github.com/latchauth/latch/components"
 	"github.com/latchauth/latch/storage"
 )
 
@@ -243,7 +244,7 @@ func (pl *Plugin) serveConnectCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	redirect := cs.Redirect
 	if redirect == "" {
-		redirect = pl.h.ProfileURL()
+		redirect = pl.h.ProfileTabURL(components.TabSecurity)
 	}
 	http.Redirect(w, r, redirect, http.StatusSeeOther)
 }

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/a-h/templ"
 
@@ -122,14 +121,14 @@ func (pl *Plugin) serveForm(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		_ = leavePage.Execute(w, map[string]string{"URL": u, "Label": components.T(pl.h.Locale(r), "sso.leave", p.Label)})
 	case "disconnect":
-		if !pl.reverifiedForm(w, r) {
+		if !pl.h.ReverifiedForm(w, r, pl.h.ProfileTabURL(components.TabSecurity)) {
 			return
 		}
 		if err := pl.Disconnect(ctx, s.UserID, r.PostFormValue("id")); err != nil {
 			pl.formError(w, r, err)
 			return
 		}
-		http.Redirect(w, r, pl.h.ProfileURL(), http.StatusSeeOther)
+		http.Redirect(w, r, pl.h.ProfileTabURL(components.TabSecurity), http.StatusSeeOther)
 	default:
 		pl.h.Respond(w, nil, latch.ErrInvalid)
 	}
@@ -145,29 +144,11 @@ func (pl *Plugin) formError(w http.ResponseWriter, r *http.Request, err error) {
 		le = latch.ErrUnavailable
 	}
 	var buf bytes.Buffer
-	_ = errorTemplate.Execute(&buf, map[string]string{"Message": le.Message, "Back": pl.h.ProfileURL(),
+	_ = errorTemplate.Execute(&buf, map[string]string{"Message": le.Message, "Back": pl.h.ProfileTabURL(components.TabSecurity),
 		"BackLabel": components.T(pl.h.Locale(r), "sso.section.back")})
 	html := buf.Bytes()
 	pl.h.RenderPage(w, r, le.Status, components.T(pl.h.Locale(r), "sso.section.title"), templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
 		_, err := w.Write(html)
 		return err
 	}))
-}
-
-// reverifiedForm is Host.Reverified for a form: an unverified session is
-// sent through reverification back to the account page (a POST cannot be
-// sent again after the detour).
-func (pl *Plugin) reverifiedForm(w http.ResponseWriter, r *http.Request) bool {
-	if latch.Has(r.Context(), latch.Reverified(latch.ReverificationWindow)) {
-		return true
-	}
-	back, err := url.Parse(pl.h.ProfileURL())
-	if err != nil {
-		back = &url.URL{Path: "/"}
-	}
-	load := r.Clone(r.Context())
-	load.Method, load.URL, load.Body = http.MethodGet, back, http.NoBody
-	load.Header.Set("Accept", "text/html")
-	load.Header.Del("Authorization")
-	return pl.h.Reverified(w, load, latch.ReverificationWindow)
 }

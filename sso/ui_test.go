@@ -64,7 +64,7 @@ func TestAccountPageConnectedAccounts(t *testing.T) {
 	idpA.SignInAs(map[string]any{"sub": "p-1", "email": "p@example.com", "email_verified": true})
 	b := latchtest.NewBrowser(e.Auth.Handler())
 	signIn(t, e, b, "oauth_custom_a")
-	page := body(b.Get("/user"))
+	page := body(b.Get("/user?tab=security"))
 	if !strings.Contains(page, "Connected accounts") || !strings.Contains(page, "p@example.com") || !strings.Contains(page, `value="oauth_custom_b"`) ||
 		strings.Contains(page, `value="oauth_custom_a"`) {
 		t.Fatalf("account page:\n%s", page)
@@ -76,7 +76,7 @@ func TestAccountPageConnectedAccounts(t *testing.T) {
 		t.Fatalf("connect page:\n%s", leave)
 	}
 	back, _ := atProvider(t, idpB, html.UnescapeString(rest[:strings.IndexByte(rest, '"')]))
-	if res := b.Get(back.RequestURI()); res.StatusCode != 303 || res.Header.Get("Location") != "/user" {
+	if res := b.Get(back.RequestURI()); res.StatusCode != 303 || res.Header.Get("Location") != "/user?tab=security" {
 		t.Fatalf("connect callback: %d %q %s", res.StatusCode, res.Header.Get("Location"), body(res))
 	}
 	accounts, err := e.pl.Accounts(ctx(), signedInAs(t, b))
