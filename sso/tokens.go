@@ -170,18 +170,41 @@ func (pl *Plugin) claimPending(ctx context.Context, ea *storage.ExternalAccount)
 	if best == nil {
 		return false, nil
 	}
-	v, err := store.ConsumeVerification(ctx, best.ID, pl.h.Now())
-	if err != nil {
-		return false, nil // claimed meanwhile
+	// The tokens move in one transaction, so that a claimer that loses the
+	// race reads the account once the winner has written it.
+	err := pl.h.InTx(ctx, func(t *latch.Tx) error {
+		v, err := t.ConsumeVerification(ctx, best.ID, pl.h.Now())
+		if err != nil {
+			return errClaimed
+		}
+		var pt pendingTokens
+		if err := json.Unmarshal(v.Data, &pt); err != nil {
+			return err
+		}
+		linked, err := latch.TxStore[storage.ConnectedAccountStore](t)
+		if err != nil {
+			return err
+		}
+		next := *ea
+		next.AccessToken, next.RefreshToken, next.TokenExpiresAt, next.Scopes = pt.Access, pt.Refresh, pt.ExpiresAt, pt.Scopes
+		next.UpdatedAt = pl.h.Now()
+		if err := linked.UpdateExternalAccount(ctx, &next); err != nil {
+			return err
+		}
+		*ea = next
+		return nil
+	})
+	if errors.Is(err, errClaimed) {
+		if cur, err := pl.linked.GetExternalAccount(ctx, ea.ID); err == nil {
+			*ea = *cur
+		}
+		return false, nil
 	}
-	var pt pendingTokens
-	if err := json.Unmarshal(v.Data, &pt); err != nil {
-		return false, err
-	}
-	ea.AccessToken, ea.RefreshToken, ea.TokenExpiresAt, ea.Scopes = pt.Access, pt.Refresh, pt.ExpiresAt, pt.Scopes
-	ea.UpdatedAt = pl.h.Now()
-	return true, pl.linked.UpdateExternalAccount(ctx, ea)
+	return err == nil, err
 }
+
+// errClaimed: another request moved the waiting tokens first.
+var errClaimed = errors.New("sso: waiting tokens claimed meanwhile")
 
 // claimAll gives each of the user's accounts without tokens the tokens
 // waiting for it.
