@@ -87,19 +87,27 @@ func (p *Plugin) onSessionCreate(ctx context.Context, e *latch.SessionCreateHook
 // signInPolicy asks a second factor of members of organizations that
 // require one.
 func (p *Plugin) signInPolicy(ctx context.Context, in latch.SignInContext) (latch.SignInRequirement, error) {
+	need, err := p.needsSecondFactor(ctx, in.User)
+	return latch.SignInRequirement{SecondFactor: need}, err
+}
+
+// needsSecondFactor reports whether u is a member of an organization that
+// requires a second factor. As a Host.RequireSecondFactor policy it also
+// keeps such a member from removing their last one.
+func (p *Plugin) needsSecondFactor(ctx context.Context, u *storage.User) (bool, error) {
 	for pg := (storage.Page{Limit: storage.MaxLimit}); ; {
-		list, next, err := p.members.ListMemberships(ctx, storage.MembershipFilter{UserID: in.User.ID}, pg)
+		list, next, err := p.members.ListMemberships(ctx, storage.MembershipFilter{UserID: u.ID}, pg)
 		if err != nil {
-			return latch.SignInRequirement{}, err
+			return false, err
 		}
 		for _, m := range list {
 			o, err := p.orgs.GetOrganization(ctx, m.OrganizationID)
 			if err == nil && o.RequireSecondFactor {
-				return latch.SignInRequirement{SecondFactor: true}, nil
+				return true, nil
 			}
 		}
 		if next == "" {
-			return latch.SignInRequirement{}, nil
+			return false, nil
 		}
 		pg.After = next
 	}

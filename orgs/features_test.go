@@ -31,6 +31,14 @@ func TestOrganizationRequiringSecondFactorAsksItOfMembers(t *testing.T) {
 	if code, st := signInStatus(t, e, "ada@example.com"); code == http.StatusOK && st == "complete" {
 		t.Errorf("a member of an organization requiring a second factor signed in with a password alone")
 	}
+	// The same policy keeps a member from removing their last factor.
+	raw, err := e.Auth.Store().GetUser(e.ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if need, err := e.p.h.SecondFactorRequired(e.ctx, raw); err != nil || !need {
+		t.Errorf("a member of an organization requiring a second factor may drop it: %v %v", need, err)
+	}
 }
 
 func TestRestrictToDomainsRefusesOtherAddresses(t *testing.T) {

@@ -217,6 +217,7 @@ func (p *Plugin) Register(h *latch.Host) error {
 	h.OnSignUp(p.onSignUp)
 	h.OnSessionCreate(p.onSessionCreate)
 	h.AddSignInPolicy(p.signInPolicy)
+	h.RequireSecondFactor(p.needsSecondFactor)
 	if err := p.addMessages(h); err != nil {
 		return err
 	}
