@@ -26,18 +26,11 @@ import (
 // plugin's writes through a capability commit with t. It looks through
 // the kernel's wrappers of the transaction's store.
 func TxStore[T any](t *Tx) (T, error) {
-	var q storage.Querier = t.t.Querier
-	for {
-		if c, ok := q.(T); ok {
-			return c, nil
-		}
-		u, ok := q.(interface{ Unwrap() storage.Querier })
-		if !ok {
-			var zero T
-			return zero, fmt.Errorf("latch: the transaction's store (%T) lacks the capability %s", q, reflect.TypeFor[T]())
-		}
-		q = u.Unwrap()
+	c, inner, ok := capability[T](t.t.Querier)
+	if !ok {
+		return c, fmt.Errorf("latch: the transaction's store (%T) lacks the capability %s", inner, reflect.TypeFor[T]())
 	}
+	return c, nil
 }
 
 // SetActiveOrganization makes orgID (and teamID, one of its teams; "" for
@@ -75,37 +68,30 @@ func (h *Host) SetActiveOrganization(ctx context.Context, w http.ResponseWriter,
 
 // ClearActiveOrganization makes the personal account the active one of
 // every live session of userID acting for orgID, and evicts their tokens
-// (EvictSessionTokens): their next token has no organization claims.
+// (as EvictUserTokens does): their next token has no organization claims.
 func (h *Host) ClearActiveOrganization(ctx context.Context, userID, orgID string) error {
 	a := h.a
+	live, err := a.liveSessions(ctx, userID)
+	if err != nil {
+		return err
+	}
 	var cleared []string
-	page := storage.Page{}
-	for {
-		list, next, err := a.store.ListSessions(ctx, storage.SessionFilter{UserID: userID, Status: storage.SessionActive}, page)
+	for _, s := range live {
+		if s.ActiveOrganizationID != orgID {
+			continue
+		}
+		err := a.inTx(ctx, func(t *tx) error {
+			cur, err := t.GetSession(ctx, s.ID)
+			if err != nil || cur.ActiveOrganizationID != orgID {
+				return nil // ended or switched meanwhile
+			}
+			cur.ActiveOrganizationID, cur.ActiveTeamID, cur.UpdatedAt = "", "", a.now()
+			return storageError(t.UpdateSession(ctx, cur))
+		})
 		if err != nil {
-			return storageError(err)
+			return err
 		}
-		for _, s := range list {
-			if s.ActiveOrganizationID != orgID {
-				continue
-			}
-			err := a.inTx(ctx, func(t *tx) error {
-				cur, err := t.GetSession(ctx, s.ID)
-				if err != nil || cur.ActiveOrganizationID != orgID {
-					return nil // ended or switched meanwhile
-				}
-				cur.ActiveOrganizationID, cur.ActiveTeamID, cur.UpdatedAt = "", "", a.now()
-				return storageError(t.UpdateSession(ctx, cur))
-			})
-			if err != nil {
-				return err
-			}
-			cleared = append(cleared, s.ID)
-		}
-		if next == "" {
-			break
-		}
-		page.After = next
+		cleared = append(cleared, s.ID)
 	}
 	h.evict(ctx, cleared)
 	return nil
@@ -119,23 +105,32 @@ func (h *Host) ClearActiveOrganization(ctx context.Context, userID, orgID string
 // other instance within about a second. Without strict mode the others
 // see the change at their next refresh, within TokenLifetime.
 func (h *Host) EvictUserTokens(ctx context.Context, userID string) error {
-	var sids []string
-	page := storage.Page{}
-	for {
-		list, next, err := h.a.store.ListSessions(ctx, storage.SessionFilter{UserID: userID, Status: storage.SessionActive}, page)
-		if err != nil {
-			return storageError(err)
-		}
-		for _, s := range list {
-			sids = append(sids, s.ID)
-		}
-		if next == "" {
-			break
-		}
-		page.After = next
+	live, err := h.a.liveSessions(ctx, userID)
+	if err != nil {
+		return err
+	}
+	sids := make([]string, len(live))
+	for i, s := range live {
+		sids[i] = s.ID
 	}
 	h.evict(ctx, sids)
 	return nil
+}
+
+// liveSessions returns every active session of userID, page by page.
+func (a *Auth) liveSessions(ctx context.Context, userID string) ([]*storage.Session, error) {
+	var out []*storage.Session
+	for page := (storage.Page{Limit: storage.MaxLimit}); ; {
+		list, next, err := a.store.ListSessions(ctx, storage.SessionFilter{UserID: userID, Status: storage.SessionActive}, page)
+		if err != nil {
+			return nil, storageError(err)
+		}
+		out = append(out, list...)
+		if next == "" {
+			return out, nil
+		}
+		page.After = next
+	}
 }
 
 func (h *Host) evict(ctx context.Context, sids []string) {

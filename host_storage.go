@@ -15,16 +15,28 @@ import (
 // kernel's own logging wrapper included, so a failure of a capability's
 // operation is the plugin's to report.
 func RequireStore[T any](h *Host) (T, error) {
-	var s storage.Store = h.a.store
+	c, inner, ok := capability[T](h.a.store)
+	if !ok {
+		return c, fmt.Errorf("the store (%T) lacks the capability %s", inner, reflect.TypeFor[T]())
+	}
+	return c, nil
+}
+
+// capability returns s, or what the wrappers around it unwrap to (a Store
+// or a transaction's Querier), as T; when none is a T, the innermost.
+func capability[T any](s any) (T, any, bool) {
 	for {
 		if c, ok := s.(T); ok {
-			return c, nil
+			return c, s, true
 		}
-		u, ok := s.(interface{ Unwrap() storage.Store })
-		if !ok {
+		switch u := s.(type) {
+		case interface{ Unwrap() storage.Store }:
+			s = u.Unwrap()
+		case interface{ Unwrap() storage.Querier }:
+			s = u.Unwrap()
+		default:
 			var zero T
-			return zero, fmt.Errorf("the store (%T) lacks the capability %s", s, reflect.TypeFor[T]())
+			return zero, s, false
 		}
-		s = u.Unwrap()
 	}
 }
