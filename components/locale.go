@@ -55,7 +55,7 @@ func BuiltinLanguages() []string { return []string{"en", "fr"} }
 // English is the complete English table and the fallback for every other:
 // the kernel's strings (pages, the link landing page, the messages' templates)
 // and those of the plugins' components.
-var English = mergeLocales(englishCore, englishMFA, englishPasskeys, englishMessages, englishVerify, englishOrg, englishProfile)
+var English = mergeLocales(englishCore, englishMFA, englishPasskeys, englishMessages, englishVerify, englishOrg, englishProfile, englishSignIn)
 
 var englishCore = Locale{
 	"meta.lang": "en",
@@ -202,7 +202,7 @@ var englishCore = Locale{
 }
 
 // French is the complete French table.
-var French = mergeLocales(frenchCore, frenchMFA, frenchPasskeys, frenchMessages, frenchVerify, frenchOrg, frenchProfile)
+var French = mergeLocales(frenchCore, frenchMFA, frenchPasskeys, frenchMessages, frenchVerify, frenchOrg, frenchProfile, frenchSignIn)
 
 var frenchCore = Locale{
 	"meta.lang": "fr",

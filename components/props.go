@@ -16,9 +16,23 @@ type FieldError struct {
 	Message string
 }
 
-// Errors is the list of messages a form shows: all of them in a summary with
-// role="alert", and each field's own message beneath that field.
+// Errors is the list of messages a form shows. SignIn and SignUp show each
+// message once: a field's own beneath that field, the others (general
+// ones, and those of a field the step does not show) in a summary with
+// role="alert".
 type Errors []FieldError
+
+// except returns the errors of e that belong to none of fields: what a
+// step's summary shows when fields show their own messages.
+func (e Errors) except(fields ...string) Errors {
+	var out Errors
+	for _, fe := range e {
+		if fe.Field == "" || !slices.Contains(fields, fe.Field) {
+			out = append(out, fe)
+		}
+	}
+	return out
+}
 
 // For returns the message for field, or "" when it has none.
 func (e Errors) For(field string) string {
@@ -49,8 +63,14 @@ func (e Errors) Messages() []string {
 // Branding is the application's name and logo shown at the top of the card.
 type Branding struct {
 	AppName string
-	// LogoURL is an image URL; empty shows the app name only.
+	// LogoURL is an image URL; empty shows the app name only. The logo
+	// is shown 32 px high (its width follows its aspect ratio), its
+	// alternative text is AppName.
 	LogoURL string
+	// LogoDarkURL, when set, is shown instead of LogoURL in the dark
+	// theme (Appearance.Theme "dark", or "auto" when the system prefers
+	// dark).
+	LogoDarkURL string
 }
 
 // StrategyOption is one way to sign in that the user can choose, such as
@@ -127,6 +147,11 @@ type SignInProps struct {
 	Action string
 	// Identifier is the email, phone or username being signed in.
 	Identifier string
+	// Identifiers are the kinds of identifier the identifier step takes,
+	// among "email_address", "phone_number" and "username": they pick the
+	// field's label ("Email address", "Email address or username", …),
+	// type and autocomplete. Empty means all three.
+	Identifiers []string
 	// Strategies are the alternative methods: social buttons on the
 	// identifier step and the list on the choose_strategy step.
 	Strategies []StrategyOption
@@ -151,7 +176,20 @@ type SignInProps struct {
 	// sign-ins for bots.
 	PoWChallenge string
 	PoWScriptURL string
-	Branding     Branding
+	// ScriptURL is the code script (CodeScript), loaded with the page's
+	// CSP nonce: it turns a one-time code's field into digit boxes and
+	// counts down before "Resend code" may be pressed. Empty leaves the
+	// plain field and an enabled button.
+	ScriptURL string
+	// Notice is a confirmation shown in a role="status" region, such as
+	// "A new code was sent."
+	Notice string
+	// SignedInAs, on the identifier step, names the account this browser
+	// is already signed in to: the step becomes "Add an account", with a
+	// line linking ContinueURL to go on as that account instead.
+	SignedInAs  string
+	ContinueURL string
+	Branding    Branding
 	// Locale is the string table; nil means English.
 	Locale     Locale
 	Appearance Appearance
@@ -196,10 +234,17 @@ type SignUpProps struct {
 	StrategyAction string
 	StrategyHidden map[string]string
 	// SignInURL is linked from the form step; empty hides the link.
-	SignInURL  string
-	Branding   Branding
-	Locale     Locale
-	Appearance Appearance
+	SignInURL string
+	// ScriptURL and Notice are those of SignInProps.
+	ScriptURL string
+	Notice    string
+	// SignedInAs, on the form step, names the account this browser is
+	// already signed in to, with a line linking ContinueURL.
+	SignedInAs  string
+	ContinueURL string
+	Branding    Branding
+	Locale      Locale
+	Appearance  Appearance
 }
 
 // UserSummary is one signed-in account as shown by UserButton.

@@ -27,6 +27,7 @@ func (p SignUpProps) field(name, typ, autocomplete string) field {
 		Label:        T(p.Locale, "field."+name),
 		Autocomplete: autocomplete,
 		Error:        p.Errors.For(name),
+		Alert:        true,
 		Required:     true,
 	}
 	if typ != "password" {
@@ -40,4 +41,20 @@ func (p SignUpProps) field(name, typ, autocomplete string) field {
 		f.Attrs = map[string]any{"autocapitalize": "none", "spellcheck": "false"}
 	}
 	return f
+}
+
+// summaryErrors are the errors the card's summary shows: those of no field
+// the step shows, each of which shows its own beneath it.
+func (p SignUpProps) summaryErrors() Errors {
+	switch p.Step {
+	case StepVerify:
+		return p.Errors.except("code")
+	case StepLinkSent:
+		return p.Errors
+	}
+	fields := append([]string(nil), p.Fields...)
+	if p.Legal {
+		fields = append(fields, "legal_accepted")
+	}
+	return p.Errors.except(fields...)
 }

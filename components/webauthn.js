@@ -11,6 +11,12 @@
 // element (its data-message, or the script's own wording). Without
 // JavaScript the form posts no credential and the server says so.
 //
+// One click: a form with data-latch-passkey-signin="/v1/client/sign_ins"
+// (the sign-in card's "Sign in with a passkey") starts a passkey sign-in
+// through the JSON API when it is sent, asks the browser for a passkey and
+// signs in with it, then goes on as autofill does. Without the script, or
+// without WebAuthn, the form posts and the page asks for the passkey.
+//
 // Autofill: an <input autocomplete="username webauthn"
 // data-latch-passkey-start="/v1/client/sign_ins"> makes the browser offer
 // passkeys among the field's suggestions; choosing one signs in through the
@@ -160,6 +166,11 @@
 
 	function onSubmit(event) {
 		var form = event.target;
+		if (form instanceof HTMLFormElement && form.hasAttribute("data-latch-passkey-signin") && supported()) {
+			event.preventDefault();
+			passkeySignIn(form);
+			return;
+		}
 		if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-latch-webauthn")) {
 			return;
 		}
@@ -216,6 +227,53 @@
 		});
 	}
 
+	// finish sends the credential cred for the passkey sign-in signIn
+	// (started at start) and goes where el's data attributes say: the app
+	// when signed in, the sign-in page when a second step is needed.
+	function finish(start, signIn, cred, el) {
+		var url = start.replace(/\/+$/, "") + "/" + encodeURIComponent(signIn.id) + "/attempt_first_factor";
+		return postJSON(url, { strategy: "passkey", credential: credentialJSON(cred) }).then(function (res) {
+			if (res.status === "complete") {
+				window.location.assign(el.getAttribute("data-latch-redirect") || "/");
+			} else if (res.status === "needs_second_factor") {
+				var page = el.getAttribute("data-latch-sign-in-url") || "/sign-in";
+				window.location.assign(page + "?sign_in_id=" + encodeURIComponent(res.id));
+			}
+		});
+	}
+
+	// passkeySignIn runs a whole passkey sign-in for the button's form.
+	function passkeySignIn(form) {
+		if (form.getAttribute("data-latch-busy")) {
+			return; // one ceremony at a time
+		}
+		form.setAttribute("data-latch-busy", "1");
+		var error = form.querySelector("[data-latch-webauthn-error]");
+		if (error) {
+			error.hidden = true;
+		}
+		var start = form.getAttribute("data-latch-passkey-signin");
+		var signIn;
+		stopAutofill();
+		postJSON(start, { strategy: "passkey" }).then(function (si) {
+			signIn = si;
+			var v = si.first_factor_verification;
+			if (!v || !v.options) {
+				throw new Error("no passkey options");
+			}
+			return navigator.credentials.get({ publicKey: publicKeyOptions(v.options, "get") });
+		}).then(function (cred) {
+			if (!cred) {
+				throw new Error("no credential");
+			}
+			return finish(start, signIn, cred, form);
+		}).catch(function (err) {
+			showError(form, err);
+		}).then(function () {
+			form.removeAttribute("data-latch-busy");
+		});
+	}
+
 	// conditional offers passkeys in input's autofill, and signs in with
 	// the one chosen.
 	function conditional(input, retries) {
@@ -234,14 +292,7 @@
 			if (!cred) {
 				return null;
 			}
-			var url = start.replace(/\/+$/, "") + "/" + encodeURIComponent(signIn.id) + "/attempt_first_factor";
-			return postJSON(url, { strategy: "passkey", credential: credentialJSON(cred) }).then(function (res) {
-				if (res.status === "complete") {
-					window.location.assign(input.getAttribute("data-latch-redirect") || "/");
-				} else if (res.status === "needs_second_factor") {
-					var page = input.getAttribute("data-latch-sign-in-url") || "/sign-in";
-					window.location.assign(page + "?sign_in_id=" + encodeURIComponent(res.id));
-				}
+			return finish(start, signIn, cred, input).then(function () {
 				return null;
 			}, function (err) {
 				// The server refused the passkey: say so, and offer them
