@@ -40,7 +40,7 @@ func TestSignedOutFetchGetsJSONNotTheSignInPage(t *testing.T) {
 		return b.Do(req)
 	}
 	notJSON := map[string]bool{ // assets, the pages a sign-in link and a provider's answer land on, the account switcher's form
-		"GET /v1/latch.css": true, "GET /v1/webauthn.js": true, "GET /v1/userbutton.js": true, "GET /v1/pow.js": true, "GET /v1/verify": true, "POST /v1/verify": true,
+		"GET /v1/latch.css": true, "GET /v1/webauthn.js": true, "GET /v1/userbutton.js": true, "GET /v1/code.js": true, "GET /v1/pow.js": true, "GET /v1/verify": true, "POST /v1/verify": true,
 		"POST /v1/switch-session": true, "GET /v1/callback/{strategy}": true, "POST /v1/callback/{strategy}": true,
 		"POST /v1/continue": true, "GET /v1/continue.js": true,
 	}

@@ -27,8 +27,10 @@ type UIConfig struct {
 	// Strings overrides any string of the components, by key, in every
 	// language.
 	Strings map[string]string
-	// LogoURL is shown above the forms.
-	LogoURL string
+	// LogoURL is shown at the top of every card, 32 px high, with
+	// Config.AppName as its alternative text; LogoDarkURL, when set,
+	// replaces it in the dark theme.
+	LogoURL, LogoDarkURL string
 	// TermsURL and PrivacyURL are linked from sign-up's legal consent.
 	TermsURL, PrivacyURL string
 	// HomeURL is the application's home, which the account page links back
@@ -108,7 +110,71 @@ func errorsOf(e *Error) components.Errors {
 }
 
 func (a *Auth) branding() components.Branding {
-	return components.Branding{AppName: a.cfg.AppName, LogoURL: a.cfg.UI.LogoURL}
+	return components.Branding{AppName: a.cfg.AppName, LogoURL: a.cfg.UI.LogoURL, LogoDarkURL: a.cfg.UI.LogoDarkURL}
+}
+
+// codeScriptPath is where Handler serves the sign-in and sign-up cards'
+// code script (digit boxes, resend countdown).
+const codeScriptPath = "/v1/code.js"
+
+func serveCodeScript(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	_, _ = w.Write([]byte(components.CodeScript()))
+}
+
+// resentParam marks the page a resend redirects to, which then says that a
+// new code or link was sent.
+const resentParam = "resent"
+
+// signedInAs is what the sign-in and sign-up pages show of the browser's
+// signed-in account (its primary email address, else its phone number or
+// username), or "" when r is signed out.
+func (a *Auth) signedInAs(r *http.Request) string {
+	s := SessionFromContext(r.Context())
+	if s == nil {
+		return ""
+	}
+	u, err := a.GetUser(r.Context(), s.UserID)
+	if err != nil {
+		return ""
+	}
+	for _, v := range []string{u.PrimaryEmailAddress(), u.PrimaryPhoneNumber(), u.Username} {
+		if v != "" {
+			return v
+		}
+	}
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// sendOnIfSignedIn answers a signed-in browser's visit to the sign-in or
+// sign-up page, unless MultiSession lets it add an account: it goes on to
+// redirect (already checked against the allowed redirects) or "/", as a
+// sign-in would have taken it. It reports whether it answered.
+func (a *Auth) sendOnIfSignedIn(w http.ResponseWriter, r *http.Request, redirect string) bool {
+	if a.cfg.Session.MultiSession || SessionFromContext(r.Context()) == nil {
+		return false
+	}
+	if redirect == "" {
+		redirect = "/"
+	}
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
+	return true
+}
+
+// identifierKinds are the kinds of identifier users have (the sign-up
+// fields that are not off), which the sign-in page's field names.
+func (a *Auth) identifierKinds() []string {
+	var out []string
+	for _, k := range []struct {
+		r    Requirement
+		name string
+	}{{a.cfg.SignUp.EmailAddress, fieldEmail}, {a.cfg.SignUp.PhoneNumber, fieldPhone}, {a.cfg.SignUp.Username, fieldUsername}} {
+		if k.r != Off {
+			out = append(out, k.name)
+		}
+	}
+	return out
 }
 
 // webAuthnScriptPath is where Handler serves the WebAuthn script.

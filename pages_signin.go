@@ -22,6 +22,8 @@ type signInPage struct {
 	Redirect   string
 	Ticket     string
 	Factor     *components.FactorForm // the factor asked for on the second-factor and passkey steps
+	Resent     bool                   // a new code or link was just sent
+	SignedInAs string                 // the browser's signed-in account, when adding another
 }
 
 // stepOf picks the page for a sign-in's state: the pending factor's page,
@@ -65,6 +67,15 @@ func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := signInPage{Step: "identifier", Redirect: q.Get("redirect_url")}
 	p.Redirect = a.safeRedirect(p.Redirect)
+	if q.Get("sign_in_id") == "" && q.Get("__latch_ticket") == "" {
+		// A signed-in browser has nothing to sign in to, unless it may
+		// add an account; a flow under way, or a sign-in token (which
+		// names its user), still shows.
+		if a.sendOnIfSignedIn(w, r, p.Redirect) {
+			return
+		}
+		p.SignedInAs = a.signedInAs(r)
+	}
 	if t := q.Get("__latch_ticket"); t != "" {
 		// A sign-in token names its user: one button posts it (a GET
 		// spends nothing, as mail scanners open links too).
@@ -79,6 +90,7 @@ func (a *Auth) servePortalSignIn(w http.ResponseWriter, r *http.Request) {
 			if p.Redirect == "" {
 				p.Redirect = f.state.RedirectURL
 			}
+			p.Resent = q.Get(resentParam) != ""
 		}
 	}
 	a.renderSignIn(w, r, http.StatusOK, p)
@@ -107,6 +119,11 @@ func (a *Auth) factorForm(v *Verification, enroll bool) *components.FactorForm {
 	}
 	if s := a.strategy(v.Strategy, kind); s != nil {
 		f.Input, f.Resend = inputOf(s), s.Info().Resendable
+		if f.Input == InputCode && !s.Info().Recovery {
+			// Codes are six digits (Latch's own, an authenticator
+			// app's); a recovery code is not, and stays one field.
+			f.Digits = components.CodeDigits
+		}
 	}
 	switch {
 	case f.Input == InputWebAuthn:
@@ -241,7 +258,7 @@ func (a *Auth) servePortalSignInPost(w http.ResponseWriter, r *http.Request) {
 	if s.Status == SignInNeedsSecondFactor && s.SecondFactorVerification == nil {
 		a.askSecondFactor(ctx, rq, s.ID)
 	}
-	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect)
+	a.afterStep(w, r, s.Status == SignInComplete, a.cfg.Session.SignInURL, "sign_in_id", s.ID, redirect, intent == "resend")
 }
 
 // proofsOf is an attempt at strategy with every proof the form carries:
@@ -254,8 +271,9 @@ func proofsOf(form url.Values, strategy string) AttemptParams {
 
 // afterStep redirects after a form: to redirect (or "/") when the flow is
 // complete, else back to its page showing the flow's new state
-// (post/redirect/get).
-func (a *Auth) afterStep(w http.ResponseWriter, r *http.Request, complete bool, page, idParam, id, redirect string) {
+// (post/redirect/get), which says so when resent (a new code or link was
+// sent).
+func (a *Auth) afterStep(w http.ResponseWriter, r *http.Request, complete bool, page, idParam, id, redirect string, resent bool) {
 	if complete {
 		if redirect == "" {
 			redirect = "/"
@@ -266,6 +284,9 @@ func (a *Auth) afterStep(w http.ResponseWriter, r *http.Request, complete bool, 
 	v := url.Values{idParam: {id}}
 	if redirect != "" {
 		v.Set("redirect_url", redirect)
+	}
+	if resent {
+		v.Set(resentParam, "1")
 	}
 	http.Redirect(w, r, page+"?"+v.Encode(), http.StatusSeeOther)
 }
@@ -386,9 +407,21 @@ func (a *Auth) renderSignIn(w http.ResponseWriter, r *http.Request, status int, 
 	if a.cfg.SignUp.Mode != SignUpPublic {
 		signUp = ""
 	}
-	props := components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier,
+	props := components.SignInProps{Step: step, Action: a.cfg.Session.SignInURL, Identifier: p.Identifier, Identifiers: a.identifierKinds(),
 		Strategies: strategies, Errors: errorsOf(p.Err), Hidden: hidden, SignUpURL: signUp, RestartURL: restart, Factor: p.Factor,
-		PasskeyStartURL: a.passkeyStartURL(), Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+		PasskeyStartURL: a.passkeyStartURL(), ScriptURL: codeScriptPath, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if p.Resent && p.Err == nil {
+		props.Notice = components.T(loc, "common.code_sent")
+		if step == components.StepLinkSent {
+			props.Notice = components.T(loc, "signin.link_sent.resent")
+		}
+	}
+	if p.SignedInAs != "" && (step == "" || step == components.StepIdentifier) {
+		props.SignedInAs, props.ContinueURL = p.SignedInAs, "/"
+		if p.Redirect != "" {
+			props.ContinueURL = p.Redirect
+		}
+	}
 	if b := a.cfg.Protection.Bot; b.OnSignIn && (step == "" || step == components.StepIdentifier) && !b.Disabled && b.Verifier == nil {
 		if c, err := a.pow.Challenge(); err == nil {
 			props.PoWChallenge, props.PoWScriptURL = c.Value, "/v1/pow.js"

@@ -19,15 +19,27 @@ type signUpPage struct {
 	Ticket   string
 	PoW      string // the proof-of-work challenge, when sign-up asks for one
 	Verify   string // the field being verified: email_address or phone_number
+	Resent   bool   // a new code or link was just sent
+	// SignedInAs is the browser's signed-in account, when adding another.
+	SignedInAs string
 }
 
 func (a *Auth) servePortalSignUp(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := signUpPage{Step: "form", Redirect: q.Get("redirect_url"), Ticket: q.Get("ticket"), Values: map[string]string{}}
 	p.Redirect = a.safeRedirect(p.Redirect)
+	if q.Get("sign_up_id") == "" && p.Ticket == "" {
+		// As on the sign-in page: a signed-in browser goes on, unless it
+		// may add an account.
+		if a.sendOnIfSignedIn(w, r, p.Redirect) {
+			return
+		}
+		p.SignedInAs = a.signedInAs(r)
+	}
 	if id := q.Get("sign_up_id"); id != "" {
 		if f, err := loadFlow[signUpState](r.Context(), a, r, flowKindSignUp, id); err == nil {
 			a.fillSignUpPage(&p, a.signUpView(f))
+			p.Resent = q.Get(resentParam) != ""
 		}
 	}
 	a.renderSignUp(w, r, http.StatusOK, p)
@@ -113,10 +125,10 @@ func (a *Auth) servePortalSignUpPost(w http.ResponseWriter, r *http.Request) {
 		// A second factor is required: set one up on the sign-in page,
 		// starting with the first the plugins offer.
 		a.askSecondFactor(ctx, rq, s.SignInID)
-		a.afterStep(w, r, false, a.cfg.Session.SignInURL, "sign_in_id", s.SignInID, redirect)
+		a.afterStep(w, r, false, a.cfg.Session.SignInURL, "sign_in_id", s.SignInID, redirect, false)
 		return
 	}
-	a.afterStep(w, r, s.Status == SignUpComplete, a.cfg.Session.SignUpURL, "sign_up_id", s.ID, redirect)
+	a.afterStep(w, r, s.Status == SignUpComplete, a.cfg.Session.SignUpURL, "sign_up_id", s.ID, redirect, intent == "resend")
 }
 
 func (a *Auth) renderSignUp(w http.ResponseWriter, r *http.Request, status int, p signUpPage) {
@@ -145,7 +157,19 @@ func (a *Auth) renderSignUp(w http.ResponseWriter, r *http.Request, status int, 
 	props := components.SignUpProps{Step: p.Step, Action: a.cfg.Session.SignUpURL, Fields: fields,
 		Optional: opt, Values: p.Values, Legal: legal, TermsURL: a.cfg.UI.TermsURL, PrivacyURL: a.cfg.UI.PrivacyURL,
 		VerifyField: p.Verify, Identifier: p.Values[p.Verify], Errors: errorsOf(p.Err), Hidden: hidden, SignInURL: a.cfg.Session.SignInURL,
-		Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+		ScriptURL: codeScriptPath, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+	if p.Resent && p.Err == nil {
+		props.Notice = components.T(loc, "common.code_sent")
+		if p.Step == components.StepLinkSent {
+			props.Notice = components.T(loc, "signin.link_sent.resent")
+		}
+	}
+	if p.SignedInAs != "" && (p.Step == "" || p.Step == components.StepForm) {
+		props.SignedInAs, props.ContinueURL = p.SignedInAs, "/"
+		if p.Redirect != "" {
+			props.ContinueURL = p.Redirect
+		}
+	}
 	if (p.Step == "" || p.Step == components.StepForm) && p.SignUpID == "" && p.Ticket == "" {
 		props.Strategies, props.StrategyAction = a.redirectStrategies(loc), a.cfg.Session.SignInURL
 		if p.Redirect != "" {

@@ -61,8 +61,9 @@ func TestHostedPagesSignUpSignOutSignIn(t *testing.T) {
 		t.Fatalf("profile when signed out: %d", res.StatusCode)
 	}
 
-	// Sign in: identifier, then a wrong password (the error on the page),
-	// then the right one.
+	// Sign in: identifier, then a wrong password (the error once, at the
+	// field, which is marked invalid and described by it), then the right
+	// one.
 	res = b.Post("/sign-in", url.Values{"intent": {"identifier"}, "identifier": {"ada@example.com"}, "redirect_url": {"/dashboard"}})
 	next, _ = url.Parse(res.Header.Get("Location"))
 	if res.StatusCode != http.StatusSeeOther || !strings.Contains(page(t, b.Get(next.RequestURI())), `name="password"`) {
@@ -70,7 +71,7 @@ func TestHostedPagesSignUpSignOutSignIn(t *testing.T) {
 	}
 	sid := next.Query().Get("sign_in_id")
 	res = b.Post("/sign-in", url.Values{"intent": {"password"}, "sign_in_id": {sid}, "password": {"wrong password!"}})
-	if html := page(t, res); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(html, "incorrect") || !strings.Contains(html, `role="alert"`) {
+	if html := page(t, res); res.StatusCode != http.StatusUnprocessableEntity || strings.Count(html, "incorrect") != 1 || !strings.Contains(html, `aria-invalid="true" aria-describedby="latch-signin-password-error"`) {
 		t.Fatalf("wrong password: %d", res.StatusCode)
 	}
 	res = b.Post("/sign-in", url.Values{"intent": {"password"}, "sign_in_id": {sid}, "password": {goodPassword}})

@@ -70,6 +70,7 @@ func (a *Auth) kernelRoutes() []route {
 		{"GET", stylesheetPath, serveStylesheet, false, false},
 		{"GET", webAuthnScriptPath, serveWebAuthnScript, false, false},
 		{"GET", userButtonScriptPath, serveUserButtonScript, false, false},
+		{"GET", codeScriptPath, serveCodeScript, false, false},
 		{"GET", "/sign-in", a.servePortalSignIn, false, false},
 		{"POST", "/sign-in", a.perIP(a.servePortalSignInPost), false, false},
 		{"GET", "/sign-up", a.servePortalSignUp, false, false},
