@@ -93,7 +93,9 @@ func userButton(auth *latch.Auth, mux *http.ServeMux) {
 func ui() latch.UIConfig {
 	// readme:begin
 	ui := latch.UIConfig{
-		Appearance: components.Appearance{ColorPrimary: "#0a7", BorderRadius: "0.25rem", Theme: "dark"},
+		Appearance:  components.Appearance{ColorPrimary: "#0a7", BorderRadius: "0.25rem", Theme: "dark"},
+		LogoURL:     "/static/logo.svg",      // atop every card, 32 px high; its alt text is Config.AppName
+		LogoDarkURL: "/static/logo-dark.svg", // optional: the dark theme's
 		Strings: map[string]string{
 			"signin.identifier.title":       "Welcome back to %s", // the heading; %s is Config.AppName
 			"signin.identifier.title_plain": "Welcome back",       // the browser tab
