@@ -145,6 +145,11 @@ func TestCodeFieldWorksWithoutScript(t *testing.T) {
 			t.Errorf("%s: the resend button is %q, want it enabled and marked for the countdown", name, resend)
 		}
 	}
+	// A page answering a wrong code sent none: nothing to wait for.
+	wrong := render(t, SignIn(SignInProps{Step: StepCode, Action: "/sign-in", Errors: Errors{{"code", "That code is incorrect."}}}))
+	if strings.Contains(wrong, "data-latch-resend-wait") || !strings.Contains(wrong, `value="resend"`) {
+		t.Errorf("after a wrong code, Resend code waits or is gone:\n%s", wrong)
+	}
 	backup := render(t, SignIn(SignInProps{Step: StepSecondFactor, Action: "/sign-in", Factor: &FactorForm{Strategy: "backup_code", Input: "code"}}))
 	input := between(backup, `name="code"`, ">")
 	if strings.Contains(input, "data-latch-otp") || strings.Contains(input, "maxlength") || strings.Contains(input, `inputmode="numeric"`) {

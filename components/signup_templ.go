@@ -79,7 +79,7 @@ func SignUp(p SignUpProps) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = resend(p.Action, p.Hidden, p.Locale, "common.resend_prompt", "common.resend", true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = resend(p.Action, p.Hidden, p.Locale, "common.resend_prompt", "common.resend", len(p.Errors) == 0).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
