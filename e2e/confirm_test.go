@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +37,6 @@ func TestRemovalsAskForConfirmation(t *testing.T) {
 	if _, listed := b.contactBadges(second); !listed {
 		t.Fatal("opening the confirmation removed the address")
 	}
-	b.shot("profile-confirm")
 	b.follow(yes, "#latch-profile-add-email")
 	if _, listed := b.contactBadges(second); listed {
 		t.Errorf("after confirming, %s is still listed", second)
@@ -47,8 +44,6 @@ func TestRemovalsAskForConfirmation(t *testing.T) {
 	if got := b.text(`[role="status"]`); got != "Removed." {
 		t.Errorf("after removing, the status message is %q", got)
 	}
-	b.run(chromedp.EmulateViewport(390, 844))
-	b.shot("profile-mobile")
 }
 
 // TestRemovingTheAuthenticatorAppAsksFirst: on the Security pane,
@@ -97,20 +92,3 @@ const (
 	removeTOTP    = `details.latch-confirm > summary[aria-label="Remove the authenticator app"]`
 	removeTOTPYes = `details.latch-confirm[open]:has(form[action$="do=totp_remove"]) button[type="submit"]`
 )
-
-// shot saves a screenshot of the viewport for the README when
-// LATCH_SCREENSHOTS names a directory (docs/screenshots).
-func (b *browser) shot(name string) {
-	b.t.Helper()
-	dir := os.Getenv("LATCH_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
-	}
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", name, err)
-	}
-}
