@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -154,6 +155,9 @@ func (g *goldenRun) capture(b *browser, name string, masks ...mask) {
 	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](fmt.Sprintf(applyMasks, all))); err != nil {
 		t.Fatalf("%s: masking: %v", name, err)
 	}
+	// The pointer rests where the last click left it, which would hover
+	// whatever a page has there: move it to the corner, over nothing.
+	b.run(chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 0, 0))
 	for _, scheme := range []string{"light", "dark"} {
 		b.goldenMedia(scheme)
 		for _, w := range goldenWidths {
