@@ -24,6 +24,9 @@ var englishMFA = Locale{
 	"mfa.totp.set_up_item": "Set up an authenticator app",
 	"mfa.totp.remove_item": "Remove the authenticator app",
 
+	"mfa.totp.remove_confirm":        "Remove the authenticator app? Signing in will no longer ask for its codes.",
+	"mfa.totp.remove_confirm_button": "Yes, remove",
+
 	"mfa.phone.title":       "Text message codes",
 	"mfa.phone.description": "A code texted to %s.",
 	"mfa.phone.missing":     "Add and verify a phone number to use this.",
@@ -104,6 +107,9 @@ var frenchMFA = Locale{
 	"mfa.totp.set_up":      "Configurer",
 	"mfa.totp.set_up_item": "Configurer une application d'authentification",
 	"mfa.totp.remove_item": "Supprimer l'application d'authentification",
+
+	"mfa.totp.remove_confirm":        "Supprimer l'application d'authentification ? La connexion ne demandera plus ses codes.",
+	"mfa.totp.remove_confirm_button": "Oui, supprimer",
 
 	"mfa.phone.title":       "Codes par SMS",
 	"mfa.phone.description": "Un code envoyé par SMS au %s.",

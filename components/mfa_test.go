@@ -66,3 +66,34 @@ func TestMFASetupPage(t *testing.T) {
 		t.Error("the code field limits its length, refusing codes pasted with spaces")
 	}
 }
+
+// TestRemovingTheAuthenticatorAppAsksFirst: like an address or a device,
+// the authenticator app is removed only from a confirmation: the opener
+// is a bare <details> that posts nothing, and the question's button posts
+// the form's hidden fields to the removal.
+func TestRemovingTheAuthenticatorAppAsksFirst(t *testing.T) {
+	for name, want := range map[string]string{
+		"mfa_section_on": "Remove the authenticator app? ",
+		"mfa_section_fr": "Supprimer l&#39;application d&#39;authentification ? ",
+	} {
+		html := render(t, mfaCases()[name])
+		i := strings.Index(html, want)
+		if i < 0 {
+			t.Errorf("%s: no confirmation %q", name, want)
+			continue
+		}
+		open := strings.LastIndex(html[:i], `<details class="latch-confirm">`)
+		if open < 0 || strings.Contains(html[open:i], "<form") {
+			t.Errorf("%s: the opener is not a bare <details>", name)
+		}
+		form := html[i:min(len(html), i+700)]
+		for _, part := range []string{`action="/auth/user/mfa?do=totp_remove"`, `name="csrf_token" value="tok123"`, `type="submit"`} {
+			if !strings.Contains(form, part) {
+				t.Errorf("%s: the confirmation's form lacks %s", name, part)
+			}
+		}
+		if strings.Count(html, "do=totp_remove") != 1 {
+			t.Errorf("%s: the removal is posted from more than the confirmation", name)
+		}
+	}
+}

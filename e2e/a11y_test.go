@@ -76,12 +76,6 @@ func TestAccessibility(t *testing.T) {
 				shot += "_dark"
 			}
 			b.screenshot(shot)
-			switch {
-			case p.name == "user" && scheme == "light":
-				b.shot("profile-light")
-			case p.name == "user-security":
-				b.shot("profile-security-" + scheme)
-			}
 			var bad []string
 			for _, v := range vs {
 				line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "),

@@ -355,9 +355,7 @@ func (b *browser) luminance(sel string) float64 {
 
 // TestProfileDarkTheme shows /user in a browser that prefers a dark colour
 // scheme: with the default theme ("auto") the page follows it. It saves
-// screenshots/profile-dark.png, the account page of the README
-// (docs/screenshots/profile-dark.png is a copy; profile-light.png comes
-// from TestAccessibility, with the same user).
+// screenshots/profile-dark.png.
 func TestProfileDarkTheme(t *testing.T) {
 	a := newApp(t, onLocalhost, withPlugins)
 	const email = "radia@example.com"
@@ -380,5 +378,4 @@ func TestProfileDarkTheme(t *testing.T) {
 		t.Errorf("in the dark scheme the page's luminance is %.2f, want a dark page", l)
 	}
 	b.screenshot("profile-dark")
-	b.shot("profile-dark")
 }

@@ -45,7 +45,6 @@ func TestBackupCodesCopyDownloadPrint(t *testing.T) {
 		}
 	}
 	b.screenshot("backup-codes")
-	b.shot("backup-codes")
 
 	for _, name := range []string{"clipboard-read", "clipboard-write"} {
 		if _, err := chromedp.Call(b.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{

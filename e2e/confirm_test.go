@@ -2,9 +2,9 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -37,7 +37,6 @@ func TestRemovalsAskForConfirmation(t *testing.T) {
 	if _, listed := b.contactBadges(second); !listed {
 		t.Fatal("opening the confirmation removed the address")
 	}
-	b.shot("profile-confirm")
 	b.follow(yes, "#latch-profile-add-email")
 	if _, listed := b.contactBadges(second); listed {
 		t.Errorf("after confirming, %s is still listed", second)
@@ -45,23 +44,51 @@ func TestRemovalsAskForConfirmation(t *testing.T) {
 	if got := b.text(`[role="status"]`); got != "Removed." {
 		t.Errorf("after removing, the status message is %q", got)
 	}
-	b.run(chromedp.EmulateViewport(390, 844))
-	b.shot("profile-mobile")
 }
 
-// shot saves a screenshot of the viewport for the README when
-// LATCH_SCREENSHOTS names a directory (docs/screenshots).
-func (b *browser) shot(name string) {
-	b.t.Helper()
-	dir := os.Getenv("LATCH_SCREENSHOTS")
-	if dir == "" {
-		return
+// TestRemovingTheAuthenticatorAppAsksFirst: on the Security pane,
+// "Remove" beside the authenticator app only opens a question; closing it
+// keeps the app, and "Yes, remove" removes it, which the section then
+// says in a status message.
+func TestRemovingTheAuthenticatorAppAsksFirst(t *testing.T) {
+	a := newApp(t, onLocalhost, withPlugins)
+	const email = "joan@example.com"
+	userID := a.createUser(t, email, testPassword)
+	b := newBrowser(t, a)
+	b.signIn("/sign-in", email, testPassword, signedIn)
+	b.wantSignedIn(userID)
+	b.setUpAuthenticatorApp()
+
+	b.open("/user?tab=security", removeTOTP)
+	if b.visible(removeTOTPYes) {
+		t.Fatal("the removal's button shows before Remove is pressed")
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	b.run(chromedp.Click(chromedp.CSS(removeTOTP)), chromedp.WaitVisible(chromedp.CSS(removeTOTPYes)))
+	if got := b.text(`details.latch-confirm[open] .latch-confirm__panel p`); !strings.HasPrefix(got, "Remove the authenticator app?") {
+		t.Errorf("the question reads %q", got)
 	}
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", name, err)
+	// Changing one's mind: the opener closes the question again, and
+	// nothing was posted.
+	b.run(chromedp.Click(chromedp.CSS(removeTOTP)))
+	b.poll(`!document.querySelector('details.latch-confirm:has(form[action$="do=totp_remove"])').open`, 3*time.Second)
+	b.reload(removeTOTP)
+	if b.present(setUpTOTP) {
+		t.Fatal("closing the question removed the authenticator app")
+	}
+
+	b.run(chromedp.Click(chromedp.CSS(removeTOTP)), chromedp.WaitVisible(chromedp.CSS(removeTOTPYes)))
+	b.follow(removeTOTPYes, setUpTOTP)
+	if b.present(removeTOTP) {
+		t.Error("after confirming, the authenticator app is still there")
+	}
+	if got := b.text(`section[aria-labelledby="latch-profile-mfa-title"] [role="status"]`); got != "The authenticator app was removed." {
+		t.Errorf("after removing, the status message is %q", got)
 	}
 }
+
+// The authenticator app's removal on the Security pane: the opener of its
+// question, and the question's button.
+const (
+	removeTOTP    = `details.latch-confirm > summary[aria-label="Remove the authenticator app"]`
+	removeTOTPYes = `details.latch-confirm[open]:has(form[action$="do=totp_remove"]) button[type="submit"]`
+)

@@ -77,6 +77,7 @@ type app struct {
 // sign-out form; the dashboard is for signed-in users only.
 var landing = template.Must(template.New("").Parse(`{{define "home"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>E2E app</title>
+<meta name="color-scheme" content="light dark">
 <link rel="stylesheet" href="/v1/latch.css">
 <style>/* an app's own styles, which must not reach the user button's menu */
 header ul{padding-left:40px;list-style:disc}header li{margin-left:24px;text-indent:12px}header a,header form button{margin:6px;padding-left:30px}</style></head>
@@ -279,6 +280,13 @@ func newBrowser(t *testing.T, a *app) *browser {
 // when t ends is screenshots/<TestName>_<name>.png.
 func newNamedBrowser(t *testing.T, a *app, name string) *browser {
 	t.Helper()
+	return newBrowserWithin(t, a, name, testTimeout)
+}
+
+// newBrowserWithin is newNamedBrowser for a test that needs longer than
+// testTimeout: the browser stops after timeout.
+func newBrowserWithin(t *testing.T, a *app, name string, timeout time.Duration) *browser {
+	t.Helper()
 	chrome := chromePath(t)
 	// Built from scratch rather than from chromedp.DefaultExecAllocatorOptions,
 	// so that Chromium gets exactly these flags and nothing that reaches
@@ -295,7 +303,7 @@ func newNamedBrowser(t *testing.T, a *app, name string) *browser {
 		chromedp.NoFirstRun,
 		chromedp.UserDataDir(t.TempDir()),
 	}
-	ctx, cancelTimeout := context.WithTimeout(context.Background(), testTimeout)
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	t.Cleanup(func() {

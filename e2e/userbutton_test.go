@@ -43,7 +43,6 @@ func TestUserButtonMenuBehaviour(t *testing.T) {
 	if !b.visible(`.latch-menu a[href="/sign-in"]`) {
 		t.Error("with multi-session on, the menu offers no Add account")
 	}
-	b.shot("userbutton-menu")
 
 	b.run(chromedp.Click(chromedp.CSS("h1")))
 	b.poll("!"+menuOpen, 3*time.Second)
