@@ -81,6 +81,11 @@ const settle = `(() => {
 		.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
 })()`
 
+// stopTimers cancels the page's pending timers (timeouts and intervals
+// share their IDs, which count up from 1), so that nothing a script
+// counts down changes between the screenshots of a page.
+const stopTimers = `(() => { const last = setTimeout(() => {}, 0); for (let i = 1; i <= last; i++) clearTimeout(i); return true; })()`
+
 // mask replaces, in the text under every element matching Selector, each
 // match of the JavaScript regular expression Pattern with Text: for what
 // differs from run to run (codes, links, dates, browser versions).
@@ -99,15 +104,18 @@ const applyMasks = `(ms => {
 })(%s)`
 
 // everyPageMasks apply to every screenshot: the times the pages show
-// ("just now", a date), which depend on when the test runs; browser
-// versions, which change with Chromium's; links, which hold a token and
-// the test server's port; and user IDs.
+// ("just now", a date, a countdown), which depend on when the test runs;
+// browser versions, which change with Chromium's; links, which hold a
+// token and the test server's port; and user IDs.
 var everyPageMasks = []mask{
 	{"body", `\b(just now|yesterday|an? (minute|hour|day) ago|\d+ (seconds?|minutes?|hours?|days?) ago)\b`, "2 hours ago"},
 	{"body", `\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}\b`, "Mar 4, 2026"},
 	{"body", `\b\d{4}-\d{2}-\d{2}\b`, "2026-03-04"},
 	{"body", `\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}\b`, "4 March 2026"},
 	{"body", `\b\d{2}:\d{2} UTC\b`, "09:00 UTC"},
+	// A countdown, such as the wait before a code can be sent again.
+	{"body", `\b\d{1,3} ?(s|sec|seconds?)\b`, "30 s"},
+	{"body", `\b\d:\d{2}\b`, "0:30"},
 	{"body", `\b(Chrome|Chromium|HeadlessChrome) \d+(\.\d+)*`, "Chrome"},
 	{"body", `https?://\S+`, "https://example.com/v1/verify?token=ver_…"},
 	{"body", `\buser_[0-9a-z]{26}\b`, "user_2x4hj7k9mn3pq6rs8tv0wyz1ab"},
@@ -148,6 +156,9 @@ func (g *goldenRun) prepare(b *browser) {
 func (g *goldenRun) capture(b *browser, name string, masks ...mask) {
 	t := g.t
 	t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](stopTimers)); err != nil {
+		t.Fatalf("%s: stopping the timers: %v", name, err)
+	}
 	all, err := json.Marshal(append(slices.Clip(everyPageMasks), masks...))
 	if err != nil {
 		t.Fatal(err)
