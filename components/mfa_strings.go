@@ -45,7 +45,7 @@ var englishMFA = Locale{
 	"mfa.backup.remaining_one":   "1 unused code",
 	"mfa.backup.remaining":       "%d unused codes",
 	"mfa.backup.regenerate":      "New codes",
-	"mfa.backup.regenerate_item": "Make new backup codes (the old ones stop working)",
+	"mfa.backup.regenerate_item": "New codes to replace your backup codes (the old ones stop working)",
 
 	"mfa.setup.title":      "Set up an authenticator app",
 	"mfa.setup.subtitle":   "Add your account to an authenticator app, then enter the code it shows.",

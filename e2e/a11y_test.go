@@ -29,7 +29,8 @@ const runAxe = `axe.run(document, {resultTypes: ['violations']}).then(r => r.vio
 })))`
 
 // TestAccessibility runs axe-core on each hosted page (the sign-in
-// identifier step, sign-up, and the account page when signed in) and fails
+// identifier step, sign-up, and the account page when signed in, with a
+// confirmation open) and fails
 // on any serious or critical violation. axe.min.js comes from the npm
 // package axe-core, at the path in LATCH_TEST_AXE.
 func TestAccessibility(t *testing.T) {
@@ -49,21 +50,32 @@ func TestAccessibility(t *testing.T) {
 	pages := []struct {
 		name, path, ready string
 		signIn            bool
+		// totp sets up an authenticator app first; confirm is a
+		// confirmation's opener, pressed before the check.
+		totp    bool
+		confirm string
 	}{
-		{"sign-in", "/sign-in", "#latch-signin-identifier", false},
-		{"sign-up", "/sign-up", "#latch-signup-email_address", false},
-		{"user", "/user", ".latch-root", true},
-		{"user-security", "/user?tab=security", ".latch-root", false},
-		{"link", "/v1/verify?token=ver_unknown.x", ".latch-card", false},
+		{"sign-in", "/sign-in", "#latch-signin-identifier", false, false, ""},
+		{"sign-up", "/sign-up", "#latch-signup-email_address", false, false, ""},
+		{"user", "/user", ".latch-root", true, false, ""},
+		{"user-security", "/user?tab=security", ".latch-root", false, false, ""},
+		{"user-security-confirm", "/user?tab=security", removeTOTP, false, true, removeTOTP},
+		{"link", "/v1/verify?token=ver_unknown.x", ".latch-card", false, false, ""},
 	}
 	for _, p := range pages {
 		if p.signIn {
 			b.signIn("/sign-in", email, testPassword, signedIn)
 		}
+		if p.totp {
+			b.setUpAuthenticatorApp()
+		}
 		b.open(p.path, p.ready)
 		for _, scheme := range []string{"light", "dark"} {
 			b.colorScheme(scheme)
 			b.reload(p.ready)
+			if p.confirm != "" {
+				b.run(chromedp.Click(chromedp.CSS(p.confirm)), chromedp.WaitVisible(chromedp.CSS(`details.latch-confirm[open] .latch-confirm__panel`)))
+			}
 			if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](string(axeJS))); err != nil {
 				t.Fatalf("%s: injecting axe-core: %v", p.path, err)
 			}

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -18,7 +20,7 @@ type imageDiff struct {
 	// Total is the number of pixels compared.
 	Total int
 	// Image shows the golden image faded, with the differing pixels in
-	// magenta.
+	// magenta; nil when no pixel differs.
 	Image *image.RGBA
 }
 
@@ -31,33 +33,61 @@ func (d imageDiff) Fraction() float64 {
 }
 
 // compareImages compares got with want pixel by pixel: a pixel differs
-// when one of its channels (red, green, blue or alpha, 8 bits each) is
+// when one of its channels (red, green, blue or alpha, 8 bits each,
+// premultiplied, which for an opaque screenshot is the same) is
 // more than tolerance away. Anti-aliasing and hinting move channels a
 // little; a change of layout, colour or text moves them a lot. Images of
-// different sizes cannot be compared: the error says both sizes.
+// different sizes cannot be compared: the error says both sizes. The diff
+// image is made only when a pixel differs.
 func compareImages(want, got image.Image, tolerance uint8) (imageDiff, error) {
 	wb, gb := want.Bounds(), got.Bounds()
 	if wb.Dx() != gb.Dx() || wb.Dy() != gb.Dy() {
 		return imageDiff{}, fmt.Errorf("the size changed from %dx%d to %dx%d", wb.Dx(), wb.Dy(), gb.Dx(), gb.Dy())
 	}
-	d := imageDiff{Total: wb.Dx() * wb.Dy(), Image: image.NewRGBA(image.Rect(0, 0, wb.Dx(), wb.Dy()))}
-	for y := 0; y < wb.Dy(); y++ {
-		for x := 0; x < wb.Dx(); x++ {
-			w := color.NRGBAModel.Convert(want.At(wb.Min.X+x, wb.Min.Y+y)).(color.NRGBA)
-			g := color.NRGBAModel.Convert(got.At(gb.Min.X+x, gb.Min.Y+y)).(color.NRGBA)
-			if far(w.R, g.R, tolerance) || far(w.G, g.G, tolerance) || far(w.B, g.B, tolerance) || far(w.A, g.A, tolerance) {
-				d.Differing++
-				d.Image.SetRGBA(x, y, color.RGBA{R: 255, B: 255, A: 255})
-				continue
-			}
-			// The unchanged pixel, faded towards white so that the
-			// magenta stands out.
-			grey := uint8((uint32(w.R)*299 + uint32(w.G)*587 + uint32(w.B)*114) / 1000)
-			faded := 255 - (255-grey)/4
-			d.Image.SetRGBA(x, y, color.RGBA{R: faded, G: faded, B: faded, A: 255})
+	// On the bytes of one layout: a screenshot is a million pixels, too
+	// many to compare through image.Image's At.
+	w, g := toRGBA(want), toRGBA(got)
+	d := imageDiff{Total: wb.Dx() * wb.Dy()}
+	if bytes.Equal(w.Pix, g.Pix) {
+		return d, nil
+	}
+	differs := func(i int) bool {
+		return far(w.Pix[i], g.Pix[i], tolerance) || far(w.Pix[i+1], g.Pix[i+1], tolerance) ||
+			far(w.Pix[i+2], g.Pix[i+2], tolerance) || far(w.Pix[i+3], g.Pix[i+3], tolerance)
+	}
+	for i := 0; i < len(w.Pix); i += 4 {
+		if differs(i) {
+			d.Differing++
 		}
 	}
+	if d.Differing == 0 {
+		return d, nil
+	}
+	d.Image = image.NewRGBA(w.Rect)
+	for i := 0; i < len(w.Pix); i += 4 {
+		if differs(i) {
+			copy(d.Image.Pix[i:i+4], []byte{255, 0, 255, 255})
+			continue
+		}
+		// The unchanged pixel, faded towards white so that the magenta
+		// stands out.
+		grey := uint8((uint32(w.Pix[i])*299 + uint32(w.Pix[i+1])*587 + uint32(w.Pix[i+2])*114) / 1000)
+		faded := 255 - (255-grey)/4
+		copy(d.Image.Pix[i:i+4], []byte{faded, faded, faded, 255})
+	}
 	return d, nil
+}
+
+// toRGBA is img as 8-bit RGBA at the origin (what image/png decodes an
+// opaque screenshot to), itself when it is already that.
+func toRGBA(img image.Image) *image.RGBA {
+	if r, ok := img.(*image.RGBA); ok && r.Rect.Min == (image.Point{}) && r.Stride == 4*r.Rect.Dx() {
+		return r
+	}
+	b := img.Bounds()
+	r := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(r, r.Rect, img, b.Min, draw.Src)
+	return r
 }
 
 // far says whether a and b are more than tolerance apart.
