@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/latchauth/latch/storage"
 )
 
 // setup builds v's case in an Env closed when the test ends, skipping when
@@ -133,4 +135,38 @@ func setupIn(tb testing.TB, e *Env, v Variant) *Case {
 		tb.Fatalf("%s: %v", v.Name, err)
 	}
 	return c
+}
+
+// TestSeedGoesOnAfterAStop: a seed run again over users it wrote already
+// skips their batches and writes the rest, so that a stopped seed of a
+// million users is finished by running the same command again.
+func TestSeedGoesOnAfterAStop(t *testing.T) {
+	ctx := context.Background()
+	e, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	st, err := e.Store(ctx, "sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Seed(ctx, st, SeedConfig{To: 30, Batch: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Seed(ctx, st, SeedConfig{To: 50, Batch: 10, Writers: 2}); err != nil {
+		t.Fatalf("seeding again over the first 30 users: %v", err)
+	}
+	admin, ok := st.(storage.AdminStore)
+	if !ok {
+		t.Fatal("the sqlite store cannot count its users")
+	}
+	if n, err := admin.CountUsers(ctx, storage.UserFilter{}); err != nil || n != 50 {
+		t.Fatalf("CountUsers = %d, %v; want 50", n, err)
+	}
+	for _, i := range []int{0, 29, 30, 49} {
+		if _, err := st.GetUserByIdentifier(ctx, storage.KindEmailAddress, SeedEmail(i)); err != nil {
+			t.Errorf("user %d: %v", i, err)
+		}
+	}
 }

@@ -3,8 +3,10 @@ package benchmarks
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -34,15 +36,20 @@ type SeedConfig struct {
 	From, To int    // seed users SeedEmail(From) … SeedEmail(To-1)
 	Batch    int    // users per transaction; default 5,000
 	Hash     string // every user's password hash; default CheapHasher's hash of SeedPassword
+	// Writers is how many transactions write at once, each its own
+	// batches; default 1. More overlap the round trips of one with the
+	// work of the others, on a database with cores to spare.
+	Writers int
 	// Progress, when set, is called after each batch with the number of
-	// users written so far.
+	// users written so far (in batches that may finish out of order).
 	Progress func(done int)
 }
 
 // Seed writes users through the storage API, in transactions of Batch
 // users: each with a verified primary email address, a password, and two
 // sessions on two browsers (clients), as a user signed in on a laptop and
-// a phone would have.
+// a phone would have. A batch whose first user exists already is skipped,
+// so that a seed that stopped can be run again as it was.
 func Seed(ctx context.Context, st storage.Store, c SeedConfig) error {
 	if c.Batch <= 0 {
 		c.Batch = 5000
@@ -57,23 +64,65 @@ func Seed(ctx context.Context, st storage.Store, c SeedConfig) error {
 		}
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	for start := c.From; start < c.To; start += c.Batch {
-		err := st.InTx(ctx, func(q storage.Querier) error {
-			for i := start; i < min(start+c.Batch, c.To); i++ {
-				if err := seedUser(ctx, q, i, c.Hash, now); err != nil {
-					return fmt.Errorf("user %d: %w", i, err)
+	batches := make(chan int)
+	var (
+		mu    sync.Mutex
+		done  int
+		first error
+	)
+	var wg sync.WaitGroup
+	for range max(c.Writers, 1) {
+		wg.Go(func() {
+			for start := range batches {
+				n, err := seedBatch(ctx, st, start, min(start+c.Batch, c.To), c.Hash, now)
+				mu.Lock()
+				done += n
+				if err != nil && first == nil {
+					first = err
 				}
+				if err == nil && c.Progress != nil {
+					c.Progress(done)
+				}
+				mu.Unlock()
 			}
-			return nil
 		})
-		if err != nil {
-			return err
-		}
-		if c.Progress != nil {
-			c.Progress(min(start+c.Batch, c.To) - c.From)
-		}
 	}
-	return nil
+	for start := c.From; start < c.To; start += c.Batch {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+		batches <- start
+	}
+	close(batches)
+	wg.Wait()
+	return first
+}
+
+// seedBatch writes users from … to-1 in one transaction and returns how
+// many it wrote: none when the first of them is there already, so that a
+// seed that stopped can be run again from the start and go on where its
+// committed batches end.
+func seedBatch(ctx context.Context, st storage.Store, from, to int, hash string, now time.Time) (int, error) {
+	if _, err := st.GetUserByIdentifier(ctx, storage.KindEmailAddress, SeedEmail(from)); err == nil {
+		return 0, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return 0, err
+	}
+	err := st.InTx(ctx, func(q storage.Querier) error {
+		for i := from; i < to; i++ {
+			if err := seedUser(ctx, q, i, hash, now); err != nil {
+				return fmt.Errorf("user %d: %w", i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return to - from, nil
 }
 
 func seedUser(ctx context.Context, q storage.Querier, i int, hash string, now time.Time) error {

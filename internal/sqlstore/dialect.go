@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,7 +36,8 @@ type Dialect struct {
 
 	// BeginStatement, when set, starts write transactions on a dedicated
 	// connection with this statement (and ends them with COMMIT or
-	// ROLLBACK) instead of database/sql's BeginTx. SQLite needs
+	// ROLLBACK) instead of database/sql's BeginTx ("BEGIN" when only
+	// Conn is set). SQLite needs
 	// "BEGIN IMMEDIATE": a deferred transaction that later writes fails
 	// with SQLITE_BUSY at once, without waiting, when another connection
 	// wrote in between, whereas an immediate one waits for the write lock
@@ -53,6 +55,14 @@ type Dialect struct {
 	// transaction (PostgreSQL): an InTx callback that gets ErrConflict may
 	// then carry on, as it can with SQLite and memstore.
 	StatementSavepoints bool
+
+	// Conn, when set, adapts the driver's connection (what database/sql's
+	// Conn.Raw hands over) to what database/sql cannot say: sending a
+	// write together with its savepoint (see StatementSavepoints), and a
+	// COMMIT that reports a transaction the database rolled back instead.
+	// Transactions then run on a dedicated connection, as with
+	// BeginStatement.
+	Conn func(driverConn any) DriverConn
 
 	// PrepareStatements keeps statements run outside transactions prepared
 	// on every pool connection, for drivers that do not cache them
@@ -73,6 +83,26 @@ type Dialect struct {
 	MigrationLock string
 
 	bound sync.Map // statement with "?" → statement with "$n"
+}
+
+// DriverConn is a driver connection as a Dialect's Conn hook adapts it.
+type DriverConn interface {
+	// ExecBatch sends stmts to the database together, in one round trip,
+	// and runs them in order until one fails. It returns the number of
+	// rows each changed up to the one that failed, and that one's error;
+	// the statements after it do not run.
+	ExecBatch(ctx context.Context, stmts []Stmt) ([]int64, error)
+	// Commit commits the transaction in progress. It fails when the
+	// database ended the transaction without committing it (PostgreSQL
+	// answers COMMIT with ROLLBACK once a statement failed in it).
+	Commit(ctx context.Context) error
+}
+
+// Stmt is one statement of DriverConn.ExecBatch, its placeholders already
+// in the dialect's form.
+type Stmt struct {
+	SQL  string
+	Args []any
 }
 
 // ColumnTypes names the SQL type of each kind of column in the schema.

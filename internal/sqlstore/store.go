@@ -73,7 +73,11 @@ type txn interface {
 }
 
 func (q *querier) begin(ctx context.Context) (txn, error) {
-	if q.d.BeginStatement == "" {
+	begin := q.d.BeginStatement
+	if begin == "" && q.d.Conn != nil {
+		begin = "BEGIN"
+	}
+	if begin == "" {
 		tx, err := q.db.BeginTx(ctx, nil)
 		if err != nil {
 			return nil, err
@@ -87,11 +91,11 @@ func (q *querier) begin(ctx context.Context) (txn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.ExecContext(ctx, q.d.BeginStatement); err != nil {
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
 		conn.Close()
 		return nil, err
 	}
-	return connTx{conn}, nil
+	return connTx{conn, q.d.Conn}, nil
 }
 
 // inTx runs fn in a new transaction: committed when fn returns nil, rolled
@@ -131,7 +135,21 @@ type sqlTx struct{ *sql.Tx }
 func (t sqlTx) commit(context.Context) error { return t.Commit() }
 func (t sqlTx) rollback()                    { _ = t.Rollback() }
 
-type connTx struct{ *sql.Conn }
+// connTx is a transaction on a dedicated connection; driver, when set, is
+// the Dialect's Conn hook.
+type connTx struct {
+	*sql.Conn
+	driver func(driverConn any) DriverConn
+}
+
+// raw runs fn on the driver's view of the connection.
+func (t connTx) raw(fn func(c DriverConn) error) error {
+	var err error
+	if rerr := t.Raw(func(dc any) error { err = fn(t.driver(dc)); return nil }); rerr != nil {
+		return rerr
+	}
+	return err
+}
 
 func (t connTx) commit(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
@@ -140,7 +158,14 @@ func (t connTx) commit(ctx context.Context) error {
 	}
 	// Not cancellable: an interrupted COMMIT would leave us not knowing
 	// whether the transaction is still open.
-	if _, err := t.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if t.driver != nil {
+		err = t.raw(func(c DriverConn) error { return c.Commit(ctx) })
+	} else {
+		_, err = t.ExecContext(ctx, "COMMIT")
+	}
+	if err != nil {
 		// A failed COMMIT (deferred constraint, busy) leaves the
 		// transaction open in SQLite.
 		t.rollback()
@@ -192,6 +217,9 @@ func (q *querier) exec(ctx context.Context, query string, args ...any) (int64, e
 // itself and leaves the transaction usable, as in SQLite and memstore,
 // instead of aborting it as PostgreSQL does.
 func (q *querier) execSavepoint(ctx context.Context, query string, args ...any) (int64, error) {
+	if t, ok := q.ex.(connTx); ok && t.driver != nil {
+		return q.execSavepointBatch(ctx, t, query, args)
+	}
 	if _, err := q.ex.ExecContext(ctx, "SAVEPOINT latch_statement"); err != nil {
 		return 0, q.mapErr(err)
 	}
@@ -210,6 +238,28 @@ func (q *querier) execSavepoint(ctx context.Context, query string, args ...any) 
 		return 0, q.mapErr(err)
 	}
 	return n, nil
+}
+
+// execSavepointBatch is execSavepoint in one round trip: the savepoint,
+// the statement and the release sent together. When the statement fails
+// the release does not run, and a second round trip rolls back to the
+// savepoint.
+func (q *querier) execSavepointBatch(ctx context.Context, t connTx, query string, args []any) (int64, error) {
+	var n []int64
+	err := t.raw(func(c DriverConn) error {
+		var err error
+		n, err = c.ExecBatch(ctx, []Stmt{{SQL: "SAVEPOINT latch_statement"}, {SQL: q.d.bind(query), Args: args}, {SQL: "RELEASE SAVEPOINT latch_statement"}})
+		return err
+	})
+	switch {
+	case err == nil:
+		return n[1], nil
+	case len(n) == 1: // the statement failed inside the savepoint
+		if _, rerr := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT latch_statement"); rerr != nil {
+			return 0, errors.Join(q.mapErr(err), rerr)
+		}
+	}
+	return 0, q.mapErr(err)
 }
 
 // execOne runs a statement that must change exactly one row; none is

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/latchauth/latch/storage"
@@ -184,5 +185,71 @@ func TestUpgradeFromVersion3FindsExistingInvitations(t *testing.T) {
 	d, err := s.GetDomain(ctx, "dom_1")
 	if err != nil || d.IncludeSubdomains || d.AffiliationEmail != "" {
 		t.Fatalf("GetDomain after the upgrade = %+v, %v; want the new fields zero", d, err)
+	}
+}
+
+// roundTrips counts what a pool sends to the server: each query or
+// batch is one round trip (a batch's statements travel together).
+type roundTrips struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *roundTrips) add() { r.mu.Lock(); r.n++; r.mu.Unlock() }
+
+func (r *roundTrips) count() int { r.mu.Lock(); defer r.mu.Unlock(); return r.n }
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	r.add()
+	return ctx
+}
+func (*roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	r.add()
+	return ctx
+}
+func (*roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (*roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// A write inside a transaction travels with the savepoint that protects
+// the rest of the transaction from its failure, in one round trip: a
+// transaction of n writes costs n+2 (BEGIN and COMMIT), not 3n+2.
+func TestInTxWriteTakesOneRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := pgxpool.ParseConfig(freshSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &roundTrips{}
+	cfg.ConnConfig.Tracer = rt
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	s := New(pool)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A first transaction prepares the statements on the connection.
+	write := func(prefix string) error {
+		return s.InTx(ctx, func(q storage.Querier) error {
+			for i := range 5 {
+				if err := q.CreateUser(ctx, &storage.User{ID: prefix + string(rune('a'+i))}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := write("user_warm_"); err != nil {
+		t.Fatal(err)
+	}
+	before := rt.count()
+	if err := write("user_"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rt.count() - before; got != 5+2 {
+		t.Errorf("a transaction of 5 writes took %d round trips, want 7", got)
 	}
 }

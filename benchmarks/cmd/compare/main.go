@@ -4,7 +4,7 @@
 // round trips, the hash alone for sign-in), each ratio taken within one
 // round and then the median of those.
 //
-//	go run ./cmd/compare                    # about two minutes on 2 cores
+//	go run ./cmd/compare                    # about two and a half minutes on 2 cores
 //	go run ./cmd/compare -rounds 15 -markdown
 //
 // PostgreSQL variants run when LATCH_TEST_POSTGRES names a server.
@@ -31,7 +31,10 @@ import (
 type section struct {
 	title, baseline, ratioLabel string
 	parallel                    bool
-	variants                    []benchmarks.Variant
+	// benchtime, when set, is this section's time per variant per
+	// round instead of -benchtime.
+	benchtime time.Duration
+	variants  []benchmarks.Variant
 	// baseOf, when set, names each variant's own baseline instead.
 	baseOf func(name string) string
 }
@@ -51,9 +54,11 @@ func main() {
 	only := flag.String("run", "", "run only variants whose name matches this regular expression")
 	parallel := flag.Bool("parallel", true, "also run the round trips on every core")
 	signin := flag.Bool("signin", true, "also run the sign-in variants")
+	signinTime := flag.Duration("signin-benchtime", time.Second, "time per sign-in variant per round: a sign-in with the default hash takes tens of milliseconds, and a round of a few of them measures the machine's hiccups")
 	scale := flag.String("scale", "", "also run the scale probes on stores of these sizes (comma-separated users, e.g. 1000,20000); the first is the baseline")
-	scaleSQLite := flag.String("scale-sqlite", "", "with -scale: also probe this sqlitestore file seeded by cmd/seed")
-	scalePostgres := flag.String("scale-postgres", "", "with -scale: also probe this pgstore DSN seeded by cmd/seed")
+	var scaleSQLite, scalePostgres places
+	flag.Var(&scaleSQLite, "scale-sqlite", "also probe this sqlitestore file seeded by cmd/seed (repeat the flag for several)")
+	flag.Var(&scalePostgres, "scale-postgres", "also probe this pgstore DSN seeded by cmd/seed (repeat the flag for several)")
 	flag.Parse()
 	if err := flag.Set("test.benchtime", benchtime.String()); err != nil {
 		fatal(err)
@@ -68,7 +73,8 @@ func main() {
 			baseline: "no-auth", ratioLabel: "× no-auth", parallel: true, variants: benchmarks.Variants()})
 	}
 	if *signin {
-		sections = append(sections, section{title: "Password sign-in", baseline: "signin/hash-only", ratioLabel: "× hash", variants: benchmarks.SignInVariants()})
+		sections = append(sections, section{title: "Password sign-in", baseline: "signin/hash-only", ratioLabel: "× hash",
+			benchtime: *signinTime, variants: benchmarks.SignInVariants()})
 	}
 
 	ctx := context.Background()
@@ -77,8 +83,8 @@ func main() {
 		fatal(err)
 	}
 	defer env.Close()
-	if *scale != "" {
-		s, err := scaleSection(ctx, env, *scale, map[string]string{"sqlite": *scaleSQLite, "postgres": *scalePostgres})
+	if *scale != "" || len(scaleSQLite) > 0 || len(scalePostgres) > 0 {
+		s, err := scaleSection(ctx, env, *scale, map[string][]string{"sqlite": scaleSQLite, "postgres": scalePostgres})
 		if err != nil {
 			env.Close()
 			fatal(err)
@@ -116,6 +122,13 @@ func main() {
 	for r := range *rounds {
 		fmt.Fprintf(os.Stderr, "round %d/%d\n", r+1, *rounds)
 		for si, s := range sections {
+			bt := *benchtime
+			if s.benchtime > 0 {
+				bt = s.benchtime
+			}
+			if err := flag.Set("test.benchtime", bt.String()); err != nil {
+				fatal(err)
+			}
 			for _, e := range entries[si] {
 				if e.c == nil {
 					continue
@@ -136,33 +149,43 @@ func main() {
 	elapsed := time.Since(start)
 
 	out := os.Stdout
-	fmt.Fprintln(out, machine(*rounds, *benchtime, elapsed, *markdown))
+	per := benchtime.String() + " per variant"
+	if *signin {
+		per += ", " + signinTime.String() + " per sign-in variant"
+	}
+	fmt.Fprintln(out, machine(*rounds, per, elapsed, *markdown))
 	for si, s := range sections {
 		print(out, s, entries[si], *markdown)
 	}
 }
 
+// places is a flag given once per place.
+type places []string
+
+func (p *places) String() string     { return strings.Join(*p, " ") }
+func (p *places) Set(v string) error { *p = append(*p, v); return nil }
+
 // scaleSection seeds a SQLite and a PostgreSQL store of each size (and
-// opens the pre-seeded ones) and returns their probes, each compared with
-// the same probe on the first size's store.
-func scaleSection(ctx context.Context, env *benchmarks.Env, sizes string, seeded map[string]string) (section, error) {
+// opens the pre-seeded ones, after them) and returns their probes, each
+// compared with the same probe on the first store's size.
+func scaleSection(ctx context.Context, env *benchmarks.Env, sizes string, seeded map[string][]string) (section, error) {
 	s := section{title: "Scale: the same probe on stores of different sizes", ratioLabel: "× smallest"}
 	var first string
 	for _, kind := range []string{"sqlite", "postgres"} {
 		var ns []int
 		for _, f := range strings.Split(sizes, ",") {
+			if sizes == "" {
+				break
+			}
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n <= 0 {
 				return s, fmt.Errorf("-scale: %q is not a size", f)
 			}
 			ns = append(ns, n)
 		}
-		if first == "" {
-			first = fmt.Sprintf("users=%d", ns[0])
-		}
 		places := make([]string, len(ns))
-		if seeded[kind] != "" {
-			ns, places = append(ns, 0), append(places, seeded[kind])
+		for _, at := range seeded[kind] {
+			ns, places = append(ns, 0), append(places, at)
 		}
 		for i, n := range ns {
 			fmt.Fprintf(os.Stderr, "seeding %s with %d users\n", kind, n)
@@ -176,6 +199,9 @@ func scaleSection(ctx context.Context, env *benchmarks.Env, sizes string, seeded
 				return s, err
 			}
 			fmt.Fprintf(os.Stderr, "%s: %d users in %s\n", kind, n, time.Since(t).Round(time.Millisecond))
+			if first == "" {
+				first = fmt.Sprintf("users=%d", n)
+			}
 			s.variants = append(s.variants, benchmarks.ScaleVariants(fmt.Sprintf("%s/users=%d", kind, n), st, n)...)
 		}
 	}
@@ -272,7 +298,7 @@ func ratio(r float64) string {
 }
 
 // machine describes where and how the figures were taken.
-func machine(rounds int, benchtime, elapsed time.Duration, md bool) string {
+func machine(rounds int, benchtime string, elapsed time.Duration, md bool) string {
 	cpu := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -286,7 +312,7 @@ func machine(rounds int, benchtime, elapsed time.Duration, md bool) string {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = ", load average " + strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	s := fmt.Sprintf("%s, %s/%s, %d cores (%s), %s%s; %d interleaved rounds of %s per variant, %s in all",
+	s := fmt.Sprintf("%s, %s/%s, %d cores (%s), %s%s; %d interleaved rounds of %s, %s in all",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), load,
 		rounds, benchtime, elapsed.Round(time.Second))
 	if md {

@@ -5,13 +5,16 @@
 // on two browsers. At the end it prints the size of each table and index,
 // which is what the PostgreSQL sizing rule in the README comes from.
 //
-//	go run ./cmd/seed -sqlite /tmp/latch-1m.db -users 1000000
+//	go run ./cmd/seed -sqlite latch-1m.db -users 1000000
 //	createdb latch_1m && go run ./cmd/seed -postgres 'postgres://root@127.0.0.1:5432/latch_1m?sslmode=disable' -users 1000000
 //
-// A run that stopped can go on with -from set to the count it printed.
-// Then measure with
+// A run that stopped can be run again as it was: each batch is one
+// transaction, and a batch whose first user is there already is skipped.
+// -writers runs several transactions at once (one by default, so that
+// the seed leaves the machine's other cores alone). Then measure with
 //
-//	go test -run '^$' -bench Scale -args -scale.sqlite /tmp/latch-1m.db -scale.postgres '…'
+//	go test -run '^$' -bench Scale -args -scale.sqlite latch-1m.db -scale.postgres '…'
+//	go run ./cmd/compare -parallel=false -signin=false -run '^postgres/' -scale-postgres '…/latch_1k…' -scale-postgres '…/latch_1m…'
 package main
 
 import (
@@ -20,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"text/tabwriter"
 	"time"
 
@@ -36,8 +40,10 @@ func main() {
 	sqlitePath := flag.String("sqlite", "", "sqlitestore file to seed (created if missing)")
 	pgDSN := flag.String("postgres", "", "PostgreSQL DSN to seed (its search_path schema)")
 	users := flag.Int("users", 20_000, "users to write")
-	from := flag.Int("from", 0, "index of the first user (to go on after a stop)")
+	from := flag.Int("from", 0, "index of the first user")
 	batch := flag.Int("batch", 5000, "users per transaction")
+	writers := flag.Int("writers", 1, "transactions writing at once")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the seeding to this file")
 	flag.Parse()
 	ctx := context.Background()
 	var st storage.Store
@@ -56,15 +62,25 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seed: give one of -sqlite FILE or -postgres DSN")
 		os.Exit(2)
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+	}
 	start, last := time.Now(), time.Now()
-	err := benchmarks.Seed(ctx, st, benchmarks.SeedConfig{From: *from, To: *from + *users, Batch: *batch, Progress: func(done int) {
-		if time.Since(last) > 5*time.Second || done == *users {
+	written := 0
+	err := benchmarks.Seed(ctx, st, benchmarks.SeedConfig{From: *from, To: *from + *users, Batch: *batch, Writers: *writers, Progress: func(done int) {
+		written = done
+		if time.Since(last) > 5*time.Second {
 			last = time.Now()
-			el := time.Since(start)
-			fmt.Fprintf(os.Stderr, "%d users (%.0f/s); go on with -from %d\n", done, float64(done)/el.Seconds(), *from+done)
+			fmt.Fprintf(os.Stderr, "%d users (%.0f/s)\n", done, float64(done)/time.Since(start).Seconds())
 		}
 	}})
+	fmt.Fprintf(os.Stderr, "%d users written (%.0f/s)\n", written, float64(written)/time.Since(start).Seconds())
 	check(err)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	fmt.Printf("seeded users %d to %d in %s\n\n", *from, *from+*users-1, time.Since(start).Round(time.Second))
 	if *pgDSN != "" {
 		check(pgSizes(ctx, *pgDSN))
