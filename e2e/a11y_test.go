@@ -34,14 +34,7 @@ const runAxe = `axe.run(document, {resultTypes: ['violations']}).then(r => r.vio
 // on any serious or critical violation. axe.min.js comes from the npm
 // package axe-core, at the path in LATCH_TEST_AXE.
 func TestAccessibility(t *testing.T) {
-	axePath := os.Getenv("LATCH_TEST_AXE")
-	if axePath == "" {
-		t.Skip("e2e: LATCH_TEST_AXE is not set; set it to axe-core's axe.min.js (npm pack axe-core@4) to run the accessibility test")
-	}
-	axeJS, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatalf("reading axe-core: %v", err)
-	}
+	axeJS := axeSource(t)
 	a := newApp(t, onLocalhost, withPlugins) // every section of the account page is checked
 	const email = "radia@example.com"
 	a.createUser(t, email, testPassword)
@@ -76,31 +69,55 @@ func TestAccessibility(t *testing.T) {
 			if p.confirm != "" {
 				b.run(chromedp.Click(chromedp.CSS(p.confirm)), chromedp.WaitVisible(chromedp.CSS(`details.latch-confirm[open] .latch-confirm__panel`)))
 			}
-			if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](string(axeJS))); err != nil {
-				t.Fatalf("%s: injecting axe-core: %v", p.path, err)
-			}
-			vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](runAxe, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("%s: running axe-core: %v", p.path, err)
-			}
+			bad := b.axeViolations(axeJS, p.path)
 			shot := t.Name() + "_" + p.name
 			if scheme == "dark" {
 				shot += "_dark"
 			}
 			b.screenshot(shot)
-			var bad []string
-			for _, v := range vs {
-				line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "),
-					strings.ReplaceAll(v.Summary, "\n", " "))
-				if v.Impact == "serious" || v.Impact == "critical" {
-					bad = append(bad, line)
-				} else {
-					t.Logf("%s: minor: %s", p.path, line)
-				}
-			}
 			if len(bad) > 0 {
 				t.Errorf("%s (%s): %d serious or critical accessibility violations:\n\t%s", p.path, scheme, len(bad), strings.Join(bad, "\n\t"))
 			}
 		}
 	}
+}
+
+// axeSource is axe-core's script, read from the path in LATCH_TEST_AXE; the
+// test skips, saying so, when it is unset.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	axePath := os.Getenv("LATCH_TEST_AXE")
+	if axePath == "" {
+		t.Skip("e2e: LATCH_TEST_AXE is not set; set it to axe-core's axe.min.js (npm pack axe-core@4) to run the accessibility test")
+	}
+	src, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("reading axe-core: %v", err)
+	}
+	return string(src)
+}
+
+// axeViolations runs axe-core (its script source) on the page b shows and
+// returns the serious and critical violations, one line each; minor ones
+// are only logged, under where.
+func (b *browser) axeViolations(source, where string) []string {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](source)); err != nil {
+		b.t.Fatalf("%s: injecting axe-core: %v", where, err)
+	}
+	vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](runAxe, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("%s: running axe-core: %v", where, err)
+	}
+	var bad []string
+	for _, v := range vs {
+		line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "),
+			strings.ReplaceAll(v.Summary, "\n", " "))
+		if v.Impact == "serious" || v.Impact == "critical" {
+			bad = append(bad, line)
+		} else {
+			b.t.Logf("%s: minor: %s", where, line)
+		}
+	}
+	return bad
 }

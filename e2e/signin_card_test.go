@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -361,14 +360,7 @@ func TestResendCountdownAndConfirmation(t *testing.T) {
 // boxes and countdown, after a wrong code (the error at the boxes), in
 // both themes.
 func TestCodeStepAccessibility(t *testing.T) {
-	axePath := os.Getenv("LATCH_TEST_AXE")
-	if axePath == "" {
-		t.Skip("e2e: LATCH_TEST_AXE is not set; set it to axe-core's axe.min.js (npm pack axe-core@4) to run the accessibility test")
-	}
-	axeJS, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatalf("reading axe-core: %v", err)
-	}
+	axeJS := axeSource(t)
 	a := newApp(t)
 	const email = "mary@example.com"
 	a.createUser(t, email, testPassword)
@@ -388,20 +380,8 @@ func TestCodeStepAccessibility(t *testing.T) {
 		if n, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`(document.body.innerText.match(/That code is incorrect/g) || []).length`)); n != 1 {
 			t.Errorf("the wrong code's message is on the page %d times, want once", n)
 		}
-		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[*runtime.RemoteObject](string(axeJS))); err != nil {
-			t.Fatalf("injecting axe-core: %v", err)
-		}
-		vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](runAxe, chromedp.EvalAwaitPromise))
-		if err != nil {
-			t.Fatalf("running axe-core: %v", err)
-		}
-		for _, v := range vs {
-			line := fmt.Sprintf("%s (%s): %s at %s: %s", v.ID, v.Impact, v.Help, strings.Join(v.Targets, ", "), strings.ReplaceAll(v.Summary, "\n", " "))
-			if v.Impact == "serious" || v.Impact == "critical" {
-				t.Errorf("code step (%s): %s", scheme, line)
-			} else {
-				t.Logf("code step (%s): minor: %s", scheme, line)
-			}
+		for _, line := range b.axeViolations(axeJS, "code step ("+scheme+")") {
+			t.Errorf("code step (%s): %s", scheme, line)
 		}
 	}
 }
