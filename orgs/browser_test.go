@@ -113,7 +113,9 @@ func TestBrowserOrganizations(t *testing.T) {
 	}
 	run(ada, "invite", chromedp.SendKeys(chromedp.CSS(`form[action="/organizations/new/invite"] textarea[name="email_address"]`), "grace@example.com"),
 		chromedp.Click(chromedp.CSS(`form[action="/organizations/new/invite"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/organizations/new/invite"]`)))
+		// The invite step answers with the list of who was invited: the
+		// form alone is already on the page before the post.
+		chromedp.WaitVisible(chromedp.CSS(`.latch-org-invited`)))
 	e.Flush()
 	link, err := url.Parse(e.LastLink(t, "grace@example.com"))
 	if err != nil {
