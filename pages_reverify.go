@@ -43,7 +43,7 @@ func (a *Auth) renderReverifyFor(w http.ResponseWriter, r *http.Request, status 
 	}
 	loc := a.locale(r)
 	p := components.ReverifyProps{Action: a.cfg.Session.ReverifyURL, CancelURL: redirect, Errors: errorsOf(perr),
-		Hidden: map[string]string{}, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
+		Hidden: map[string]string{}, ScriptURL: codeScriptPath, Branding: a.branding(), Locale: loc, Appearance: a.cfg.UI.Appearance}
 	if p.CancelURL == "" {
 		p.CancelURL = a.cfg.Session.ProfileURL
 	}

@@ -491,9 +491,12 @@ type ReverifyProps struct {
 	// Strategy "password" asks for the password.
 	Factor *FactorForm
 	// CancelURL goes back without verifying; empty hides the link.
-	CancelURL  string
-	Errors     Errors
-	Hidden     map[string]string
+	CancelURL string
+	Errors    Errors
+	Hidden    map[string]string
+	// ScriptURL is that of SignInProps: a code's field becomes digit
+	// boxes, and "Resend code" counts down.
+	ScriptURL  string
 	Branding   Branding
 	Locale     Locale
 	Appearance Appearance

@@ -122,6 +122,7 @@ func TestReverificationBeforePasswordChange(t *testing.T) {
 	}
 	b.wait(reverifyTOTP)
 	b.follow(reverifyTOTP, factorCode)
+	b.wait(codeBoxes) // the code is typed into digit boxes here too, as on the sign-in page
 	if status := b.load(chromedp.SendKeys(chromedp.CSS(factorCode), mfatest.Code(t, secret, a.Clock.Now())+"\r")); status != 200 {
 		t.Fatalf("verifying answered %d, want 200 (at %s)", status, b.location())
 	}
