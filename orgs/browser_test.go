@@ -153,8 +153,12 @@ func TestBrowserOrganizations(t *testing.T) {
 	switchTo := func(orgID string) {
 		t.Helper()
 		sel := fmt.Sprintf(`form[action="/organizations/active"]:has(input[name="organization_id"][value="%s"]) button`, orgID)
-		run(grace, "switch to "+orgID, chromedp.Navigate(origin+"/organizations"), chromedp.WaitVisible(chromedp.CSS(sel)),
-			chromedp.Click(chromedp.CSS(sel)), chromedp.WaitVisible(chromedp.CSS(`form[action="/organizations/active"]`)))
+		run(grace, "switch to "+orgID, chromedp.Navigate(origin+"/organizations"), chromedp.WaitVisible(chromedp.CSS(sel)))
+		// Wait for the page the post loads, so that the next navigation
+		// does not abort it.
+		if _, err := chromedp.RunResponse(grace, chromedp.Click(chromedp.CSS(sel))); err != nil {
+			t.Fatalf("switch to %s: %v", orgID, err)
+		}
 		eventually("the switch to "+orgID, func() bool {
 			ss, _, err := e.Store.ListSessions(e.ctx, storage.SessionFilter{UserID: users["grace"]}, pageAll)
 			return err == nil && len(ss) == 1 && ss[0].ActiveOrganizationID == orgID
